@@ -1,0 +1,75 @@
+using System.Buffers;
+using ZamSync.Storage;
+
+namespace ZamSync;
+
+/// <summary>What a compaction did.</summary>
+public sealed record CompactionResult(int EventsDropped, long BytesBefore, long BytesAfter);
+
+public abstract partial class ZamEngine
+{
+    /// <summary>
+    /// Drops the oldest events that every known peer holds, keeping a snapshot of the state at that point
+    /// as the log's base. Never drops an event some known peer lacks (so a capped session followed by
+    /// compaction cannot lose data), never forgets an origin or lowers a sequence, and rewrites atomically.
+    /// </summary>
+    /// <remarks>
+    /// Requires an <see cref="ISnapshotableState"/>. A node that has never synced drops nothing. Events that
+    /// arrive later but sort before the compacted horizon are applied after the base snapshot (the order
+    /// before the horizon can no longer change): compact only events older than the longest time a peer
+    /// may stay offline.
+    /// </remarks>
+    public async Task<CompactionResult> CompactAsync(CancellationToken cancellationToken = default)
+    {
+        ThrowIfDisposed();
+        if (StateStore is not ISnapshotableState snapshotable)
+            throw new NotSupportedException($"Compaction keeps a snapshot of the state as the new base, so {StateStore.GetType().Name} must implement ISnapshotableState.");
+        var peers = _peers.All();
+        long before = _store.Length;
+        if (peers.Count == 0) return new CompactionResult(0, before, before);
+
+        using var pause = await _store.PauseCommitsAsync(cancellationToken).ConfigureAwait(false);
+        lock (_stateLock)
+        {
+            var fold = _store.FoldOrder;
+            var floors = new VersionVector();
+            int prefix = 0;
+            // The dropped events must be a prefix of the fold order (the snapshot is the state after it) and,
+            // per origin, a prefix of its sequence (so the floors say exactly what was dropped).
+            foreach (var entry in fold)
+            {
+                var (origin, seq) = (entry.Key.Origin, entry.Key.Sequence);
+                ulong floor = Math.Max(floors[origin], _store.Floor(origin));
+                if (seq != floor + 1 || !peers.Values.All(p => p[origin] >= seq)) break;
+                floors.Advance(origin, seq);
+                prefix++;
+            }
+            if (prefix == 0) return new CompactionResult(0, before, before);
+
+            byte[]? snapshot = null;
+            ResetToBase();
+            int applied = 0;
+            foreach (var e in _store.ReadInFoldOrder())
+            {
+                Apply(e);
+                if (++applied == prefix) snapshot = TakeSnapshot(snapshotable);
+            }
+            _store.Compact(floors, fold[prefix - 1].Key, snapshot!);
+            WriteSnapshotLocked(snapshotable);
+            return new CompactionResult(prefix, before, _store.Length);
+        }
+    }
+
+    private static byte[] TakeSnapshot(ISnapshotableState state)
+    {
+        var buffer = new ArrayBufferWriter<byte>();
+        state.WriteSnapshot(buffer);
+        return buffer.WrittenSpan.ToArray();
+    }
+
+    private void WriteSnapshotLocked(ISnapshotableState state)
+    {
+        var snapshot = new StateSnapshotFile.Snapshot(_store.Header.Generation, _store.Length, _store.FoldOrder.Count, _lastApplied, TakeSnapshot(state));
+        StateSnapshotFile.Write(DataDirectory, snapshot, _store.Cipher);
+    }
+}

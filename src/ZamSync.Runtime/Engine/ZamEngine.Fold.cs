@@ -1,0 +1,130 @@
+using ZamSync.Storage;
+using ZamSync.Wal;
+
+namespace ZamSync;
+
+// Folding: the state is the fold of every held event in the order (hlc, origin, seq). Events usually
+// arrive in that order and are applied as they become durable; when one sorts before events already
+// applied, the state is rebuilt (from the compacted base, if any) so that equal event sets give equal state.
+public abstract partial class ZamEngine
+{
+    private readonly Lock _stateLock = new();
+    private EventKey? _lastApplied;
+
+    /// <summary>Runs <paramref name="reader"/> while no event is being applied.</summary>
+    private protected T ReadStateCore<T>(Func<T> reader)
+    {
+        lock (_stateLock) return reader();
+    }
+
+    /// <summary>Called by the log's committer, in commit order, once a batch is durable.</summary>
+    private void OnDurable(IReadOnlyList<StoredEvent> batch)
+    {
+        lock (_stateLock)
+        {
+            var ordered = batch.Count == 1 ? batch : batch.OrderBy(e => e.Envelope.Key).ToArray();
+            if (_lastApplied is { } last && ordered[0].Envelope.Key < last)
+            {
+                Refold();
+                return;
+            }
+            foreach (var e in ordered) Apply(e);
+        }
+    }
+
+    private void Apply(in StoredEvent e)
+    {
+        _lastApplied = e.Envelope.Key;
+        if (e.Quarantined) return;
+        try
+        {
+            StateStore.Apply(e.Envelope);
+            Metrics.EventsApplied.Add(1);
+        }
+        catch (Exception)
+        {
+            // The state handler's own bug must not stop replication; every node running the same handler
+            // fails on the same event the same way, so states stay equal.
+            Metrics.ApplyFailures.Add(1);
+        }
+    }
+
+    /// <summary>Rebuilds the state from the base snapshot (if compacted) and every held event.</summary>
+    private void Refold()
+    {
+        Metrics.Refolds.Add(1);
+        ResetToBase();
+        foreach (var e in _store.ReadInFoldOrder()) Apply(e);
+    }
+
+    private void ResetToBase()
+    {
+        StateStore.Reset();
+        _lastApplied = null;
+        if (_store.Base is { } walBase)
+        {
+            if (StateStore is not ISnapshotableState snapshotable)
+                throw new ZamException($"The log in '{DataDirectory}' was compacted, so its state starts from a snapshot, but {StateStore.GetType().Name} cannot read snapshots (implement ISnapshotableState).");
+            snapshotable.ReadSnapshot(walBase.Snapshot);
+            _lastApplied = walBase.Horizon;
+        }
+    }
+
+    /// <summary>On open: start from the snapshot file when it matches this log, else fold the whole log.</summary>
+    private void RecoverState(ulong generation)
+    {
+        lock (_stateLock)
+        {
+            if (StateStore is ISnapshotableState snapshotable &&
+                StateSnapshotFile.TryRead(DataDirectory, _store.Cipher) is { } snapshot &&
+                snapshot.Generation == generation &&
+                TryResumeFrom(snapshot, snapshotable))
+            {
+                return;
+            }
+            ResetToBase();
+            foreach (var e in _store.ReadInFoldOrder()) Apply(e);
+        }
+    }
+
+    // The snapshot folded every event in the first LogLength bytes. It still holds if every event written
+    // after that sorts after its frontier: then only those events need applying.
+    private bool TryResumeFrom(StateSnapshotFile.Snapshot snapshot, ISnapshotableState state)
+    {
+        var fold = _store.FoldOrder;
+        int firstAfter = 0;
+        if (snapshot.Frontier is { } frontier)
+        {
+            int lo = 0, hi = fold.Count;
+            while (lo < hi)
+            {
+                int mid = (lo + hi) >>> 1;
+                if (fold[mid].Key <= frontier) lo = mid + 1; else hi = mid;
+            }
+            firstAfter = lo;
+        }
+        if (firstAfter != snapshot.EventCount) return false;
+        for (int i = 0; i < firstAfter; i++)
+            if (fold[i].Record.Offset >= snapshot.LogLength) return false;
+        for (int i = firstAfter; i < fold.Count; i++)
+            if (fold[i].Record.Offset < snapshot.LogLength) return false;
+
+        StateStore.Reset();
+        state.ReadSnapshot(snapshot.State);
+        _lastApplied = snapshot.Frontier;
+        if (firstAfter < fold.Count)
+        {
+            int index = 0;
+            foreach (var e in _store.ReadInFoldOrder())
+                if (index++ >= firstAfter) Apply(e);
+        }
+        return true;
+    }
+
+    /// <summary>Saves the state on a clean close so the next open resumes instead of replaying the log.</summary>
+    private void WriteSnapshotOnClose()
+    {
+        if (StateStore is not ISnapshotableState snapshotable) return;
+        lock (_stateLock) WriteSnapshotLocked(snapshotable);
+    }
+}

@@ -1,0 +1,184 @@
+using ZamSync.Diagnostics;
+using ZamSync.Storage;
+using ZamSync.Wal;
+
+namespace ZamSync;
+
+/// <summary>
+/// A node's engine: the single writer of one data directory. It mints identities for local events, stores
+/// events durably, folds them into the state in the one agreed order, and serves sync sessions. Thread-safe:
+/// share one engine among every submitter and every concurrent session.
+/// </summary>
+public abstract partial class ZamEngine : IAsyncDisposable
+{
+    private readonly DirectoryLock _lock;
+    private readonly ZamEngineOptions _options;
+    private readonly Lock _ingest = new();
+    private WalEventStore _store = null!;
+    private PeerTable _peers = null!;
+    private QuarantineLog _quarantine = null!;
+    private int _disposed;
+
+    private protected ZamEngine(string directory, NodeId nodeId, IStateStore state, ZamEngineOptions options, DirectoryLock directoryLock)
+    {
+        DataDirectory = directory;
+        NodeId = nodeId;
+        StateStore = state;
+        _options = options;
+        _lock = directoryLock;
+        Metrics = new ZamMetrics(options.MeterFactory);
+        Clock = new HybridLogicalClock(options.TimeProvider, options.MaxClockDrift);
+    }
+
+    public NodeId NodeId { get; }
+
+    public string DataDirectory { get; }
+
+    /// <summary>What opening the log found (a torn tail it cut off, how many records it holds).</summary>
+    public WalRecoveryReport Recovery { get; private set; } = null!;
+
+    /// <summary>What this node durably holds.</summary>
+    public VersionVector Known => _store.Known;
+
+    /// <summary>The contract fingerprint sent in handshakes.</summary>
+    public string ContractFingerprint => _options.ContractFingerprint;
+
+    public ZamMetrics Metrics { get; }
+
+    public HybridLogicalClock Clock { get; }
+
+    /// <summary>The event store port this engine writes through.</summary>
+    public IEventStore Events => _store;
+
+    /// <summary>Replicated events the local validator refused: stored and forwarded, never applied.</summary>
+    public IReadOnlyList<QuarantinedEvent> Quarantined => _quarantine.Entries;
+
+    private protected IStateStore StateStore { get; }
+
+    /// <summary>Opens the directory: takes its lock, recovers the log, and brings the state up to date.</summary>
+    private protected void Open()
+    {
+        var (store, report, scan) = WalEventStore.Open(DataDirectory, NodeId, _options.Wal, Metrics, OnDurable);
+        _store = store;
+        Recovery = report;
+        // Own events must keep ticking forward after a restart, whatever the wall clock says now. Far-future
+        // stamps from peers count only within the drift bound, as they would have when received.
+        Clock.Restore(scan.MaxOwnHlc);
+        Clock.Observe(scan.MaxHlc);
+        _peers = new PeerTable(_options.PeerStore ?? new FilePeerStore(DataDirectory));
+        _quarantine = new QuarantineLog(DataDirectory);
+        RecoverState(store.Header.Generation);
+    }
+
+    // ---- local events --------------------------------------------------------------------------------------
+
+    /// <summary>
+    /// Stores a local event. Returns once it is durable (fsynced) and applied to the state: it survives
+    /// <c>kill -9</c> and power loss from then on. Concurrent calls share fsyncs.
+    /// </summary>
+    /// <remarks>Cancelling abandons the wait only; the event may still become durable.</remarks>
+    public async ValueTask<EventEnvelope> SubmitAsync(uint eventType, ReadOnlyMemory<byte> payload, CancellationToken cancellationToken = default)
+    {
+        ThrowIfDisposed();
+        EventEnvelope envelope;
+        ValueTask durable;
+        lock (_ingest)
+        {
+            envelope = new EventEnvelope(NodeId, _store.HighestSequence(NodeId) + 1, Clock.Tick(), eventType, payload);
+            if (_options.Validator?.Validate(envelope) is { } reason)
+                throw new ArgumentException($"The event was refused by the validator: {reason}", nameof(payload));
+            durable = _store.AppendAsync([new StoredEvent(envelope)], cancellationToken);
+        }
+        await durable.ConfigureAwait(false);
+        Metrics.EventsSubmitted.Add(1);
+        return envelope;
+    }
+
+    // ---- replicated events ---------------------------------------------------------------------------------
+
+    /// <summary>
+    /// Stores events received from <paramref name="from"/>. Events already held are skipped silently; an
+    /// event that would leave a hole in its origin's sequence is a protocol error; an event the validator
+    /// refuses is quarantined and the rest go on. Returns once the new events are durable and applied.
+    /// </summary>
+    internal async ValueTask<IngestResult> IngestAsync(IReadOnlyList<EventEnvelope> events, NodeId from, CancellationToken cancellationToken)
+    {
+        ThrowIfDisposed();
+        var accepted = new List<StoredEvent>(events.Count);
+        List<QuarantinedEvent>? quarantined = null;
+        ValueTask durable;
+        lock (_ingest)
+        {
+            var next = new Dictionary<NodeId, ulong>();
+            foreach (var e in events)
+            {
+                if (e.Origin.IsEmpty || e.Sequence == 0)
+                    throw new SyncProtocolException($"Peer {from} sent an event with no identity ({e}).");
+                if (!next.TryGetValue(e.Origin, out ulong expected)) expected = _store.HighestSequence(e.Origin) + 1;
+                if (e.Sequence < expected) continue; // already held: replays are harmless
+                if (e.Sequence > expected)
+                    throw new SyncProtocolException($"Peer {from} sent {e.Origin}#{e.Sequence} but this node holds that origin only up to #{expected - 1}: that would leave a hole.");
+                next[e.Origin] = expected + 1;
+                if (!Clock.Observe(e.Hlc)) Metrics.ClockSkewRejected.Add(1);
+                string? reason = _options.Validator?.Validate(e);
+                if (reason is not null) (quarantined ??= new()).Add(new QuarantinedEvent(e.Origin, e.Sequence, e.EventType, from, reason));
+                accepted.Add(new StoredEvent(e, Quarantined: reason is not null));
+            }
+            durable = _store.AppendAsync(accepted, cancellationToken);
+        }
+        await durable.ConfigureAwait(false);
+        if (quarantined is not null)
+        {
+            _quarantine.Add(quarantined);
+            Metrics.Quarantined.Add(quarantined.Count);
+        }
+        Metrics.EventsReceived.Add(accepted.Count);
+        return new IngestResult(events.Count, accepted.Count, quarantined?.Count ?? 0);
+    }
+
+    /// <summary>Durable events of <paramref name="origin"/> from <paramref name="fromSequence"/> on, in order.</summary>
+    public IEnumerable<EventEnvelope> ReadEvents(NodeId origin, ulong fromSequence = 1) =>
+        _store.Read(origin, fromSequence).Select(e => e.Envelope);
+
+    /// <summary>Every held event in the fold order <c>(hlc, origin, seq)</c>.</summary>
+    public IEnumerable<EventEnvelope> ReadAllEvents() => _store.ReadInFoldOrder().Select(e => e.Envelope);
+
+    // ---- peers ---------------------------------------------------------------------------------------------
+
+    /// <summary>What <paramref name="peer"/> is known to hold (declared or acknowledged); empty if unknown.</summary>
+    public VersionVector PeerKnowledge(NodeId peer) => _peers.Get(peer);
+
+    /// <summary>Every peer this node has synced with, and what each is known to hold.</summary>
+    public IReadOnlyDictionary<NodeId, VersionVector> Peers => _peers.All();
+
+    /// <summary>Records what a peer holds (from its handshake or its acknowledgement); never lowers it.</summary>
+    internal void RecordPeerKnowledge(NodeId peer, VersionVector holds) => _peers.Merge(peer, holds);
+
+    /// <summary>Creates a sync session over <paramref name="transport"/>.</summary>
+    public Sync.SyncSession CreateSession(ISyncTransport transport) => new(this, transport);
+
+    private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
+        try
+        {
+            await _store.StopAsync().ConfigureAwait(false);
+            WriteSnapshotOnClose();
+            await _store.DisposeAsync().ConfigureAwait(false);
+        }
+        finally
+        {
+            Metrics.Dispose();
+            _lock.Dispose();
+        }
+        GC.SuppressFinalize(this);
+    }
+}
+
+/// <summary>What happened to a batch of replicated events.</summary>
+/// <param name="Received">Events in the batch.</param>
+/// <param name="Stored">New events stored (quarantined ones included); the rest were already held.</param>
+/// <param name="Quarantined">New events the validator refused.</param>
+public readonly record struct IngestResult(int Received, int Stored, int Quarantined);

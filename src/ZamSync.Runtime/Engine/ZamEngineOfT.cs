@@ -1,0 +1,74 @@
+using System.Diagnostics.CodeAnalysis;
+using ZamSync.Storage;
+
+namespace ZamSync;
+
+/// <summary>An engine whose state is a <typeparamref name="TState"/>.</summary>
+public sealed class ZamEngine<TState> : ZamEngine where TState : class, IStateStore
+{
+    private ZamEngine(string directory, NodeId nodeId, TState state, ZamEngineOptions options, DirectoryLock directoryLock)
+        : base(directory, nodeId, state, options, directoryLock)
+    {
+        State = state;
+    }
+
+    /// <summary>
+    /// The state. Sessions and submitters apply events to it from other threads: read it through
+    /// <see cref="Read{T}"/> while anything else may be running.
+    /// </summary>
+    public TState State { get; }
+
+    /// <summary>Reads the state while no event is being applied to it.</summary>
+    public T Read<T>(Func<TState, T> reader)
+    {
+        ArgumentNullException.ThrowIfNull(reader);
+        return ReadStateCore(() => reader(State));
+    }
+
+    /// <summary>Opens (or creates) the node's data directory with a new <typeparamref name="TState"/>.</summary>
+    public static Task<ZamEngine<TState>> OpenAsync(string directory, NodeId nodeId, ZamEngineOptions? options = null, CancellationToken cancellationToken = default) =>
+        OpenAsync(directory, nodeId, CreateState(), options, cancellationToken);
+
+    /// <summary>
+    /// Opens (or creates) the node's data directory. Takes the directory's lock (a second engine on it
+    /// fails with <see cref="DataDirectoryLockedException"/>), recovers the log, and folds the state.
+    /// </summary>
+    public static Task<ZamEngine<TState>> OpenAsync(string directory, NodeId nodeId, TState state, ZamEngineOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(directory);
+        ArgumentNullException.ThrowIfNull(state);
+        if (nodeId.IsEmpty) throw new ArgumentException("A node needs a non-zero id.", nameof(nodeId));
+        cancellationToken.ThrowIfCancellationRequested();
+        // Opening reads the whole index from disk; keep it off the caller's thread.
+        return Task.Run(() =>
+        {
+            var fullPath = Path.GetFullPath(directory);
+            Directory.CreateDirectory(fullPath);
+            var directoryLock = DirectoryLock.Acquire(fullPath);
+            try
+            {
+                var engine = new ZamEngine<TState>(fullPath, nodeId, state, options ?? new ZamEngineOptions(), directoryLock);
+                engine.Open();
+                return engine;
+            }
+            catch
+            {
+                directoryLock.Dispose();
+                throw;
+            }
+        }, cancellationToken);
+    }
+
+    [UnconditionalSuppressMessage("Trimming", "IL2091", Justification = "States are constructed by the application that names them.")]
+    private static TState CreateState()
+    {
+        try
+        {
+            return Activator.CreateInstance<TState>();
+        }
+        catch (MissingMethodException)
+        {
+            throw new ArgumentException($"{typeof(TState).Name} has no public parameterless constructor; pass a state instance to OpenAsync.");
+        }
+    }
+}

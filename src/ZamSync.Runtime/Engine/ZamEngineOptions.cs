@@ -1,0 +1,35 @@
+using System.Diagnostics.Metrics;
+using ZamSync.Wal;
+
+namespace ZamSync;
+
+/// <summary>How an engine is opened. Every option has a safe default.</summary>
+public sealed record ZamEngineOptions
+{
+    /// <summary>The log: encryption at rest and record limits.</summary>
+    public WalOptions Wal { get; init; } = new();
+
+    /// <summary>Where time comes from (tests pass a fake one).</summary>
+    public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
+
+    /// <summary>
+    /// How far ahead of our wall clock a peer's clock may pull ours (15 minutes by default). Events from
+    /// further ahead still replicate and sort by their stamp; they just don't move our clock.
+    /// </summary>
+    public TimeSpan MaxClockDrift { get; init; } = TimeSpan.FromMinutes(15);
+
+    /// <summary>
+    /// The contract fingerprint exchanged in the handshake: peers with different fingerprints refuse each
+    /// other. Until the source generator computes it, applications set it themselves.
+    /// </summary>
+    public string ContractFingerprint { get; init; } = "";
+
+    /// <summary>Decides whether an event is acceptable here (optional).</summary>
+    public IEventValidator? Validator { get; init; }
+
+    /// <summary>Owns the <c>ZamSync</c> meter when set (for hosts); otherwise the engine creates its own.</summary>
+    public IMeterFactory? MeterFactory { get; init; }
+
+    /// <summary>Where peer knowledge is kept; <c>peers.state</c> in the data directory by default.</summary>
+    public IPeerStore? PeerStore { get; init; }
+}

@@ -1,0 +1,387 @@
+using System.Buffers;
+using System.Diagnostics;
+
+namespace ZamSync.Sync;
+
+/// <summary>
+/// One sync between this node and a peer over a transport. The initiator calls <see cref="SyncAsync"/>,
+/// the responder <see cref="ServeOneAsync(CancellationToken)"/>. The session does not own the transport:
+/// the caller disposes it (and should, on any error, so a refused peer sees the connection close).
+/// </summary>
+/// <remarks>
+/// Message order (docs/protocol.md): initiator Handshake → responder Handshake, its event batches and
+/// SyncComplete → initiator's batches and SyncComplete (acknowledging what it received) → responder's final
+/// SyncComplete (acknowledging what it received). Each side sends at most its byte budget; the initiator's
+/// budget also caps what the responder sends back, because on a metered link the download costs too.
+/// </remarks>
+public sealed class SyncSession
+{
+    private readonly ZamEngine _engine;
+    private readonly ISyncTransport _transport;
+    private long _maxBytes = long.MaxValue;
+    private AccessPolicy _policy = AccessPolicy.All;
+    private SyncOptions _options = new();
+
+    public SyncSession(ZamEngine engine, ISyncTransport transport)
+    {
+        _engine = engine ?? throw new ArgumentNullException(nameof(engine));
+        _transport = transport ?? throw new ArgumentNullException(nameof(transport));
+    }
+
+    /// <summary>
+    /// Caps the wire bytes this side sends, and (from the initiator) the bytes the responder sends back.
+    /// Event batches stop before the cap; the handshake and completions always go, so a cap below them
+    /// (tens of bytes plus up to 20 per origin) sends no events at all.
+    /// </summary>
+    public SyncSession WithMaxBytes(long limit)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(limit);
+        _maxBytes = limit;
+        return this;
+    }
+
+    /// <summary>What the peer may receive and send (serving side); <see cref="AccessPolicy.All"/> by default.</summary>
+    public SyncSession WithAccessPolicy(AccessPolicy policy)
+    {
+        _policy = policy;
+        return this;
+    }
+
+    public SyncSession WithOptions(SyncOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        _options = options;
+        return this;
+    }
+
+    /// <summary>Runs the session as initiator with <paramref name="peer"/>, which must be who answers.</summary>
+    public Task<SyncStats> SyncAsync(NodeId peer, CancellationToken cancellationToken = default)
+    {
+        if (peer.IsEmpty) throw new ArgumentException("The peer needs a non-zero id.", nameof(peer));
+        return new SessionRun(this, SyncRole.Initiator, peer, cancellationToken).RunAsync();
+    }
+
+    /// <summary>Serves one session from whichever peer connects.</summary>
+    public Task<SyncStats> ServeOneAsync(CancellationToken cancellationToken = default) =>
+        new SessionRun(this, SyncRole.Responder, default, cancellationToken).RunAsync();
+
+    /// <summary>Serves one session from <paramref name="peer"/>; any other node is refused.</summary>
+    public Task<SyncStats> ServeOneAsync(NodeId peer, CancellationToken cancellationToken = default) =>
+        new SessionRun(this, SyncRole.Responder, peer, cancellationToken).RunAsync();
+
+    /// <summary>The state of one run of a session.</summary>
+    private sealed class SessionRun
+    {
+        private readonly SyncSession _s;
+        private readonly SyncRole _role;
+        private readonly CancellationToken _caller;
+        private readonly ArrayBufferWriter<byte> _out = new();
+        private readonly long _sent0, _received0;
+        private readonly long _started = Stopwatch.GetTimestamp();
+        private CancellationTokenSource _total = null!;
+        private NodeId _peer;
+        private long _sendLimit;
+        private int _eventsSent, _eventsReceived, _quarantined;
+        private bool _exhausted;
+
+        public SessionRun(SyncSession session, SyncRole role, NodeId peer, CancellationToken caller)
+        {
+            _s = session;
+            _role = role;
+            _peer = peer;
+            _caller = caller;
+            _sent0 = session._transport.BytesSent;
+            _received0 = session._transport.BytesReceived;
+            _sendLimit = session._maxBytes;
+        }
+
+        private ZamEngine Engine => _s._engine;
+        private ISyncTransport Transport => _s._transport;
+        private long Sent => Transport.BytesSent - _sent0;
+
+        public async Task<SyncStats> RunAsync()
+        {
+            using var total = CancellationTokenSource.CreateLinkedTokenSource(_caller);
+            total.CancelAfter(_s._options.SessionTimeout);
+            _total = total;
+            string outcome = "failed";
+            try
+            {
+                if (_role == SyncRole.Initiator) await InitiateAsync().ConfigureAwait(false);
+                else await RespondAsync().ConfigureAwait(false);
+                outcome = "completed";
+                return Stats();
+            }
+            catch (OperationCanceledException ex) when (!_caller.IsCancellationRequested)
+            {
+                outcome = "timeout";
+                throw new SyncTimeoutException($"The session with {Describe()} took longer than its {_s._options.SessionTimeout} limit.", ex);
+            }
+            finally
+            {
+                RecordMetrics(outcome);
+            }
+        }
+
+        private string Describe() => _peer.IsEmpty ? "the peer" : $"peer {_peer}";
+
+        // ---- the two roles -------------------------------------------------------------------------------
+
+        private async Task InitiateAsync()
+        {
+            var hello = new HandshakeMessage(SyncMessageCodec.ProtocolVersion, Engine.NodeId, SyncRole.Initiator,
+                Engine.ContractFingerprint, _s._maxBytes == long.MaxValue ? 0 : _s._maxBytes, Engine.Known);
+            await SendAsync(hello, "sending the handshake").ConfigureAwait(false);
+            var reply = Expect<HandshakeMessage>(await ReceiveAsync("waiting for the handshake", _s._options.HandshakeTimeout).ConfigureAwait(false), "a handshake");
+            await CheckPeerAsync(reply, SyncRole.Responder).ConfigureAwait(false);
+            Engine.RecordPeerKnowledge(_peer, reply.Holds);
+
+            bool peerStopped = await ReceiveEventsAsync().ConfigureAwait(false);
+
+            var ack = Restrict(Engine.Known, OriginsVisibleTo(reply.Holds));
+            int reserve = SyncCompleteSize(ack) + Transport.FrameOverhead;
+            bool stopped = await SendMissingAsync(reply.Holds, reserve).ConfigureAwait(false);
+            await SendAsync(new SyncCompleteMessage(stopped, ack), "sending the completion").ConfigureAwait(false);
+
+            var final = Expect<SyncCompleteMessage>(await ReceiveAsync("waiting for the acknowledgement", _s._options.IdleTimeout).ConfigureAwait(false), "the final acknowledgement");
+            Engine.RecordPeerKnowledge(_peer, final.Holds);
+            _exhausted = stopped || peerStopped || final.BudgetExhausted;
+        }
+
+        private async Task RespondAsync()
+        {
+            var hello = Expect<HandshakeMessage>(await ReceiveAsync("waiting for the handshake", _s._options.HandshakeTimeout).ConfigureAwait(false), "a handshake");
+            await CheckPeerAsync(hello, SyncRole.Initiator).ConfigureAwait(false);
+            Engine.RecordPeerKnowledge(_peer, hello.Holds);
+            if (hello.MaxBytesToReceive > 0) _sendLimit = Math.Min(_sendLimit, hello.MaxBytesToReceive);
+
+            var holds = Restrict(Engine.Known, OriginsVisibleTo(null));
+            await SendAsync(new HandshakeMessage(SyncMessageCodec.ProtocolVersion, Engine.NodeId, SyncRole.Responder,
+                Engine.ContractFingerprint, 0, holds), "sending the handshake").ConfigureAwait(false);
+
+            // Reserve room for both completions we still owe: this one, and the final acknowledgement whose
+            // values are not known yet (bounded by its origins at the widest varint).
+            var finalOrigins = OriginsVisibleTo(hello.Holds);
+            int reserve = SyncCompleteSize(holds) + AcknowledgementBound(finalOrigins) + 2 * Transport.FrameOverhead;
+            bool stopped = await SendMissingAsync(hello.Holds, reserve).ConfigureAwait(false);
+            await SendAsync(new SyncCompleteMessage(stopped, holds), "sending the completion").ConfigureAwait(false);
+
+            bool peerStopped = await ReceiveEventsAsync().ConfigureAwait(false);
+            await SendAsync(new SyncCompleteMessage(peerStopped, Restrict(Engine.Known, finalOrigins)), "sending the acknowledgement").ConfigureAwait(false);
+            _exhausted = stopped || peerStopped;
+        }
+
+        /// <summary>Refuses (telling the peer why) anything but the expected node with our protocol and contract.</summary>
+        private async Task CheckPeerAsync(HandshakeMessage hello, SyncRole expectedRole)
+        {
+            (RefuseReason Reason, string Detail)? refusal = null;
+            if (hello.ProtocolVersion != SyncMessageCodec.ProtocolVersion)
+                refusal = (RefuseReason.ProtocolVersion, $"node {hello.NodeId} speaks sync protocol {hello.ProtocolVersion}, node {Engine.NodeId} speaks {SyncMessageCodec.ProtocolVersion}");
+            else if (hello.Role != expectedRole)
+                refusal = (RefuseReason.WrongNode, $"node {hello.NodeId} acted as {hello.Role}, expected {expectedRole}");
+            else if (hello.NodeId == Engine.NodeId)
+                refusal = (RefuseReason.WrongNode, $"node {hello.NodeId} tried to sync with itself (two nodes share an id?)");
+            else if (!_peer.IsEmpty && hello.NodeId != _peer)
+                refusal = (RefuseReason.WrongNode, $"expected node {_peer}, but node {hello.NodeId} answered");
+            else if (!string.Equals(hello.ContractFingerprint, Engine.ContractFingerprint, StringComparison.Ordinal))
+                refusal = (RefuseReason.ContractMismatch, $"contract fingerprints differ: node {hello.NodeId} has '{hello.ContractFingerprint}', node {Engine.NodeId} has '{Engine.ContractFingerprint}'");
+            if (refusal is { } r)
+            {
+                try
+                {
+                    await SendAsync(new RefuseMessage(r.Reason, r.Detail), "refusing").ConfigureAwait(false);
+                }
+                catch (Exception ex) when (ex is IOException or ZamException or OperationCanceledException)
+                {
+                    // The refusal is a courtesy; the exception below is what matters.
+                }
+                throw new SyncRefusedException($"Session refused: {r.Detail}.");
+            }
+            _peer = hello.NodeId;
+        }
+
+        // ---- events --------------------------------------------------------------------------------------
+
+        /// <summary>Applies the peer's batches until its completion; returns whether it stopped at its budget.</summary>
+        private async Task<bool> ReceiveEventsAsync()
+        {
+            while (true)
+            {
+                var message = await ReceiveAsync("receiving events", _s._options.IdleTimeout).ConfigureAwait(false);
+                switch (message)
+                {
+                    case EventBatchMessage batch:
+                        if (_s._policy == AccessPolicy.OwnOnly) RejectForeign(batch.Events);
+                        var result = await Engine.IngestAsync(batch.Events, _peer, _total.Token).ConfigureAwait(false);
+                        _eventsReceived += result.Stored;
+                        _quarantined += result.Quarantined;
+                        break;
+                    case SyncCompleteMessage complete:
+                        Engine.RecordPeerKnowledge(_peer, complete.Holds);
+                        return complete.BudgetExhausted;
+                    default:
+                        throw new SyncProtocolException($"Peer {_peer} sent {message.Kind} while sending events.");
+                }
+            }
+        }
+
+        private void RejectForeign(IReadOnlyList<EventEnvelope> events)
+        {
+            foreach (var e in events)
+                if (e.Origin != _peer)
+                    throw new SyncProtocolException($"Peer {_peer} may only send its own events, but sent {e.Origin}#{e.Sequence}.");
+        }
+
+        /// <summary>
+        /// Streams what the peer lacks, batch by batch, straight from the log; stops before the batch that
+        /// would cross the byte budget (keeping <paramref name="reserve"/> for the messages still owed).
+        /// Returns whether the budget stopped it.
+        /// </summary>
+        private async Task<bool> SendMissingAsync(VersionVector theirs, int reserve)
+        {
+            var ours = Engine.Known;
+            var options = _s._options;
+            var batch = new ArrayBufferWriter<byte>(Math.Min(options.MaxBatchBytes + 1024, 1 << 20));
+            int count = 0;
+            foreach (var (origin, held) in ours)
+            {
+                if (held <= theirs[origin] || !MaySee(origin)) continue;
+                foreach (var e in Engine.ReadEvents(origin, theirs[origin] + 1))
+                {
+                    if (e.Sequence > held) break;
+                    int size = SyncMessageCodec.EventSize(e);
+                    if (count > 0 && (count >= options.MaxBatchEvents || batch.WrittenCount + size > options.MaxBatchBytes))
+                    {
+                        await FlushAsync(batch, count).ConfigureAwait(false);
+                        count = 0;
+                    }
+                    long planned = Sent + SyncMessageCodec.BatchHeaderSize + batch.WrittenCount + size + Transport.FrameOverhead + reserve;
+                    if (planned > _sendLimit)
+                    {
+                        if (count > 0) await FlushAsync(batch, count).ConfigureAwait(false);
+                        return true;
+                    }
+                    SyncMessageCodec.WriteEvent(e, batch);
+                    count++;
+                }
+            }
+            if (count > 0) await FlushAsync(batch, count).ConfigureAwait(false);
+            return false;
+        }
+
+        private async Task FlushAsync(ArrayBufferWriter<byte> events, int count)
+        {
+            _out.ResetWrittenCount();
+            var header = _out.GetSpan(SyncMessageCodec.BatchHeaderSize);
+            header[0] = (byte)SyncMessageKind.EventBatch;
+            System.Buffers.Binary.BinaryPrimitives.WriteUInt16LittleEndian(header[1..], (ushort)count);
+            _out.Advance(SyncMessageCodec.BatchHeaderSize);
+            _out.Write(events.WrittenSpan);
+            await SendRawAsync(_out.WrittenMemory, "sending events").ConfigureAwait(false);
+            _eventsSent += count;
+            events.ResetWrittenCount();
+        }
+
+        private bool MaySee(NodeId origin) => _s._policy == AccessPolicy.All || origin == _peer;
+
+        /// <summary>The origins a completion may mention to this peer.</summary>
+        private HashSet<NodeId> OriginsVisibleTo(VersionVector? theirs)
+        {
+            if (_s._policy == AccessPolicy.OwnOnly) return [_peer];
+            var origins = new HashSet<NodeId>(Engine.Known.Origins);
+            if (theirs is not null) origins.UnionWith(theirs.Origins);
+            return origins;
+        }
+
+        private static VersionVector Restrict(VersionVector vector, HashSet<NodeId> origins) =>
+            new(vector.Where(e => origins.Contains(e.Key)));
+
+        private static int SyncCompleteSize(VersionVector holds) => 2 + holds.EncodedSize;
+
+        // An acknowledgement over these origins can be no larger than this, whatever sequences it carries.
+        private static int AcknowledgementBound(HashSet<NodeId> origins)
+        {
+            int size = 2 + Varint.SizeOf((ulong)origins.Count);
+            ulong previous = 0;
+            foreach (var origin in origins.OrderBy(o => o.Value))
+            {
+                size += Varint.SizeOf(origin.Value - previous) + Varint.MaxLength;
+                previous = origin.Value;
+            }
+            return size;
+        }
+
+        // ---- transport with deadlines ----------------------------------------------------------------------
+
+        private async Task SendAsync(SyncMessage message, string phase)
+        {
+            _out.ResetWrittenCount();
+            SyncMessageCodec.Write(message, _out);
+            await SendRawAsync(_out.WrittenMemory, phase).ConfigureAwait(false);
+        }
+
+        private async Task SendRawAsync(ReadOnlyMemory<byte> bytes, string phase)
+        {
+            using var deadline = CancellationTokenSource.CreateLinkedTokenSource(_total.Token);
+            deadline.CancelAfter(_s._options.IdleTimeout);
+            try
+            {
+                await Transport.SendAsync(bytes, deadline.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException ex) when (!_total.IsCancellationRequested)
+            {
+                throw new SyncTimeoutException($"{Describe()} did not take our data for {_s._options.IdleTimeout} while {phase}.", ex);
+            }
+        }
+
+        private async Task<SyncMessage> ReceiveAsync(string phase, TimeSpan timeout)
+        {
+            using var deadline = CancellationTokenSource.CreateLinkedTokenSource(_total.Token);
+            deadline.CancelAfter(timeout);
+            ReadOnlyMemory<byte>? received;
+            try
+            {
+                received = await Transport.ReceiveAsync(deadline.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException ex) when (!_total.IsCancellationRequested)
+            {
+                throw new SyncTimeoutException($"{Describe()} was silent for {timeout} while {phase}.", ex);
+            }
+            if (received is not { } bytes)
+                throw new SyncProtocolException($"{Describe()} closed the connection while {phase}.");
+            var message = SyncMessageCodec.Read(bytes);
+            if (message is RefuseMessage refused)
+                throw new SyncRefusedException($"{Describe()} refused the session ({refused.Reason}): {refused.Detail}.");
+            return message;
+        }
+
+        private T Expect<T>(SyncMessage message, string what) where T : SyncMessage =>
+            message as T ?? throw new SyncProtocolException($"{Describe()} sent {message.Kind} where {what} was due.");
+
+        // ---- results -------------------------------------------------------------------------------------
+
+        private SyncStats Stats() => new()
+        {
+            Peer = _peer,
+            EventsSent = _eventsSent,
+            EventsReceived = _eventsReceived,
+            EventsQuarantined = _quarantined,
+            BytesSent = Sent,
+            BytesReceived = Transport.BytesReceived - _received0,
+            BudgetExhausted = _exhausted,
+            Duration = Stopwatch.GetElapsedTime(_started),
+        };
+
+        private void RecordMetrics(string outcome)
+        {
+            var m = Engine.Metrics;
+            var role = new KeyValuePair<string, object?>("role", _role == SyncRole.Initiator ? "initiator" : "responder");
+            m.Sessions.Add(1, role, new KeyValuePair<string, object?>("outcome", outcome));
+            m.EventsSent.Add(_eventsSent);
+            m.BytesSent.Add(Sent);
+            m.BytesReceived.Add(Transport.BytesReceived - _received0);
+            if (_exhausted) m.BudgetExhausted.Add(1);
+        }
+    }
+}

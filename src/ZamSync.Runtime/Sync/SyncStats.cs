@@ -1,0 +1,30 @@
+namespace ZamSync.Sync;
+
+/// <summary>What one session did.</summary>
+public sealed record SyncStats
+{
+    public NodeId Peer { get; init; }
+
+    /// <summary>Events this side sent.</summary>
+    public int EventsSent { get; init; }
+
+    /// <summary>New events this side received and stored (replays of held events not counted).</summary>
+    public int EventsReceived { get; init; }
+
+    /// <summary>Received events the local validator quarantined.</summary>
+    public int EventsQuarantined { get; init; }
+
+    /// <summary>Wire bytes sent, control messages and framing included.</summary>
+    public long BytesSent { get; init; }
+
+    /// <summary>Wire bytes received.</summary>
+    public long BytesReceived { get; init; }
+
+    /// <summary>
+    /// True when either direction stopped at the byte budget: something is still waiting, and the next
+    /// session continues where this one stopped.
+    /// </summary>
+    public bool BudgetExhausted { get; init; }
+
+    public TimeSpan Duration { get; init; }
+}

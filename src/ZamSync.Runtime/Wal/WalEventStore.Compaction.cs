@@ -1,0 +1,99 @@
+using Microsoft.Win32.SafeHandles;
+using ZamSync.Storage;
+
+namespace ZamSync.Wal;
+
+internal sealed partial class WalEventStore
+{
+    /// <summary>
+    /// Rewrites the log without the events at or below <paramref name="floors"/>, starting it with a base
+    /// record that keeps those floors (so the node never forgets an origin or reuses a sequence) and the
+    /// state <paramref name="snapshot"/> at <paramref name="horizon"/>. Atomic: the new file is written and
+    /// flushed beside the old one, then renamed over it and the directory flushed. A crash at any point
+    /// leaves either the old log or the new one.
+    /// </summary>
+    /// <remarks>The caller must hold <see cref="PauseCommitsAsync"/>, so the log cannot grow meanwhile.</remarks>
+    public void Compact(VersionVector floors, EventKey? horizon, byte[] snapshot)
+    {
+        {
+            SafeFileHandle oldFile;
+            long length;
+            VersionVector allFloors;
+            lock (_gate)
+            {
+                ObjectDisposedException.ThrowIf(_disposed, this);
+                oldFile = _file;
+                length = _durableLength;
+                allFloors = Base?.Floors.Clone() ?? new VersionVector();
+            }
+            allFloors.Merge(floors);
+            var header = WalFileHeader.Create(Header.Cipher, NodeId);
+            string temp = _path + ".compact";
+            using (var output = File.OpenHandle(temp, FileMode.Create, FileAccess.Write, FileShare.None))
+            {
+                long at = WriteBase(output, header, new WalBase(allFloors, horizon, snapshot));
+                at = CopySurvivors(oldFile, length, output, at, allFloors);
+                RandomAccess.FlushToDisk(output);
+            }
+
+            _fileSwap.EnterWriteLock();
+            try
+            {
+                DurableFile.Replace(temp, _path);
+                var file = File.OpenHandle(_path, FileMode.Open, FileAccess.ReadWrite, FileShare.Read);
+                var scan = new WalScanner(file, RandomAccess.GetLength(file), _path, _options.MaxRecordBytes + WalCipher.Overhead, _cipher).Scan(NodeId);
+                lock (_gate)
+                {
+                    _file = file;
+                    _index = scan.Index;
+                    _durableLength = scan.End;
+                    Base = scan.Base;
+                    Header = header;
+                }
+                oldFile.Dispose();
+            }
+            finally
+            {
+                _fileSwap.ExitWriteLock();
+            }
+        }
+    }
+
+    private long WriteBase(SafeFileHandle output, WalFileHeader header, WalBase walBase)
+    {
+        var headerBytes = new byte[WalFileHeader.Size];
+        header.Write(headerBytes, _cipher);
+        RandomAccess.Write(output, headerBytes, 0);
+        var body = walBase.Encode();
+        var record = new byte[WalRecord.EncodedLength(body.Length, _cipher)];
+        var identity = new EventEnvelope(NodeId, 0, default, 0, default);
+        WalRecord.Write(record, WalRecordKind.Base, WalRecordFlags.None, batch: 1, identity, body, _cipher);
+        RandomAccess.Write(output, record, WalFileHeader.Size);
+        return WalFileHeader.Size + record.Length;
+    }
+
+    /// <summary>Copies the records above the floors, in file order, as one batch (number 1).</summary>
+    private long CopySurvivors(SafeFileHandle input, long length, SafeFileHandle output, long at, VersionVector floors)
+    {
+        var head = new byte[WalRecord.HeaderSize];
+        for (long offset = WalFileHeader.Size; offset < length;)
+        {
+            RandomAccess.Read(input, head, offset);
+            if (!WalRecord.TryReadHeader(head, out var header))
+                throw new WalCorruptionException(_path, offset, -1, "a record changed on disk during compaction");
+            if (header.Kind == WalRecordKind.Event && header.Sequence > floors[header.Origin])
+            {
+                var record = new byte[header.RecordLength];
+                RandomAccess.Read(input, record, offset);
+                if (!WalRecord.BodyChecksumMatches(record, header.BodyLength))
+                    throw new WalCorruptionException(_path, offset, -1, "a record body changed on disk during compaction");
+                // The batch number is outside the AEAD's associated data, so a sealed body copies as is.
+                WalRecord.WriteHeader(record, header with { Batch = 1 });
+                RandomAccess.Write(output, record, at);
+                at += record.Length;
+            }
+            offset += header.RecordLength;
+        }
+        return at;
+    }
+}

@@ -1,0 +1,447 @@
+using System.Buffers;
+using System.Threading.Channels;
+using Microsoft.Win32.SafeHandles;
+using ZamSync.Diagnostics;
+using ZamSync.Storage;
+
+namespace ZamSync.Wal;
+
+/// <summary>
+/// The embedded event store: one append-only file, <c>events.wal</c>, with group commit.
+/// </summary>
+/// <remarks>
+/// Appends are encoded into a pending batch under a lock. One committer task writes the whole batch,
+/// fsyncs once, publishes it to the index and then completes every waiter: concurrent submitters share an
+/// fsync, and nothing is readable (so nothing is sent to a peer) before it is durable. While the committer
+/// waits on the disk the next batch fills up, so batches grow with load without any timer.
+/// </remarks>
+internal sealed partial class WalEventStore : IEventStore
+{
+    public const string FileName = "events.wal";
+
+    private readonly string _path;
+    private readonly WalOptions _options;
+    private readonly WalCipher? _cipher;
+    private readonly ZamMetrics _metrics;
+    private readonly Action<IReadOnlyList<StoredEvent>> _onDurable;
+    private readonly Lock _gate = new();
+    private readonly ReaderWriterLockSlim _fileSwap = new();
+    private readonly SemaphoreSlim _commitLock = new(1, 1);
+    private readonly Channel<bool> _wake = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
+    private readonly Task _committer;
+
+    // Guarded by _gate.
+    private SafeFileHandle _file;
+    private WalIndex _index;
+    private long _durableLength;
+    private PendingBatch _pending;
+    private uint _nextBatch;
+    private PendingBatch? _inflight;
+    private Exception? _poisoned;
+    private bool _disposed;
+
+    private WalEventStore(string path, NodeId owner, WalFileHeader header, SafeFileHandle file, WalScanner.Result scan,
+        WalOptions options, WalCipher? cipher, ZamMetrics metrics, Action<IReadOnlyList<StoredEvent>> onDurable)
+    {
+        _path = path;
+        NodeId = owner;
+        Header = header;
+        _file = file;
+        _index = scan.Index;
+        _durableLength = scan.End;
+        _nextBatch = scan.LastBatch + 1;
+        _pending = new PendingBatch(_nextBatch++);
+        _options = options;
+        _cipher = cipher;
+        _metrics = metrics;
+        _onDurable = onDurable;
+        Base = scan.Base;
+        _committer = Task.Run(CommitLoopAsync);
+    }
+
+    public NodeId NodeId { get; }
+
+    public WalFileHeader Header { get; private set; }
+
+    /// <summary>The base of a compacted log (floors, horizon, state snapshot), or null.</summary>
+    public WalBase? Base { get; private set; }
+
+    public string FilePath => _path;
+
+    internal WalCipher? Cipher => _cipher;
+
+    /// <summary>The current fold order. Stable while the caller holds the commit pause (see <see cref="PauseCommitsAsync"/>).</summary>
+    internal IReadOnlyList<FoldEntry> FoldOrder { get { lock (_gate) return _index.FoldOrder; } }
+
+    /// <summary>Stops the committer between batches until the returned handle is disposed.</summary>
+    internal async Task<IDisposable> PauseCommitsAsync(CancellationToken cancellationToken)
+    {
+        await _commitLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        return new Releaser(_commitLock);
+    }
+
+    private sealed class Releaser(SemaphoreSlim semaphore) : IDisposable
+    {
+        private SemaphoreSlim? _semaphore = semaphore;
+        public void Dispose() => Interlocked.Exchange(ref _semaphore, null)?.Release();
+    }
+
+    public long Length { get { lock (_gate) return _durableLength; } }
+
+    public VersionVector Known { get { lock (_gate) return _index.Known(); } }
+
+    public int Count { get { lock (_gate) return _index.Count; } }
+
+    public ulong HighestSequence(NodeId origin)
+    {
+        lock (_gate) return HighestSequenceLocked(origin);
+    }
+
+    public ulong Floor(NodeId origin)
+    {
+        lock (_gate) return _index.Floor(origin);
+    }
+
+    /// <summary>Opens (creating if needed) the log in <paramref name="directory"/> and recovers it.</summary>
+    public static (WalEventStore Store, WalRecoveryReport Report, WalScanner.Result Scan) Open(
+        string directory, NodeId owner, WalOptions options, ZamMetrics metrics, Action<IReadOnlyList<StoredEvent>> onDurable)
+    {
+        string path = Path.Combine(directory, FileName);
+        if (!File.Exists(path)) CreateEmpty(path, owner, options);
+        var cipher = options.Cipher == WalCipherKind.None ? null : new WalCipher(options.Cipher, options.Key.Span);
+        SafeFileHandle? file = null;
+        try
+        {
+            file = File.OpenHandle(path, FileMode.Open, FileAccess.ReadWrite, FileShare.Read);
+            long length = RandomAccess.GetLength(file);
+            var headerBytes = new byte[WalFileHeader.Size];
+            int read = RandomAccess.Read(file, headerBytes, 0);
+            var header = WalFileHeader.Read(headerBytes.AsSpan(0, read), path);
+            CheckKey(header, headerBytes, options, cipher, path);
+            if (header.NodeId != owner)
+                throw new ZamException($"The log '{path}' belongs to node {header.NodeId}, not {owner}. Open it with its own node id.");
+            var scan = new WalScanner(file, length, path, options.MaxRecordBytes + WalCipher.Overhead, cipher).Scan(owner);
+            if (scan.TruncatedAt >= 0)
+            {
+                // Only a torn tail reaches here (the scanner throws on anything else): cut it off durably so
+                // the next append starts on a record boundary.
+                RandomAccess.SetLength(file, scan.TruncatedAt);
+                RandomAccess.FlushToDisk(file);
+            }
+            var report = new WalRecoveryReport(scan.Index.Count, scan.TruncatedAt, scan.TruncatedAt >= 0 ? length - scan.TruncatedAt : 0);
+            return (new WalEventStore(path, owner, header, file, scan, options, cipher, metrics, onDurable), report, scan);
+        }
+        catch
+        {
+            file?.Dispose();
+            cipher?.Dispose();
+            throw;
+        }
+    }
+
+    private static void CheckKey(WalFileHeader header, byte[] headerBytes, WalOptions options, WalCipher? cipher, string path)
+    {
+        if (header.Cipher == WalCipherKind.None && cipher is not null)
+            throw new WalKeyException($"The log '{path}' is not encrypted, but a key was given. Open it without a key (or start a new directory to encrypt).");
+        if (header.Cipher != WalCipherKind.None && cipher is null)
+            throw new WalKeyException($"The log '{path}' is encrypted ({header.Cipher}); open it with its key.");
+        if (cipher is null) return;
+        if (header.Cipher != options.Cipher)
+            throw new WalKeyException($"The log '{path}' is encrypted with {header.Cipher}, not {options.Cipher}.");
+        if (!WalFileHeader.KeyMatches(headerBytes, cipher))
+            throw new WalKeyException($"The key does not open the log '{path}'. Nothing was changed; open it with the right key.");
+    }
+
+    private static void CreateEmpty(string path, NodeId owner, WalOptions options)
+    {
+        using var cipher = options.Cipher == WalCipherKind.None ? null : new WalCipher(options.Cipher, options.Key.Span);
+        var header = WalFileHeader.Create(options.Cipher, owner);
+        var bytes = new byte[WalFileHeader.Size];
+        header.Write(bytes, cipher);
+        DurableFile.WriteAllBytes(path, bytes);
+    }
+
+    // ---- append ------------------------------------------------------------------------------------------
+
+    public ValueTask AppendAsync(IReadOnlyList<StoredEvent> events, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(events);
+        if (events.Count == 0) return ValueTask.CompletedTask;
+        Task durable;
+        lock (_gate)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            if (_poisoned is not null) throw new ZamStorageException($"The log '{_path}' could not be repaired after a failed write; reopen the engine.", _poisoned);
+            // Check everything before encoding anything: the append is all-or-nothing.
+            var expected = new Dictionary<NodeId, ulong>();
+            foreach (var e in events)
+            {
+                var env = e.Envelope;
+                if (env.Origin.IsEmpty) throw new ArgumentException("An event needs a non-zero origin.", nameof(events));
+                if (env.Payload.Length > _options.MaxRecordBytes)
+                    throw new ArgumentException($"Event {env.Origin}#{env.Sequence} has {env.Payload.Length} bytes, more than the {_options.MaxRecordBytes}-byte limit.", nameof(events));
+                ulong next = (expected.TryGetValue(env.Origin, out var last) ? last : HighestSequenceLocked(env.Origin)) + 1;
+                if (env.Sequence != next)
+                    throw new ArgumentException($"Event {env.Origin}#{env.Sequence} does not continue its origin's sequence (expected #{next}).", nameof(events));
+                expected[env.Origin] = env.Sequence;
+            }
+            foreach (var e in events) _pending.Add(e, _cipher);
+            durable = _pending.Done.Task;
+        }
+        _wake.Writer.TryWrite(true);
+        return new ValueTask(cancellationToken.CanBeCanceled ? durable.WaitAsync(cancellationToken) : durable);
+    }
+
+    private ulong HighestSequenceLocked(NodeId origin) =>
+        _pending.High.TryGetValue(origin, out var high) ? high
+        : _inflight is not null && _inflight.High.TryGetValue(origin, out high) ? high
+        : _index.Last(origin);
+
+    private async Task CommitLoopAsync()
+    {
+        while (await _wake.Reader.WaitToReadAsync().ConfigureAwait(false))
+        {
+            _wake.Reader.TryRead(out _);
+            await _commitLock.WaitAsync().ConfigureAwait(false);
+            try
+            {
+                CommitPending();
+            }
+            finally
+            {
+                _commitLock.Release();
+            }
+        }
+        await _commitLock.WaitAsync().ConfigureAwait(false);
+        try { CommitPending(); } finally { _commitLock.Release(); }
+    }
+
+    private void CommitPending()
+    {
+        PendingBatch batch;
+        long offset;
+        SafeFileHandle file;
+        lock (_gate)
+        {
+            if (_pending.Count == 0) return;
+            batch = _pending;
+            _inflight = batch;
+            _pending = new PendingBatch(_nextBatch++);
+            offset = _durableLength;
+            file = _file;
+        }
+        try
+        {
+            RandomAccess.Write(file, batch.Bytes, offset);
+            RandomAccess.FlushToDisk(file);
+        }
+        catch (Exception ex)
+        {
+            FailBatch(batch, file, offset, ex);
+            return;
+        }
+        _metrics.FsyncBatches.Add(1);
+        lock (_gate)
+        {
+            foreach (var (key, at, length) in batch.Records) _index.TryAdd(key, new RecordRef(offset + at, length));
+            _index.CompleteBatch();
+            _durableLength = offset + batch.Length;
+            _inflight = null;
+        }
+        try
+        {
+            _onDurable(batch.Events);
+            batch.Done.TrySetResult();
+        }
+        catch (Exception ex)
+        {
+            batch.Done.TrySetException(ex);
+        }
+        finally
+        {
+            batch.Release();
+        }
+    }
+
+    private void FailBatch(PendingBatch batch, SafeFileHandle file, long offset, Exception ex)
+    {
+        // Put the file back exactly as it was before this batch, then fail this batch and every append
+        // queued behind it (their sequences followed the failed ones, so they cannot stand alone).
+        try
+        {
+            RandomAccess.SetLength(file, offset);
+            RandomAccess.FlushToDisk(file);
+        }
+        catch (Exception repair)
+        {
+            lock (_gate) _poisoned = repair;
+        }
+        var error = new ZamStorageException($"Writing to the log '{_path}' failed: {ex.Message} Nothing of this write was kept.", ex);
+        PendingBatch behind;
+        lock (_gate)
+        {
+            behind = _pending;
+            _pending = new PendingBatch(_nextBatch++);
+            _inflight = null;
+        }
+        batch.Done.TrySetException(error);
+        batch.Release();
+        if (behind.Count > 0) behind.Done.TrySetException(error);
+        behind.Release();
+    }
+
+    // ---- read --------------------------------------------------------------------------------------------
+
+    private const int ReadChunk = 256;
+
+    public IEnumerable<StoredEvent> Read(NodeId origin, ulong fromSequence)
+    {
+        var refs = new List<RecordRef>(ReadChunk);
+        var chunk = new List<StoredEvent>(ReadChunk);
+        ulong next = Math.Max(1, fromSequence);
+        while (true)
+        {
+            refs.Clear();
+            chunk.Clear();
+            _fileSwap.EnterReadLock();
+            try
+            {
+                SafeFileHandle file;
+                lock (_gate)
+                {
+                    ObjectDisposedException.ThrowIf(_disposed, this);
+                    _index.CopyRange(origin, next, ReadChunk, refs);
+                    file = _file;
+                }
+                foreach (var r in refs) chunk.Add(ReadRecord(file, r));
+            }
+            finally
+            {
+                _fileSwap.ExitReadLock();
+            }
+            if (chunk.Count == 0) yield break;
+            foreach (var e in chunk) yield return e;
+            next += (ulong)chunk.Count;
+        }
+    }
+
+    public IEnumerable<StoredEvent> ReadInFoldOrder()
+    {
+        IReadOnlyList<FoldEntry> fold;
+        int count;
+        lock (_gate)
+        {
+            fold = _index.FoldOrder;
+            count = fold.Count;
+        }
+        var chunk = new List<StoredEvent>(ReadChunk);
+        for (int start = 0; start < count; start += ReadChunk)
+        {
+            chunk.Clear();
+            _fileSwap.EnterReadLock();
+            try
+            {
+                SafeFileHandle file;
+                lock (_gate)
+                {
+                    if (!ReferenceEquals(fold, _index.FoldOrder))
+                        throw new InvalidOperationException("The log was compacted while it was being read in fold order.");
+                    file = _file;
+                }
+                int end = Math.Min(count, start + ReadChunk);
+                for (int i = start; i < end; i++) chunk.Add(ReadRecord(file, fold[i].Record));
+            }
+            finally
+            {
+                _fileSwap.ExitReadLock();
+            }
+            foreach (var e in chunk) yield return e;
+        }
+    }
+
+    private StoredEvent ReadRecord(SafeFileHandle file, RecordRef r)
+    {
+        var bytes = new byte[r.Length];
+        int read = 0;
+        while (read < bytes.Length)
+        {
+            int n = RandomAccess.Read(file, bytes.AsSpan(read), r.Offset + read);
+            if (n == 0) throw new WalCorruptionException(_path, r.Offset, -1, "the file ends inside an indexed record");
+            read += n;
+        }
+        // Re-check on every read: the page cache or the disk may have changed since open.
+        if (!WalRecord.TryReadHeader(bytes, out var header) || header.RecordLength != r.Length || !WalRecord.BodyChecksumMatches(bytes, header.BodyLength))
+            throw new WalCorruptionException(_path, r.Offset, -1, "an indexed record no longer passes its checksums");
+        var payload = WalRecord.OpenBody(bytes, header, _cipher, _path, r.Offset);
+        var envelope = new EventEnvelope(header.Origin, header.Sequence, header.Hlc, header.EventType, payload);
+        return new StoredEvent(envelope, (header.Flags & WalRecordFlags.Quarantined) != 0);
+    }
+
+    // ---- lifetime ----------------------------------------------------------------------------------------
+
+    /// <summary>Refuses new appends and waits until everything already queued is durable.</summary>
+    public async Task StopAsync()
+    {
+        lock (_gate) _disposed = true;
+        _wake.Writer.TryComplete();
+        await _committer.ConfigureAwait(false);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_file.IsClosed) return;
+        await StopAsync().ConfigureAwait(false);
+        _fileSwap.EnterWriteLock();
+        try
+        {
+            _file.Dispose();
+        }
+        finally
+        {
+            _fileSwap.ExitWriteLock();
+        }
+        _cipher?.Dispose();
+    }
+
+    /// <summary>Records encoded and waiting for the committer.</summary>
+    private sealed class PendingBatch(uint number)
+    {
+        private byte[] _buffer = Array.Empty<byte>();
+
+        public uint Number { get; } = number;
+        public int Length { get; private set; }
+        public int Count => Events.Count;
+        public List<StoredEvent> Events { get; } = new();
+        public List<(EventKey Key, int Offset, int Length)> Records { get; } = new();
+        public TaskCompletionSource Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        public ReadOnlySpan<byte> Bytes => _buffer.AsSpan(0, Length);
+
+        /// <summary>Highest sequence per origin in this batch.</summary>
+        public Dictionary<NodeId, ulong> High { get; } = new();
+
+        public void Add(StoredEvent e, WalCipher? cipher)
+        {
+            var env = e.Envelope;
+            int size = WalRecord.EncodedLength(env.Payload.Length, cipher);
+            if (Length + size > _buffer.Length)
+            {
+                var bigger = ArrayPool<byte>.Shared.Rent(Math.Max(Length + size, Math.Max(4096, _buffer.Length * 2)));
+                _buffer.AsSpan(0, Length).CopyTo(bigger);
+                if (_buffer.Length > 0) ArrayPool<byte>.Shared.Return(_buffer);
+                _buffer = bigger;
+            }
+            var flags = e.Quarantined ? WalRecordFlags.Quarantined : WalRecordFlags.None;
+            int written = WalRecord.Write(_buffer.AsSpan(Length), WalRecordKind.Event, flags, Number, env, env.Payload.Span, cipher);
+            Records.Add((env.Key, Length, written));
+            Events.Add(e);
+            High[env.Origin] = env.Sequence;
+            Length += written;
+        }
+
+        public void Release()
+        {
+            if (_buffer.Length > 0) ArrayPool<byte>.Shared.Return(_buffer);
+            _buffer = Array.Empty<byte>();
+        }
+    }
+}

@@ -1,0 +1,153 @@
+using Microsoft.Win32.SafeHandles;
+
+namespace ZamSync.Wal;
+
+/// <summary>
+/// Reads a log on open: checks every record's checksums (never decrypting or decoding a payload), builds
+/// the index, and tells a torn tail from damage in the middle.
+/// </summary>
+/// <remarks>
+/// The writer appends a batch and fsyncs it before it writes the next, so a crash can only leave the last
+/// batch torn, in any pattern of pages. Recovery therefore truncates a damaged region only when every
+/// intact record after it belongs to one batch, the newest; anything else is damage the crash could not
+/// have caused, and opening fails with the offset rather than silently dropping the records after it.
+/// </remarks>
+internal sealed class WalScanner
+{
+
+    private readonly SafeFileHandle _file;
+    private readonly long _length;
+    private readonly string _path;
+    private readonly int _maxBody;
+    private readonly WalCipher? _cipher;
+    private byte[] _buffer = new byte[1 << 20];
+    private long _bufferStart;
+    private int _bufferCount;
+
+    public WalScanner(SafeFileHandle file, long length, string path, int maxBody, WalCipher? cipher)
+    {
+        _cipher = cipher;
+        _file = file;
+        _length = length;
+        _path = path;
+        _maxBody = maxBody;
+    }
+
+    public sealed class Result
+    {
+        public WalIndex Index { get; } = new();
+        /// <summary>The base record of a compacted log, if this log was compacted.</summary>
+        public WalBase? Base { get; set; }
+        public uint LastBatch { get; set; }
+        public long End { get; set; }
+        public long TruncatedAt { get; set; } = -1;
+        public Hlc MaxOwnHlc { get; set; }
+        public Hlc MaxHlc { get; set; }
+    }
+
+    public Result Scan(NodeId owner)
+    {
+        var result = new Result();
+        long offset = WalFileHeader.Size;
+        bool first = true;
+        while (offset < _length)
+        {
+            string? damage = TryReadRecord(offset, out var header);
+            if (damage is not null)
+            {
+                HandleDamage(offset, damage, result.LastBatch);
+                result.TruncatedAt = offset;
+                break;
+            }
+            if (header.Kind == WalRecordKind.Base)
+            {
+                if (!first) throw new WalCorruptionException(_path, offset, -1, "a base record appears after the first record");
+                var raw = Window(offset, header.RecordLength).ToArray();
+                var body = WalRecord.OpenBody(raw, header, _cipher, _path, offset);
+                result.Base = WalBase.TryDecode(body.Span) ?? throw new WalCorruptionException(_path, offset, -1, "the base record of a compacted log is malformed");
+                result.Index.SetFloors(result.Base.Floors);
+            }
+            else
+            {
+                if (!result.Index.TryAdd(header.Key, new RecordRef(offset, header.RecordLength)))
+                    throw new WalCorruptionException(_path, offset, -1,
+                        $"event {header.Origin}#{header.Sequence} does not continue its origin's sequence (expected #{result.Index.Last(header.Origin) + 1})");
+                if (header.Origin == owner && header.Hlc > result.MaxOwnHlc) result.MaxOwnHlc = header.Hlc;
+                if (header.Hlc > result.MaxHlc) result.MaxHlc = header.Hlc;
+            }
+            if (header.Batch > result.LastBatch) result.LastBatch = header.Batch;
+            first = false;
+            offset += header.RecordLength;
+        }
+        result.Index.CompleteBatch();
+        result.End = result.TruncatedAt >= 0 ? result.TruncatedAt : offset;
+        return result;
+    }
+
+    /// <summary>Checks the record at <paramref name="offset"/>; returns why it is bad, or null when intact.</summary>
+    private string? TryReadRecord(long offset, out WalRecordHeader header)
+    {
+        header = default;
+        long remaining = _length - offset;
+        if (remaining < WalRecord.HeaderSize) return "the file ends inside a record header";
+        var head = Window(offset, WalRecord.HeaderSize);
+        if (!WalRecord.TryReadHeader(head, out header)) return "a record header fails its magic or checksum";
+        if (header.BodyLength > _maxBody) return $"a record claims {header.BodyLength} bytes, more than the {_maxBody}-byte limit";
+        if (header.RecordLength > remaining) return $"a record claims {header.BodyLength} bytes but the file ends first";
+        var record = Window(offset, header.RecordLength);
+        return WalRecord.BodyChecksumMatches(record, header.BodyLength) ? null : "a record body fails its checksum";
+    }
+
+    private void HandleDamage(long offset, string reason, uint lastGoodBatch)
+    {
+        // Look for intact records after the damage. A torn final write leaves only records of the newest
+        // batch behind it; records of two batches (or of an older one) prove the damage is not a tear.
+        long next = -1;
+        uint? batch = null;
+        for (long candidate = FindMagic(offset + 1); candidate >= 0; candidate = FindMagic(candidate + 1))
+        {
+            if (TryReadRecord(candidate, out var header) is not null) continue;
+            if (next < 0) next = candidate;
+            batch ??= header.Batch;
+            if (header.Batch != batch || header.Batch < lastGoodBatch)
+                throw new WalCorruptionException(_path, offset, next, reason);
+            candidate += header.RecordLength - 1;
+        }
+    }
+
+    private long FindMagic(long from)
+    {
+        Span<byte> magic = stackalloc byte[4];
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt32LittleEndian(magic, WalRecord.Magic);
+        const int chunk = 1 << 16;
+        for (long position = from; position < _length - 3; position += chunk - 3)
+        {
+            int count = (int)Math.Min(chunk, _length - position);
+            var window = Window(position, count);
+            int found = window.IndexOf(magic);
+            if (found >= 0) return position + found;
+        }
+        return -1;
+    }
+
+    /// <summary>A view of [offset, offset+count) of the file, refilling the buffer as needed.</summary>
+    private ReadOnlySpan<byte> Window(long offset, int count)
+    {
+        if (offset < _bufferStart || offset + count > _bufferStart + _bufferCount)
+        {
+            if (count > _buffer.Length) _buffer = new byte[Math.Max(count, _buffer.Length * 2)];
+            int toRead = (int)Math.Min(_buffer.Length, _length - offset);
+            int read = 0;
+            while (read < toRead)
+            {
+                int n = RandomAccess.Read(_file, _buffer.AsSpan(read, toRead - read), offset + read);
+                if (n == 0) break;
+                read += n;
+            }
+            _bufferStart = offset;
+            _bufferCount = read;
+            if (read < count) throw new IOException($"'{_path}' shrank while it was being read.");
+        }
+        return new ReadOnlySpan<byte>(_buffer, (int)(offset - _bufferStart), count);
+    }
+}
