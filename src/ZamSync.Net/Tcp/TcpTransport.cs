@@ -1,0 +1,169 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Threading.Channels;
+using ZamSync.Sync;
+
+namespace ZamSync.Net.Tcp;
+
+/// <summary>
+/// A listening TCP endpoint. Accepting runs in the background from <see cref="Bind"/> on: each connection gets
+/// its own task that reads the first handshake under <see cref="TcpTransportOptions.FirstMessageTimeout"/>, so a
+/// slow or silent client never stalls anyone else's accept. <see cref="AcceptSplitAsync"/> hands out connections
+/// whose handshake has arrived.
+/// </summary>
+public sealed class TcpTransport : IAsyncDisposable
+{
+    private readonly Socket _listener;
+    private readonly TcpTransportOptions _options;
+    private readonly Channel<TcpPeerTransport> _ready;
+    private readonly CancellationTokenSource _stop = new();
+    private readonly Task _acceptLoop;
+    private long _rejected;
+
+    private TcpTransport(Socket listener, TcpTransportOptions options)
+    {
+        _listener = listener;
+        _options = options;
+        _ready = Channel.CreateBounded<TcpPeerTransport>(new BoundedChannelOptions(options.AcceptQueue) { SingleReader = false });
+        LocalEndPoint = (IPEndPoint)listener.LocalEndPoint!;
+        _acceptLoop = Task.Run(AcceptLoopAsync);
+    }
+
+    public IPEndPoint LocalEndPoint { get; }
+
+    /// <summary>Connections closed before they could be handed out (silent, malformed, not a handshake).</summary>
+    public long RejectedConnections => Interlocked.Read(ref _rejected);
+
+    /// <summary>Listens on <paramref name="endpoint"/> (<c>"127.0.0.1:0"</c> picks a free port).</summary>
+    public static TcpTransport Bind(string endpoint, TcpTransportOptions? options = null)
+    {
+        var address = Endpoints.ParseListen(endpoint);
+        var listener = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+        try
+        {
+            listener.Bind(address);
+            listener.Listen(512);
+            return new TcpTransport(listener, options ?? new TcpTransportOptions());
+        }
+        catch
+        {
+            listener.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>The next connection whose first handshake has arrived.</summary>
+    public async ValueTask<TcpPeerTransport> AcceptSplitAsync(CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            return await _ready.Reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (ChannelClosedException ex)
+        {
+            throw new ObjectDisposedException($"The TCP transport on {LocalEndPoint} is closed.", ex);
+        }
+    }
+
+    /// <summary>Connects to <paramref name="hostAndPort"/>, expecting node <paramref name="peerId"/> to answer.</summary>
+    public static async Task<TcpPeerTransport> ConnectAsync(NodeId peerId, string hostAndPort, TcpTransportOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        options ??= new TcpTransportOptions();
+        var (host, port) = Endpoints.ParseConnect(hostAndPort);
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(options.ConnectTimeout);
+        var socket = new Socket(SocketType.Stream, ProtocolType.Tcp);
+        try
+        {
+            Configure(socket, options);
+            try
+            {
+                await socket.ConnectAsync(host, port, deadline.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException ex) when (!cancellationToken.IsCancellationRequested)
+            {
+                throw new SyncTimeoutException($"Connecting to {hostAndPort} took longer than {options.ConnectTimeout}.", ex);
+            }
+            return new TcpPeerTransport(peerId, new NetworkStream(socket, ownsSocket: true), socket.RemoteEndPoint, options.Frames);
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+    }
+
+    internal static void Configure(Socket socket, TcpTransportOptions options)
+    {
+        // Without NoDelay every small control message waits for Nagle and the peer's delayed ACK (~40 ms each).
+        socket.NoDelay = true;
+        socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.KeepAlive, true);
+        int idle = Math.Max(1, (int)options.KeepAliveIdle.TotalSeconds);
+        socket.SetSocketOption(SocketOptionLevel.Tcp, SocketOptionName.TcpKeepAliveTime, idle);
+        socket.SetSocketOption(SocketOptionLevel.Tcp, SocketOptionName.TcpKeepAliveInterval, Math.Max(1, idle / 4));
+        socket.SetSocketOption(SocketOptionLevel.Tcp, SocketOptionName.TcpKeepAliveRetryCount, 4);
+    }
+
+    private async Task AcceptLoopAsync()
+    {
+        while (!_stop.IsCancellationRequested)
+        {
+            Socket socket;
+            try
+            {
+                socket = await _listener.AcceptAsync(_stop.Token).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is OperationCanceledException or ObjectDisposedException or SocketException && _stop.IsCancellationRequested)
+            {
+                break;
+            }
+            catch (SocketException)
+            {
+                continue; // a connection reset before we took it: nothing to do
+            }
+            _ = HandOffAsync(socket);
+        }
+        _ready.Writer.TryComplete();
+    }
+
+    private async Task HandOffAsync(Socket socket)
+    {
+        TcpPeerTransport? peer = null;
+        bool handedOff = false;
+        try
+        {
+            Configure(socket, _options);
+            peer = new TcpPeerTransport(default, new NetworkStream(socket, ownsSocket: true), socket.RemoteEndPoint, _options.Frames);
+            using var deadline = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token);
+            deadline.CancelAfter(_options.FirstMessageTimeout);
+            var first = await peer.PeekFirstAsync(deadline.Token).ConfigureAwait(false);
+            if (first is not { } bytes || SyncMessageCodec.Read(bytes) is not HandshakeMessage hello)
+                throw new SyncProtocolException("The first message of a connection must be a handshake.");
+            peer.PeerId = hello.NodeId;
+            await _ready.Writer.WriteAsync(peer, _stop.Token).ConfigureAwait(false);
+            handedOff = true;
+        }
+        catch (Exception ex) when (ex is IOException or SocketException or OperationCanceledException or ZamException or ChannelClosedException)
+        {
+            Interlocked.Increment(ref _rejected);
+        }
+        finally
+        {
+            if (!handedOff)
+            {
+                if (peer is not null) await peer.DisposeAsync().ConfigureAwait(false);
+                else socket.Dispose();
+            }
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_stop.IsCancellationRequested) return;
+        _stop.Cancel();
+        _listener.Dispose();
+        await _acceptLoop.ConfigureAwait(false);
+        while (_ready.Reader.TryRead(out var waiting)) await waiting.DisposeAsync().ConfigureAwait(false);
+        _stop.Dispose();
+    }
+}

@@ -1,0 +1,21 @@
+using ZamSync.Net.Framing;
+
+namespace ZamSync.Net.Tcp;
+
+/// <summary>Socket-level settings of the TCP transport.</summary>
+public sealed record TcpTransportOptions
+{
+    public FrameOptions Frames { get; init; } = new();
+
+    /// <summary>How long an accepted connection may take to send its first handshake (10 s by default).</summary>
+    public TimeSpan FirstMessageTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>How long a connect may take (30 s by default: satellite links are slow to answer).</summary>
+    public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Accepted connections whose handshake arrived, waiting for <c>AcceptSplitAsync</c> (64 by default).</summary>
+    public int AcceptQueue { get; init; } = 64;
+
+    /// <summary>TCP keepalive idle time, so a half-open 2G connection is noticed (60 s by default).</summary>
+    public TimeSpan KeepAliveIdle { get; init; } = TimeSpan.FromSeconds(60);
+}
