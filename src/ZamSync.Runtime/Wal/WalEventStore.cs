@@ -313,7 +313,7 @@ internal sealed partial class WalEventStore : IEventStore
                     _index.CopyRange(origin, next, ReadChunk, refs);
                     file = _file;
                 }
-                foreach (var r in refs) chunk.Add(ReadRecord(file, r));
+                ReadRecords(file, refs, chunk);
             }
             finally
             {
@@ -335,6 +335,7 @@ internal sealed partial class WalEventStore : IEventStore
             count = fold.Count;
         }
         var chunk = new List<StoredEvent>(ReadChunk);
+        var refs = new List<RecordRef>(ReadChunk);
         for (int start = 0; start < count; start += ReadChunk)
         {
             chunk.Clear();
@@ -349,7 +350,9 @@ internal sealed partial class WalEventStore : IEventStore
                     file = _file;
                 }
                 int end = Math.Min(count, start + ReadChunk);
-                for (int i = start; i < end; i++) chunk.Add(ReadRecord(file, fold[i].Record));
+                refs.Clear();
+                for (int i = start; i < end; i++) refs.Add(fold[i].Record);
+                ReadRecords(file, refs, chunk);
             }
             finally
             {
@@ -359,18 +362,45 @@ internal sealed partial class WalEventStore : IEventStore
         }
     }
 
-    private StoredEvent ReadRecord(SafeFileHandle file, RecordRef r)
+    /// <summary>
+    /// Reads records, coalescing runs that sit back to back in the file into one read (the common case:
+    /// a peer's missing range, or a fold order that follows the file), so a replay costs few syscalls.
+    /// </summary>
+    private void ReadRecords(SafeFileHandle file, List<RecordRef> refs, List<StoredEvent> into)
     {
-        var bytes = new byte[r.Length];
-        int read = 0;
-        while (read < bytes.Length)
+        const int maxRun = 1 << 20;
+        for (int i = 0; i < refs.Count;)
         {
-            int n = RandomAccess.Read(file, bytes.AsSpan(read), r.Offset + read);
-            if (n == 0) throw new WalCorruptionException(_path, r.Offset, -1, "the file ends inside an indexed record");
+            int j = i + 1;
+            long end = refs[i].Offset + refs[i].Length;
+            while (j < refs.Count && refs[j].Offset == end && end - refs[i].Offset + refs[j].Length <= maxRun)
+            {
+                end += refs[j].Length;
+                j++;
+            }
+            var run = new byte[end - refs[i].Offset];
+            ReadExactly(file, run, refs[i].Offset);
+            for (int k = i, at = 0; k < j; at += refs[k].Length, k++)
+                into.Add(DecodeRecord(run.AsMemory(at, refs[k].Length), refs[k]));
+            i = j;
+        }
+    }
+
+    private void ReadExactly(SafeFileHandle file, Span<byte> destination, long offset)
+    {
+        int read = 0;
+        while (read < destination.Length)
+        {
+            int n = RandomAccess.Read(file, destination[read..], offset + read);
+            if (n == 0) throw new WalCorruptionException(_path, offset + read, -1, "the file ends inside an indexed record");
             read += n;
         }
+    }
+
+    private StoredEvent DecodeRecord(ReadOnlyMemory<byte> bytes, RecordRef r)
+    {
         // Re-check on every read: the page cache or the disk may have changed since open.
-        if (!WalRecord.TryReadHeader(bytes, out var header) || header.RecordLength != r.Length || !WalRecord.BodyChecksumMatches(bytes, header.BodyLength))
+        if (!WalRecord.TryReadHeader(bytes.Span, out var header) || header.RecordLength != r.Length || !WalRecord.BodyChecksumMatches(bytes.Span, header.BodyLength))
             throw new WalCorruptionException(_path, r.Offset, -1, "an indexed record no longer passes its checksums");
         var payload = WalRecord.OpenBody(bytes, header, _cipher, _path, r.Offset);
         var envelope = new EventEnvelope(header.Origin, header.Sequence, header.Hlc, header.EventType, payload);
