@@ -1,0 +1,115 @@
+using System.Net;
+using System.Net.Sockets;
+
+namespace ZamSync.Net.Tests.Faults;
+
+/// <summary>
+/// An in-process TCP proxy on loopback that can cut a connection after a chosen number of bytes in either
+/// direction, add latency to every chunk, and throttle to a byte rate — a bad 2G link in a box.
+/// </summary>
+public sealed class FaultProxy : IAsyncDisposable
+{
+    private readonly TcpListener _listener;
+    private readonly IPEndPoint _target;
+    private readonly CancellationTokenSource _stop = new();
+    private readonly Task _loop;
+
+    public FaultProxy(IPEndPoint target)
+    {
+        _target = target;
+        _listener = new TcpListener(IPAddress.Loopback, 0);
+        _listener.Start();
+        _loop = Task.Run(AcceptLoopAsync);
+    }
+
+    public string Address => _listener.LocalEndpoint.ToString()!;
+
+    /// <summary>Cut the next connection after this many bytes client → server (null: never).</summary>
+    public long? CutUpstreamAfter { get; set; }
+
+    /// <summary>Cut the next connection after this many bytes server → client (null: never).</summary>
+    public long? CutDownstreamAfter { get; set; }
+
+    /// <summary>One-way delay added to every chunk (half the round trip).</summary>
+    public TimeSpan OneWayDelay { get; set; }
+
+    /// <summary>Bytes per second in each direction (0: unlimited).</summary>
+    public int BytesPerSecond { get; set; }
+
+    public int Connections;
+    public int Cuts;
+
+    private async Task AcceptLoopAsync()
+    {
+        while (!_stop.IsCancellationRequested)
+        {
+            TcpClient client;
+            try { client = await _listener.AcceptTcpClientAsync(_stop.Token); }
+            catch (Exception) when (_stop.IsCancellationRequested) { return; }
+            Interlocked.Increment(ref Connections);
+            _ = RelayAsync(client, CutUpstreamAfter, CutDownstreamAfter);
+        }
+    }
+
+    private async Task RelayAsync(TcpClient client, long? cutUp, long? cutDown)
+    {
+        using var server = new TcpClient { NoDelay = true };
+        client.NoDelay = true;
+        using (client)
+        {
+            try
+            {
+                await server.ConnectAsync(_target, _stop.Token);
+                using var both = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token);
+                var up = PumpAsync(client.GetStream(), server.GetStream(), cutUp, both);
+                var down = PumpAsync(server.GetStream(), client.GetStream(), cutDown, both);
+                await Task.WhenAny(up, down);
+                both.Cancel();
+                await Task.WhenAll(up, down).ContinueWith(_ => { });
+            }
+            catch (Exception ex) when (ex is IOException or SocketException or OperationCanceledException) { }
+            finally
+            {
+                // An abortive close (RST) on both ends, like a link that just dies.
+                client.Client.LingerState = new LingerOption(true, 0);
+                server.Client.LingerState = new LingerOption(true, 0);
+            }
+        }
+    }
+
+    private async Task PumpAsync(NetworkStream from, NetworkStream to, long? cutAfter, CancellationTokenSource both)
+    {
+        var buffer = new byte[16 * 1024];
+        long moved = 0;
+        try
+        {
+            while (true)
+            {
+                int max = buffer.Length;
+                if (BytesPerSecond > 0) max = Math.Min(max, Math.Max(1, BytesPerSecond / 20));
+                int n = await from.ReadAsync(buffer.AsMemory(0, max), both.Token);
+                if (n == 0) { to.Socket.Shutdown(SocketShutdown.Send); return; }
+                if (cutAfter is { } cut && moved + n >= cut)
+                {
+                    int keep = (int)(cut - moved);
+                    if (keep > 0) await to.WriteAsync(buffer.AsMemory(0, keep), both.Token);
+                    Interlocked.Increment(ref Cuts);
+                    return; // the caller tears down both directions
+                }
+                if (OneWayDelay > TimeSpan.Zero) await Task.Delay(OneWayDelay, both.Token);
+                if (BytesPerSecond > 0) await Task.Delay(TimeSpan.FromSeconds((double)n / BytesPerSecond), both.Token);
+                await to.WriteAsync(buffer.AsMemory(0, n), both.Token);
+                moved += n;
+            }
+        }
+        catch (Exception ex) when (ex is IOException or SocketException or OperationCanceledException or ObjectDisposedException) { }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _stop.Cancel();
+        _listener.Stop();
+        await _loop.ContinueWith(_ => { });
+        _stop.Dispose();
+    }
+}
