@@ -23,5 +23,8 @@ public sealed class TcpPeerTransport : FramedStreamTransport
 
     public EndPoint? RemoteEndPoint { get; }
 
+    /// <summary>True when <see cref="PeerId"/> was proven by the peer's certificate (mutual TLS).</summary>
+    public bool IdentityProven { get; internal set; }
+
     public override string ToString() => $"peer {PeerId} at {RemoteEndPoint}";
 }

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using System.Threading.Channels;
+using ZamSync.Net.Tls;
 using ZamSync.Sync;
 
 namespace ZamSync.Net.Tcp;
@@ -84,7 +85,14 @@ public sealed class TcpTransport : IAsyncDisposable
             {
                 throw new SyncTimeoutException($"Connecting to {hostAndPort} took longer than {options.ConnectTimeout}.", ex);
             }
-            return new TcpPeerTransport(peerId, new NetworkStream(socket, ownsSocket: true), socket.RemoteEndPoint, options.Frames);
+            Stream stream = new NetworkStream(socket, ownsSocket: true);
+            bool proven = false;
+            if (options.Tls is { } tls)
+            {
+                stream = await TlsHandshake.AsClientAsync(stream, tls, peerId, cancellationToken).ConfigureAwait(false);
+                proven = true;
+            }
+            return new TcpPeerTransport(peerId, stream, socket.RemoteEndPoint, options.Frames) { IdentityProven = proven };
         }
         catch
         {
@@ -133,17 +141,31 @@ public sealed class TcpTransport : IAsyncDisposable
         try
         {
             Configure(socket, _options);
-            peer = new TcpPeerTransport(default, new NetworkStream(socket, ownsSocket: true), socket.RemoteEndPoint, _options.Frames);
             using var deadline = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token);
             deadline.CancelAfter(_options.FirstMessageTimeout);
+            Stream stream = new NetworkStream(socket, ownsSocket: true);
+            NodeId? proven = null;
+            if (_options.Tls is { } tls)
+            {
+                // The server closes on any refusal: with TLS 1.3 a client learns of a rejected certificate only
+                // when its connection closes.
+                (stream, proven) = await TlsHandshake.AsServerAsync(stream, tls, deadline.Token).ConfigureAwait(false);
+            }
+            peer = new TcpPeerTransport(default, stream, socket.RemoteEndPoint, _options.Frames);
             var first = await peer.PeekFirstAsync(deadline.Token).ConfigureAwait(false);
             if (first is not { } bytes || SyncMessageCodec.Read(bytes) is not HandshakeMessage hello)
                 throw new SyncProtocolException("The first message of a connection must be a handshake.");
+            if (proven is { } certified && hello.NodeId != certified)
+            {
+                await RefuseAsync(peer, $"the handshake claims node {hello.NodeId} but the certificate is for node {certified}", deadline.Token).ConfigureAwait(false);
+                throw new SyncRefusedException($"A peer with the certificate of node {certified} claimed to be node {hello.NodeId}.");
+            }
             peer.PeerId = hello.NodeId;
+            peer.IdentityProven = proven is not null;
             await _ready.Writer.WriteAsync(peer, _stop.Token).ConfigureAwait(false);
             handedOff = true;
         }
-        catch (Exception ex) when (ex is IOException or SocketException or OperationCanceledException or ZamException or ChannelClosedException)
+        catch (Exception ex) when (ex is IOException or SocketException or OperationCanceledException or ZamException or ChannelClosedException or System.Security.Authentication.AuthenticationException)
         {
             Interlocked.Increment(ref _rejected);
         }
@@ -154,6 +176,18 @@ public sealed class TcpTransport : IAsyncDisposable
                 if (peer is not null) await peer.DisposeAsync().ConfigureAwait(false);
                 else socket.Dispose();
             }
+        }
+    }
+
+    private static async Task RefuseAsync(TcpPeerTransport peer, string why, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await peer.SendAsync(SyncMessageCodec.ToBytes(new RefuseMessage(RefuseReason.WrongNode, why)), cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is IOException or OperationCanceledException)
+        {
+            // A courtesy only: the connection closes either way.
         }
     }
 

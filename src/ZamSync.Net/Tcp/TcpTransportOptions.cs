@@ -1,4 +1,5 @@
 using ZamSync.Net.Framing;
+using ZamSync.Net.Tls;
 
 namespace ZamSync.Net.Tcp;
 
@@ -6,6 +7,9 @@ namespace ZamSync.Net.Tcp;
 public sealed record TcpTransportOptions
 {
     public FrameOptions Frames { get; init; } = new();
+
+    /// <summary>Mutual TLS; null for plain TCP (a trusted network or tests only).</summary>
+    public TlsOptions? Tls { get; init; }
 
     /// <summary>How long an accepted connection may take to send its first handshake (10 s by default).</summary>
     public TimeSpan FirstMessageTimeout { get; init; } = TimeSpan.FromSeconds(10);

@@ -1,0 +1,53 @@
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+
+namespace ZamSync.Net.Tls;
+
+/// <summary>
+/// Decides whether a peer's certificate proves who it says: chains to the deployment CA alone, is within its
+/// validity, is not revoked, carries the usage for its role, and names a node id. Records why it refused, so
+/// the error a user sees says what was wrong.
+/// </summary>
+internal sealed class PeerCertificateValidator(TlsOptions options)
+{
+    public string? LastRefusal { get; private set; }
+
+    /// <summary>
+    /// Validates the certificate of a peer that accepts connections (<paramref name="asHub"/>: it must be a hub
+    /// with server authentication) or that connects (client authentication, either role).
+    /// </summary>
+    public (NodeId Node, NodeRole Role)? Validate(X509Certificate? certificate, bool asHub)
+    {
+        LastRefusal = null;
+        if (certificate is null) return Refuse("the peer presented no certificate");
+        using var peer = X509CertificateLoader.LoadCertificate(certificate.GetRawCertData());
+        using var chain = new X509Chain();
+        var policy = chain.ChainPolicy;
+        policy.TrustMode = X509ChainTrustMode.CustomRootTrust;
+        policy.CustomTrustStore.Add(options.Authority);
+        // Revocation is checked below against the deployment's own list: nodes are often offline, and a CRL
+        // or OCSP fetch would fail exactly when a clinic most needs to sync.
+        policy.RevocationMode = X509RevocationMode.NoCheck;
+        policy.ApplicationPolicy.Add(new Oid(asHub ? ZamPki.ServerAuthOid : ZamPki.ClientAuthOid));
+        policy.VerificationTime = options.TimeProvider.GetUtcNow().UtcDateTime;
+        policy.VerificationTimeIgnored = false;
+        if (!chain.Build(peer))
+        {
+            var problems = string.Join(", ", chain.ChainStatus.Select(s => s.Status.ToString()).Distinct());
+            return Refuse($"certificate '{peer.Subject}' does not validate against the deployment CA ({problems})");
+        }
+        if (options.RevokedSerials.Contains(peer.SerialNumber))
+            return Refuse($"certificate {peer.SerialNumber} of '{peer.Subject}' is revoked");
+        var identity = ZamPki.ReadIdentity(peer);
+        if (identity is null) return Refuse($"certificate '{peer.Subject}' names no ZamSync node");
+        if (asHub && identity.Value.Role != NodeRole.Hub)
+            return Refuse($"node {identity.Value.Node} answered as a hub with a certificate for a {identity.Value.Role.ToString().ToLowerInvariant()}");
+        return identity;
+    }
+
+    private (NodeId, NodeRole)? Refuse(string why)
+    {
+        LastRefusal = why;
+        return null;
+    }
+}
