@@ -30,7 +30,8 @@ public sealed record SyncOptions
     /// <summary>The most a whole session may take.</summary>
     public TimeSpan SessionTimeout { get; init; } = TimeSpan.FromMinutes(30);
 
-    internal void Validate()
+    /// <summary>Throws if a limit is out of range.</summary>
+    public void Validate()
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxBatchEvents, 1);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(MaxBatchEvents, SyncMessageCodec.MaxBatchEvents);

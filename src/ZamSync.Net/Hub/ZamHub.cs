@@ -1,0 +1,194 @@
+using System.Collections.Concurrent;
+using System.Net;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using ZamSync.Net.Tcp;
+using ZamSync.Sync;
+
+namespace ZamSync.Net.Hub;
+
+/// <summary>
+/// Serves many peers at once on one engine — the single writer of the hub's directory. Accepting never
+/// waits on a peer; at most <see cref="ZamHubOptions.MaxConcurrentSessions"/> sessions run at a time; each has
+/// its deadlines; <see cref="StopAsync"/> lets running sessions finish within a grace period, then cancels them
+/// (a cancelled session loses nothing: only what was durably received is acknowledged).
+/// </summary>
+public sealed partial class ZamHub : IAsyncDisposable
+{
+    private readonly ZamEngine _engine;
+    private readonly ZamHubOptions _options;
+    private readonly ILogger _log;
+    private readonly TimeProvider _time;
+    private readonly SemaphoreSlim _slots;
+    private readonly CancellationTokenSource _stopAccepting = new();
+    private readonly CancellationTokenSource _abortSessions = new();
+    private readonly ConcurrentDictionary<NodeId, PeerStatus> _peers = new();
+    private readonly ConcurrentDictionary<Task, bool> _running = new();
+    private TcpTransport? _listener;
+    private Task? _acceptLoop;
+    private int _stopped;
+
+    public ZamHub(ZamEngine engine, ZamHubOptions? options = null, ILogger<ZamHub>? logger = null, TimeProvider? time = null)
+    {
+        _engine = engine ?? throw new ArgumentNullException(nameof(engine));
+        _options = options ?? new ZamHubOptions();
+        _options.Validate();
+        _log = (ILogger?)logger ?? NullLogger.Instance;
+        _time = time ?? TimeProvider.System;
+        _slots = new SemaphoreSlim(_options.MaxConcurrentSessions, _options.MaxConcurrentSessions);
+    }
+
+    /// <summary>Where the hub listens, once started.</summary>
+    public IPEndPoint LocalEndPoint => _listener?.LocalEndPoint ?? throw new InvalidOperationException("The hub is not started.");
+
+    /// <summary>Sessions running now.</summary>
+    public int ActiveSessions => _running.Count;
+
+    /// <summary>Per-peer session history.</summary>
+    public IReadOnlyDictionary<NodeId, PeerStatus> Peers => _peers;
+
+    /// <summary>Connections refused before a session (silent, hostile, wrong certificate).</summary>
+    public long RejectedConnections => _listener?.RejectedConnections ?? 0;
+
+    public Task StartAsync(CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        if (_listener is not null) throw new InvalidOperationException("The hub is already started.");
+        _listener = TcpTransport.Bind(_options.Listen, _options.Transport);
+        LogListening(_log, _engine.NodeId, _listener.LocalEndPoint, _options.Transport.Tls is not null);
+        _acceptLoop = Task.Run(AcceptLoopAsync);
+        return Task.CompletedTask;
+    }
+
+    private async Task AcceptLoopAsync()
+    {
+        var token = _stopAccepting.Token;
+        while (!token.IsCancellationRequested)
+        {
+            try
+            {
+                // Backpressure: take a slot before taking a connection.
+                await _slots.WaitAsync(token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                break;
+            }
+            TcpPeerTransport peer;
+            try
+            {
+                peer = await _listener!.AcceptSplitAsync(token).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is OperationCanceledException or ObjectDisposedException)
+            {
+                _slots.Release();
+                break;
+            }
+            var session = ServeAsync(peer);
+            _running[session] = true;
+            _ = session.ContinueWith(t => _running.TryRemove(t, out _), TaskScheduler.Default);
+        }
+    }
+
+    private async Task ServeAsync(TcpPeerTransport peer)
+    {
+        await Task.Yield(); // off the accept loop at once
+        var id = peer.PeerId;
+        try
+        {
+            await using (peer)
+            {
+                var session = _engine.CreateSession(peer).WithAccessPolicy(_options.AccessPolicy).WithOptions(_options.Session);
+                if (_options.MaxBytesPerSession is { } cap) session.WithMaxBytes(cap);
+                var stats = await session.ServeOneAsync(id, _abortSessions.Token).ConfigureAwait(false);
+                Record(id, stats, null);
+                LogServed(_log, id, stats.EventsReceived, stats.EventsSent, stats.BytesReceived, stats.BytesSent, stats.BudgetExhausted);
+            }
+        }
+        catch (Exception ex) when (ex is IOException or ZamException or OperationCanceledException)
+        {
+            Record(id, null, ex);
+            LogFailed(_log, id, ex.Message);
+        }
+        catch (Exception ex)
+        {
+            // A bug must not take the hub down with it; it is logged loudly and the peer can retry.
+            Record(id, null, ex);
+            LogCrashed(_log, ex, id);
+        }
+        finally
+        {
+            _slots.Release();
+        }
+    }
+
+    private void Record(NodeId peer, SyncStats? stats, Exception? error)
+    {
+        var now = _time.GetUtcNow();
+        _peers.AddOrUpdate(peer,
+            _ => Next(new PeerStatus(peer, 0, 0, null, null, null, 0, 0, 0, 0)),
+            (_, current) => Next(current));
+
+        PeerStatus Next(PeerStatus s) => stats is not null
+            ? s with
+            {
+                Sessions = s.Sessions + 1, LastSuccess = now,
+                BytesSent = s.BytesSent + stats.BytesSent, BytesReceived = s.BytesReceived + stats.BytesReceived,
+                EventsSent = s.EventsSent + stats.EventsSent, EventsReceived = s.EventsReceived + stats.EventsReceived,
+            }
+            : s with { Sessions = s.Sessions + 1, Failures = s.Failures + 1, LastFailure = now, LastError = error?.Message };
+    }
+
+    /// <summary>
+    /// Stops accepting, lets running sessions finish until the grace period (or <paramref name="cancellationToken"/>)
+    /// ends, then cancels the rest and waits for them to unwind.
+    /// </summary>
+    public async Task StopAsync(CancellationToken cancellationToken = default)
+    {
+        if (Interlocked.Exchange(ref _stopped, 1) != 0) return;
+        _stopAccepting.Cancel();
+        if (_listener is not null) await _listener.DisposeAsync().ConfigureAwait(false);
+        if (_acceptLoop is not null) await _acceptLoop.ConfigureAwait(false);
+
+        using var grace = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        grace.CancelAfter(_options.ShutdownGracePeriod);
+        var running = Task.WhenAll(_running.Keys);
+        try
+        {
+            await running.WaitAsync(grace.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            LogAborting(_log, _running.Count);
+            _abortSessions.Cancel();
+            await running.ConfigureAwait(false);
+        }
+        LogStopped(_log, _engine.NodeId);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await StopAsync().ConfigureAwait(false);
+        _stopAccepting.Dispose();
+        _abortSessions.Dispose();
+        _slots.Dispose();
+    }
+
+    [LoggerMessage(1, LogLevel.Information, "Hub {Hub} listening on {EndPoint} (TLS: {Tls})")]
+    private static partial void LogListening(ILogger logger, NodeId hub, IPEndPoint endPoint, bool tls);
+
+    [LoggerMessage(2, LogLevel.Information, "Synced with {Peer}: received {Received} events, sent {Sent} ({BytesIn} B in, {BytesOut} B out, budget exhausted: {Exhausted})")]
+    private static partial void LogServed(ILogger logger, NodeId peer, int received, int sent, long bytesIn, long bytesOut, bool exhausted);
+
+    [LoggerMessage(3, LogLevel.Warning, "Session with {Peer} failed: {Reason}")]
+    private static partial void LogFailed(ILogger logger, NodeId peer, string reason);
+
+    [LoggerMessage(4, LogLevel.Error, "Session with {Peer} crashed")]
+    private static partial void LogCrashed(ILogger logger, Exception exception, NodeId peer);
+
+    [LoggerMessage(5, LogLevel.Warning, "Shutdown grace period over: cancelling {Count} running sessions")]
+    private static partial void LogAborting(ILogger logger, int count);
+
+    [LoggerMessage(6, LogLevel.Information, "Hub {Hub} stopped")]
+    private static partial void LogStopped(ILogger logger, NodeId hub);
+}

@@ -1,0 +1,123 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using ZamSync.Net.Hub;
+using ZamSync.Net.Tcp;
+using ZamSync.Net.Tests.Faults;
+using ZamSync.Sync;
+using ZamSync.Tests.Support;
+
+namespace ZamSync.Net.Tests.Hub;
+
+public class ZamHubTests
+{
+    private static readonly NodeId HubId = new(5000);
+
+    private static async Task<SyncStats> SyncAsync(ZamEngine clinic, string address, long? cap = null)
+    {
+        await using var link = await TcpTransport.ConnectAsync(HubId, address);
+        var session = clinic.CreateSession(link);
+        if (cap is { } c) session.WithMaxBytes(c);
+        return await session.SyncAsync(HubId);
+    }
+
+    [Fact]
+    public async Task Sixty_four_clinics_syncing_at_once_converge_through_one_hub_engine()
+    {
+        const int clinics = 64, events = 10;
+        using var dir = new TempDirectory();
+        await using var engine = await Nodes.OpenAsync(dir.Sub("hub"), HubId.Value);
+        await using var hub = new ZamHub(engine, new ZamHubOptions { Listen = "127.0.0.1:0", MaxConcurrentSessions = 8 });
+        await hub.StartAsync();
+        string address = hub.LocalEndPoint.ToString();
+
+        var nodes = await Task.WhenAll(Enumerable.Range(1, clinics).Select(i => Nodes.OpenAsync(dir.Sub($"c{i}"), (ulong)i)));
+        try
+        {
+            await Task.WhenAll(nodes.Select(n => Nodes.SubmitManyAsync(n, events, $"clinic-{n.NodeId}")));
+            // Round one uploads everything; round two brings every clinic everyone else's events.
+            await Task.WhenAll(nodes.Select(n => SyncAsync(n, address)));
+            await Task.WhenAll(nodes.Select(n => SyncAsync(n, address)));
+
+            Assert.Equal(clinics * events, engine.Read(s => s.Count));
+            var expected = engine.Read(s => s.Hash());
+            Assert.All(nodes, n =>
+            {
+                Assert.Equal(engine.Known, n.Known);
+                Assert.Equal(expected, n.Read(s => s.Hash()));
+            });
+            Assert.Equal(clinics, hub.Peers.Count);
+            Assert.All(hub.Peers.Values, p => Assert.Equal((2, 0), (p.Sessions, p.Failures)));
+
+            // The hub's directory has exactly one writer while it runs.
+            await Assert.ThrowsAsync<DataDirectoryLockedException>(() => Nodes.OpenAsync(engine.DataDirectory, HubId.Value));
+        }
+        finally
+        {
+            foreach (var n in nodes) await n.DisposeAsync();
+        }
+    }
+
+    [Fact]
+    public async Task Shutdown_mid_session_loses_nothing_and_a_restarted_hub_completes_the_sync()
+    {
+        using var dir = new TempDirectory();
+        await using var engine = await Nodes.OpenAsync(dir.Sub("hub"), HubId.Value);
+        await using var clinic = await Nodes.OpenAsync(dir.Sub("clinic"), 1);
+        await Nodes.SubmitManyAsync(clinic, 600, "slow-upload");
+
+        var hub = new ZamHub(engine, new ZamHubOptions { Listen = "127.0.0.1:0", ShutdownGracePeriod = TimeSpan.FromMilliseconds(300) });
+        await hub.StartAsync();
+        await using (var proxy = new FaultProxy(hub.LocalEndPoint) { BytesPerSecond = 4000 })
+        {
+            var options = new SyncOptions { MaxBatchEvents = 32 };
+            var upload = Task.Run(async () =>
+            {
+                await using var link = await TcpTransport.ConnectAsync(HubId, proxy.Address);
+                return await clinic.CreateSession(link).WithOptions(options).SyncAsync(HubId);
+            });
+            // Stop once the hub has durably received part of the upload.
+            using var listener = new EventAppliedWaiter(engine, atLeast: 32);
+            await listener.Reached.WaitAsync(TimeSpan.FromSeconds(20));
+            await hub.StopAsync();
+            await hub.DisposeAsync();
+            var ex = await Record.ExceptionAsync(() => upload);
+            Assert.True(ex is IOException or ZamException, $"the cut session should fail, got {ex}");
+        }
+        int partial = engine.Read(s => s.Count);
+        Assert.InRange(partial, 1, 599);
+
+        await using var restarted = new ZamHub(engine, new ZamHubOptions { Listen = "127.0.0.1:0" });
+        await restarted.StartAsync();
+        var stats = await SyncAsync(clinic, restarted.LocalEndPoint.ToString());
+        Assert.Equal(600 - partial, stats.EventsSent);
+        Assert.Equal(600, engine.Read(s => s.Count));
+        Assert.Equal(Enumerable.Range(1, 600).Select(i => (ulong)i), engine.ReadEvents(clinic.NodeId).Select(e => e.Sequence));
+    }
+
+    [Fact]
+    public async Task AddZamSyncHub_runs_the_hub_with_the_host()
+    {
+        using var dir = new TempDirectory();
+        var engine = await Nodes.OpenAsync(dir.Sub("hub"), HubId.Value);
+        var builder = Host.CreateApplicationBuilder();
+        builder.Services.AddSingleton<ZamEngine>(engine);
+        builder.Services.AddZamSyncHub(new ZamHubOptions { Listen = "127.0.0.1:0" });
+        using var host = builder.Build();
+        await host.StartAsync();
+        try
+        {
+            var hub = host.Services.GetRequiredService<ZamHub>();
+            await using var clinic = await Nodes.OpenAsync(dir.Sub("clinic"), 2);
+            await Nodes.SubmitManyAsync(clinic, 5, "hosted");
+            var stats = await SyncAsync(clinic, hub.LocalEndPoint.ToString());
+            Assert.Equal(5, stats.EventsSent);
+            Assert.Equal(5, engine.Read(s => s.Count));
+            Assert.NotNull(hub.Peers[clinic.NodeId].LastSuccess);
+        }
+        finally
+        {
+            await host.StopAsync();
+            await engine.DisposeAsync();
+        }
+    }
+}
