@@ -54,7 +54,8 @@ public sealed partial class ZamHub : IAsyncDisposable
     {
         cancellationToken.ThrowIfCancellationRequested();
         if (_listener is not null) throw new InvalidOperationException("The hub is already started.");
-        _listener = TcpTransport.Bind(_options.Listen, _options.Transport);
+        var transport = _options.Transport with { Logger = _options.Transport.Logger ?? _log, Metrics = _options.Transport.Metrics ?? _engine.Metrics };
+        _listener = TcpTransport.Bind(_options.Listen, transport);
         LogListening(_log, _engine.NodeId, _listener.LocalEndPoint, _options.Transport.Tls is not null);
         _acceptLoop = Task.Run(AcceptLoopAsync);
         return Task.CompletedTask;

@@ -12,7 +12,7 @@ namespace ZamSync.Net.Tcp;
 /// slow or silent client never stalls anyone else's accept. <see cref="AcceptSplitAsync"/> hands out connections
 /// whose handshake has arrived.
 /// </summary>
-public sealed class TcpTransport : IAsyncDisposable
+public sealed partial class TcpTransport : IAsyncDisposable
 {
     private readonly Socket _listener;
     private readonly TcpTransportOptions _options;
@@ -138,8 +138,10 @@ public sealed class TcpTransport : IAsyncDisposable
     {
         TcpPeerTransport? peer = null;
         bool handedOff = false;
+        EndPoint? remote = null;
         try
         {
+            remote = socket.RemoteEndPoint;
             Configure(socket, _options);
             using var deadline = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token);
             deadline.CancelAfter(_options.FirstMessageTimeout);
@@ -151,7 +153,7 @@ public sealed class TcpTransport : IAsyncDisposable
                 // when its connection closes.
                 (stream, proven) = await TlsHandshake.AsServerAsync(stream, tls, deadline.Token).ConfigureAwait(false);
             }
-            peer = new TcpPeerTransport(default, stream, socket.RemoteEndPoint, _options.Frames);
+            peer = new TcpPeerTransport(default, stream, remote, _options.Frames);
             var first = await peer.PeekFirstAsync(deadline.Token).ConfigureAwait(false);
             if (first is not { } bytes || SyncMessageCodec.Read(bytes) is not HandshakeMessage hello)
                 throw new SyncProtocolException("The first message of a connection must be a handshake.");
@@ -167,7 +169,18 @@ public sealed class TcpTransport : IAsyncDisposable
         }
         catch (Exception ex) when (ex is IOException or SocketException or OperationCanceledException or ZamException or ChannelClosedException or System.Security.Authentication.AuthenticationException)
         {
+            if (_stop.IsCancellationRequested) return; // shutting down, not a refusal
             Interlocked.Increment(ref _rejected);
+            string reason = ex switch
+            {
+                OperationCanceledException => "timeout",
+                SyncRefusedException when ex.Message.StartsWith("TLS", StringComparison.Ordinal) => "tls",
+                SyncRefusedException => "identity",
+                SyncProtocolException => "protocol",
+                _ => "io",
+            };
+            _options.Metrics?.ConnectionsRejected.Add(1, new KeyValuePair<string, object?>("reason", reason));
+            if (_options.Logger is { } log) LogRejected(log, remote, reason, ex.Message);
         }
         finally
         {
@@ -178,6 +191,9 @@ public sealed class TcpTransport : IAsyncDisposable
             }
         }
     }
+
+    [Microsoft.Extensions.Logging.LoggerMessage(10, Microsoft.Extensions.Logging.LogLevel.Warning, "Refused connection from {Remote} ({Reason}): {Detail}")]
+    private static partial void LogRejected(Microsoft.Extensions.Logging.ILogger logger, EndPoint? remote, string reason, string detail);
 
     private static async Task RefuseAsync(TcpPeerTransport peer, string why, CancellationToken cancellationToken)
     {

@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Logging;
+using ZamSync.Diagnostics;
 using ZamSync.Net.Framing;
 using ZamSync.Net.Tls;
 
@@ -19,6 +21,12 @@ public sealed record TcpTransportOptions
 
     /// <summary>Accepted connections whose handshake arrived, waiting for <c>AcceptSplitAsync</c> (64 by default).</summary>
     public int AcceptQueue { get; init; } = 64;
+
+    /// <summary>Where refused connections are logged (optional).</summary>
+    public ILogger? Logger { get; init; }
+
+    /// <summary>Where refused connections are counted (<c>zamsync.connections.rejected</c>; optional).</summary>
+    public ZamMetrics? Metrics { get; init; }
 
     /// <summary>TCP keepalive idle time, so a half-open 2G connection is noticed (60 s by default).</summary>
     public TimeSpan KeepAliveIdle { get; init; } = TimeSpan.FromSeconds(60);

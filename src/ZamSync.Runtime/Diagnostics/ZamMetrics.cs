@@ -29,6 +29,7 @@ public sealed class ZamMetrics : IDisposable
         FsyncBatches = _meter.CreateCounter<long>("zamsync.wal.fsync_batches", "{batch}", "Group commits: one write and one fsync each.");
         Refolds = _meter.CreateCounter<long>("zamsync.state.refolds", "{refold}", "Times the state was rebuilt because a late event sorted before applied ones.");
         ClockSkewRejected = _meter.CreateCounter<long>("zamsync.clock.skew_rejected", "{event}", "Remote clock readings too far ahead to move our clock.");
+        ConnectionsRejected = _meter.CreateCounter<long>("zamsync.connections.rejected", "{connection}", "Connections closed before a session, tagged by reason (timeout, protocol, tls, identity, io).");
     }
 
     public Counter<long> EventsSubmitted { get; }
@@ -44,6 +45,7 @@ public sealed class ZamMetrics : IDisposable
     public Counter<long> FsyncBatches { get; }
     public Counter<long> Refolds { get; }
     public Counter<long> ClockSkewRejected { get; }
+    public Counter<long> ConnectionsRejected { get; }
 
     public void Dispose()
     {

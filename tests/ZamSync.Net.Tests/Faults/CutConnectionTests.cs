@@ -45,10 +45,10 @@ public class CutConnectionTests
         for (int attempt = 0; attempt < 100; attempt++)
         {
             // Fresh events on both sides every time, so every session has data to cut in both directions
-            // (a few hundred bytes each way once compressed).
+            // (about 200-300 bytes each way once compressed).
             await Nodes.SubmitManyAsync(hub, perAttempt, $"hub-{attempt}");
             await Nodes.SubmitManyAsync(clinic, perAttempt, $"clinic-{attempt}");
-            long at = 1 + random.Next(400);
+            long at = 1 + random.Next(200);
             if (random.Next(2) == 0) { proxy.CutUpstreamAfter = at; proxy.CutDownstreamAfter = null; }
             else { proxy.CutDownstreamAfter = at; proxy.CutUpstreamAfter = null; }
             try
@@ -58,7 +58,7 @@ public class CutConnectionTests
             }
             catch (Exception ex) when (ex is IOException or ZamException) { cuts++; }
         }
-        Assert.True(cuts > 50, $"only {cuts} of 100 sessions were cut");
+        Assert.True(cuts >= 60, $"only {cuts} of 100 sessions were cut");
 
         // Finish over a clean link, then check exactly-once on both sides.
         proxy.CutUpstreamAfter = proxy.CutDownstreamAfter = null;

@@ -121,3 +121,42 @@ public class ZamHubTests
         }
     }
 }
+
+public class HubRejectionTests
+{
+    [Fact]
+    public async Task A_hostile_connection_is_counted_by_reason_and_the_hub_keeps_serving()
+    {
+        using var dir = new TempDirectory();
+        await using var engine = await Nodes.OpenAsync(dir.Sub("hub"), 77);
+        var rejected = new List<string>();
+        using var meters = new System.Diagnostics.Metrics.MeterListener();
+        meters.InstrumentPublished = (i, l) => { if (ReferenceEquals(i, engine.Metrics.ConnectionsRejected)) l.EnableMeasurementEvents(i); };
+        meters.SetMeasurementEventCallback<long>((_, _, tags, _) =>
+        {
+            foreach (var tag in tags) if (tag.Key == "reason") lock (rejected) rejected.Add((string)tag.Value!);
+        });
+        meters.Start();
+        await using var hub = new ZamHub(engine, new ZamHubOptions { Listen = "127.0.0.1:0" });
+        await hub.StartAsync();
+
+        using (var hostile = new System.Net.Sockets.Socket(System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp))
+        {
+            await hostile.ConnectAsync(hub.LocalEndPoint);
+            await hostile.SendAsync(new byte[] { 0, 0, 0, 2, 7, 7 }, System.Net.Sockets.SocketFlags.None); // unknown frame flag
+            var buffer = new byte[8];
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+            try { Assert.Equal(0, await hostile.ReceiveAsync(buffer, System.Net.Sockets.SocketFlags.None, timeout.Token)); }
+            catch (System.Net.Sockets.SocketException) { } // reset: closed all the same
+        }
+
+        await using var clinic = await Nodes.OpenAsync(dir.Sub("clinic"), 78);
+        await Nodes.SubmitManyAsync(clinic, 3, "after-hostile");
+        await using (var link = await TcpTransport.ConnectAsync(engine.NodeId, hub.LocalEndPoint.ToString()))
+            await clinic.CreateSession(link).SyncAsync(engine.NodeId);
+
+        Assert.Equal(3, engine.Read(s => s.Count));
+        Assert.Equal(1, hub.RejectedConnections);
+        lock (rejected) Assert.Equal(["protocol"], rejected);
+    }
+}
