@@ -89,4 +89,26 @@ public class AccessPolicyTests
         Assert.Equal(hub.State.Hash(), clinic1.State.Hash());
         Assert.Equal(hub.State.Hash(), clinic2.State.Hash());
     }
+
+    [Fact]
+    public async Task A_hub_that_dials_a_clinic_under_OwnOnly_reveals_no_other_origin()
+    {
+        using var dir = new TempDirectory();
+        await using var hub = await Nodes.OpenAsync(dir.Sub("hub"), 100);
+        await using var clinic1 = await Nodes.OpenAsync(dir.Sub("clinic1"), 1);
+        await using var clinic2 = await Nodes.OpenAsync(dir.Sub("clinic2"), 2);
+        await Sessions.SubmitConcurrentlyAsync(hub, 3, "hub");
+        await Sessions.SubmitConcurrentlyAsync(clinic1, 2, "c1");
+        await Sessions.SubmitConcurrentlyAsync(clinic2, 4, "c2");
+        (await Sessions.RunAsync(clinic2, hub, configureResponder: OwnOnly)).Require();
+
+        // This time the hub initiates (it dials out to the clinic), with the same policy.
+        var (hubSide, clinicSide) = (await Sessions.RunAsync(hub, clinic1, configureInitiator: OwnOnly)).Require();
+
+        Assert.Equal(2, hubSide.EventsReceived);
+        Assert.Equal(0, clinicSide.EventsReceived);
+        Assert.Equal([clinic1.NodeId], clinic1.Known.Origins);
+        // Not even the handshake told the clinic which other origins the hub holds, or how much of them.
+        Assert.Equal([clinic1.NodeId], clinic1.PeerKnowledge(hub.NodeId).Origins);
+    }
 }
