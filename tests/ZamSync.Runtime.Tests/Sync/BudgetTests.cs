@@ -191,6 +191,32 @@ public class BudgetTests
         Assert.Equal(400, hub.State.Entries.Distinct().Count());
     }
 
+    [Fact]
+    public async Task A_new_peer_needing_compacted_events_fails_there_and_syncs_from_a_node_that_kept_them()
+    {
+        using var dir = new TempDirectory();
+        await using var a = await Nodes.OpenAsync(dir.Sub("a"), 1);
+        await using var b = await Nodes.OpenAsync(dir.Sub("b"), 2);
+        await using var newcomer = await Nodes.OpenAsync(dir.Sub("newcomer"), 3);
+        await Sessions.SubmitConcurrentlyAsync(a, 30, "a");
+        (await Sessions.RunAsync(a, b)).Require();
+        Assert.Equal(30, (await a.CompactAsync()).EventsDropped);
+
+        var outcome = await Sessions.RunAsync(newcomer, a);
+
+        var compacted = Assert.IsType<EventsCompactedException>(outcome.ResponderError);
+        Assert.Equal(a.NodeId, compacted.Origin);
+        Assert.Equal(1UL, compacted.Requested);
+        Assert.Equal(30UL, compacted.Floor);
+        Assert.IsAssignableFrom<ZamException>(outcome.InitiatorError);
+        Assert.Equal(0UL, newcomer.Known[a.NodeId]);
+
+        // A node that still holds them serves the newcomer.
+        (await Sessions.RunAsync(newcomer, b)).Require();
+        Assert.Equal(30UL, newcomer.Known[a.NodeId]);
+        Assert.Equal(a.State.Hash(), newcomer.State.Hash());
+    }
+
     [Fact(Skip = "LIMITATION (documented in ZamEngine.CompactAsync remarks, but avoidable): the hub compacts its own events up to a horizon " +
                  "while the clinic's handshake already told it the clinic holds older events it lacks; those arrive later, are applied after the " +
                  "base snapshot, and the hub's fold order differs from the clinic's forever (same events, different state).")]

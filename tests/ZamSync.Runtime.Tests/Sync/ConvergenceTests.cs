@@ -105,6 +105,40 @@ public class ConvergenceTests
         Assert.True(sessions > Receivers * 3);
     }
 
+    [Fact]
+    public async Task A_hub_serving_several_clinics_at_once_converges_everyone()
+    {
+        using var dir = new TempDirectory();
+        await using var hub = await Nodes.OpenAsync(dir.Sub("hub"), 100);
+        await using var field = await Nodes.OpenAsync(dir.Sub("field"), 9);
+        var clinics = new List<ZamEngine<LedgerState>>();
+        await using var scope = new DisposeAll(clinics);
+        for (ulong id = 1; id <= 4; id++)
+        {
+            var clinic = await Nodes.OpenAsync(dir.Sub($"clinic{id}"), id);
+            clinics.Add(clinic);
+            await Sessions.SubmitConcurrentlyAsync(clinic, 30, $"c{id}");
+        }
+        await Sessions.SubmitConcurrentlyAsync(hub, 10, "hub");
+        // A field device synced with two clinics: both will hand the same origin-9 events to the hub at once.
+        await Sessions.SubmitConcurrentlyAsync(field, 25, "field");
+        (await Sessions.RunAsync(field, clinics[0])).Require();
+        (await Sessions.RunAsync(field, clinics[1])).Require();
+
+        for (int round = 0; round < 2; round++)
+        {
+            var outcomes = await Task.WhenAll(clinics.Select(c => Sessions.RunAsync(c, hub, s => s.WithOptions(new() { MaxBatchEvents = 8 }))));
+            Assert.All(outcomes, o => o.Require());
+        }
+
+        Assert.Equal(4 * 30 + 10 + 25, hub.State.Count);
+        Assert.All(clinics, c => Assert.Equal(hub.Known, c.Known));
+        Assert.All(clinics, c => Assert.Equal(hub.State.Hash(), c.State.Hash()));
+        Assert.Equal(Sessions.ReferenceHash(hub.ReadAllEvents()), hub.State.Hash());
+        var identities = Sessions.Identities(hub);
+        Assert.Equal(identities.Count, identities.Distinct().Count());
+    }
+
     private sealed class DisposeAll(IEnumerable<ZamEngine> engines) : IAsyncDisposable
     {
         public async ValueTask DisposeAsync()
