@@ -1,4 +1,5 @@
 using CsCheck;
+using ZamSync.Sync;
 
 namespace ZamSync.Tests.Core;
 
@@ -82,7 +83,7 @@ public class CorePropertyTests
         {
             var bytes = vv.ToBytes();
             Assert.Equal(vv.EncodedSize, bytes.Length);
-            Assert.True(VersionVector.TryDecode(bytes, SyncLimits.MaxVectorEntries, out var decoded, out int read));
+            Assert.True(VersionVector.TryDecode(bytes, SyncMessageCodec.MaxVectorEntries, out var decoded, out int read));
             Assert.Equal(bytes.Length, read);
             Assert.Equal(vv, decoded);
             Assert.Equal(bytes, decoded.ToBytes());
@@ -153,9 +154,4 @@ public class CorePropertyTests
             Assert.Equal(first, second);
             Assert.Equal(keys.OrderBy(k => k).ToArray(), first);
         }, iter: Iterations);
-}
-
-internal static class SyncLimits
-{
-    public const int MaxVectorEntries = ZamSync.Sync.SyncMessageCodec.MaxVectorEntries;
 }
