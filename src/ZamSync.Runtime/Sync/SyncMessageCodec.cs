@@ -100,7 +100,14 @@ public static class SyncMessageCodec
     private static void WriteRefuse(RefuseMessage r, IBufferWriter<byte> output)
     {
         var detail = Encoding.UTF8.GetBytes(r.Detail);
-        if (detail.Length > MaxDetailBytes) detail = detail[..MaxDetailBytes];
+        if (detail.Length > MaxDetailBytes)
+        {
+            // Cut at a character boundary: the reader decodes strictly, and half a character would turn
+            // the refusal into a malformed message.
+            int cut = MaxDetailBytes;
+            while (cut > 0 && (detail[cut] & 0xC0) == 0x80) cut--;
+            detail = detail[..cut];
+        }
         var span = output.GetSpan(3 + Varint.MaxLength + detail.Length);
         span[0] = (byte)SyncMessageKind.Refuse;
         BinaryPrimitives.WriteUInt16LittleEndian(span[1..], (ushort)r.Reason);

@@ -40,7 +40,7 @@ public sealed class SyncSession
         return this;
     }
 
-    /// <summary>What the peer may receive and send (serving side); <see cref="AccessPolicy.All"/> by default.</summary>
+    /// <summary>What the peer may receive and send (usually set by the serving side, honoured in either role); <see cref="AccessPolicy.All"/> by default.</summary>
     public SyncSession WithAccessPolicy(AccessPolicy policy)
     {
         _policy = policy;
@@ -130,8 +130,10 @@ public sealed class SyncSession
 
         private async Task InitiateAsync()
         {
+            // Under OwnOnly the peer learns nothing of other origins, whichever side dialled.
+            var holds = _s._policy == AccessPolicy.OwnOnly ? Restrict(Engine.Known, OriginsVisibleTo(null)) : Engine.Known;
             var hello = new HandshakeMessage(SyncMessageCodec.ProtocolVersion, Engine.NodeId, SyncRole.Initiator,
-                Engine.ContractFingerprint, _s._maxBytes == long.MaxValue ? 0 : _s._maxBytes, Engine.Known);
+                Engine.ContractFingerprint, _s._maxBytes == long.MaxValue ? 0 : _s._maxBytes, holds);
             await SendAsync(hello, "sending the handshake").ConfigureAwait(false);
             var reply = Expect<HandshakeMessage>(await ReceiveAsync("waiting for the handshake", _s._options.HandshakeTimeout).ConfigureAwait(false), "a handshake");
             await CheckPeerAsync(reply, SyncRole.Responder).ConfigureAwait(false);

@@ -327,12 +327,17 @@ internal sealed partial class WalEventStore : IEventStore
 
     public IEnumerable<StoredEvent> ReadInFoldOrder()
     {
+        // The first `count` entries of the captured list never change: new events are appended to it, and
+        // events that sort earlier are merged into a new list. Only compaction (which swaps the file, so the
+        // captured offsets no longer point at records) invalidates this read.
         IReadOnlyList<FoldEntry> fold;
         int count;
+        SafeFileHandle opened;
         lock (_gate)
         {
             fold = _index.FoldOrder;
             count = fold.Count;
+            opened = _file;
         }
         var chunk = new List<StoredEvent>(ReadChunk);
         var refs = new List<RecordRef>(ReadChunk);
@@ -345,7 +350,7 @@ internal sealed partial class WalEventStore : IEventStore
                 SafeFileHandle file;
                 lock (_gate)
                 {
-                    if (!ReferenceEquals(fold, _index.FoldOrder))
+                    if (!ReferenceEquals(opened, _file))
                         throw new InvalidOperationException("The log was compacted while it was being read in fold order.");
                     file = _file;
                 }

@@ -1,0 +1,257 @@
+using System.Text;
+using CsCheck;
+using ZamSync.Sync;
+using ZamSync.Tests.Core;
+using ZamSync.Tests.Support;
+using ZamSync.Transport;
+
+namespace ZamSync.Tests.Sync;
+
+/// <summary>
+/// Whatever a peer sends, decoding fails only with <see cref="SyncProtocolException"/> and costs at most about
+/// the size of the message; a batch that would leave a hole in an origin's sequence is refused.
+/// </summary>
+public class HostileMessageTests
+{
+    // ---- generators -----------------------------------------------------------------------------------------
+
+    private static readonly Gen<EventEnvelope> GenEvent =
+        Gen.Select(Gen.ULong[0, 5], Gen.ULong[0, 100_000], Gen.Long, Gen.UInt, Gen.UInt[0, 5], Gen.Byte.Array[0, 40])
+            .Select((origin, seq, physical, logical, type, payload) => new EventEnvelope(new NodeId(origin), seq, new Hlc(physical, logical), type, payload));
+
+    private static readonly Gen<string> GenText = Gen.OneOf(
+        Gen.String[0, 40],
+        Gen.OneOfConst("", "contract-v1", "ünïcødé ✓ 漢字", new string('x', 1024)));
+
+    private static readonly Gen<SyncMessage> GenMessage = Gen.OneOf<SyncMessage>(
+        Gen.Select(Gen.UShort, Gen.ULong[1, ulong.MaxValue], Gen.OneOfConst(SyncRole.Initiator, SyncRole.Responder), GenText, Gen.Long[0, long.MaxValue], CorePropertyTests.GenVector)
+            .Select((version, node, role, fingerprint, budget, holds) => (SyncMessage)new HandshakeMessage(version, new NodeId(node), role, fingerprint, budget, holds)),
+        GenEvent.Array[0, 8].Select(events => (SyncMessage)new EventBatchMessage(events)),
+        Gen.Select(Gen.Bool, CorePropertyTests.GenVector).Select((stopped, holds) => (SyncMessage)new SyncCompleteMessage(stopped, holds)),
+        Gen.Select(Gen.UShort, GenText).Select((reason, detail) => (SyncMessage)new RefuseMessage((RefuseReason)reason, detail)));
+
+    /// <summary>Decodes, allowing only success or <see cref="SyncProtocolException"/>, and bounds the allocation.</summary>
+    private static SyncMessage? ReadHostile(byte[] bytes)
+    {
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        SyncMessage? message = null;
+        try
+        {
+            message = SyncMessageCodec.Read(bytes);
+        }
+        catch (SyncProtocolException)
+        {
+        }
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        Assert.True(allocated <= 256 * 1024 + 16L * bytes.Length, $"decoding {bytes.Length} bytes allocated {allocated} bytes");
+        return message;
+    }
+
+    private static void AssertSameMessage(SyncMessage expected, SyncMessage actual)
+    {
+        if (expected is EventBatchMessage batch)
+        {
+            var decoded = Assert.IsType<EventBatchMessage>(actual).Events;
+            Assert.Equal(batch.Events.Count, decoded.Count);
+            for (int i = 0; i < decoded.Count; i++)
+            {
+                Assert.Equal(batch.Events[i] with { Payload = default }, decoded[i] with { Payload = default });
+                Assert.Equal(batch.Events[i].Payload.ToArray(), decoded[i].Payload.ToArray());
+            }
+        }
+        else
+        {
+            Assert.Equal(expected, actual);
+        }
+    }
+
+    // ---- round trip -----------------------------------------------------------------------------------------
+
+    [Fact]
+    public void Every_message_round_trips_through_the_codec() =>
+        GenMessage.Sample(message =>
+        {
+            var bytes = SyncMessageCodec.ToBytes(message);
+            AssertSameMessage(message, SyncMessageCodec.Read(bytes));
+        }, iter: 2_000);
+
+    [Fact]
+    public void A_refusal_detail_cut_to_the_size_limit_still_decodes()
+    {
+        // 1 + 2 × 3000 UTF-8 bytes: the 4096-byte limit falls in the middle of an 'é'.
+        var refuse = new RefuseMessage(RefuseReason.ContractMismatch, "x" + new string('é', 3000));
+
+        var decoded = Assert.IsType<RefuseMessage>(SyncMessageCodec.Read(SyncMessageCodec.ToBytes(refuse)));
+
+        Assert.Equal(RefuseReason.ContractMismatch, decoded.Reason);
+        Assert.StartsWith("xéé", decoded.Detail);
+        Assert.InRange(Encoding.UTF8.GetByteCount(decoded.Detail), 4000, 4096);
+    }
+
+    // ---- hand-made hostile inputs ---------------------------------------------------------------------------
+
+    public static TheoryData<string, byte[]> Hostile => new()
+    {
+        { "empty", [] },
+        { "unknown kind", [0] },
+        { "unknown kind 255", [255, 1, 2, 3] },
+        { "handshake of one byte", [1] },
+        { "batch header cut", [2, 1] },
+        { "batch promising 4096 events in 10 bytes", [2, 0x00, 0x10, 1, 2, 3, 4, 5, 6, 7] },
+        { "batch promising 65535 events", [2, 0xFF, 0xFF, 0, 0, 0, 0] },
+        { "batch promising one event with no bytes", [2, 1, 0] },
+        { "batch with trailing bytes", [2, 0, 0, 9] },
+        { "completion without vector", [3, 0] },
+        { "completion with bad flag", [3, 2, 0] },
+        { "completion with trailing bytes", [3, 0, 0, 0] },
+        { "completion vector promising 2^20+1 entries", [3, 0, 0x81, 0x80, 0x40, 1, 1] },
+        { "completion vector promising 2^63 entries", [3, 0, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x01] },
+        { "refusal cut", [4, 1, 0] },
+        { "refusal text longer than the message", [4, 1, 0, 100, 65] },
+        { "refusal text of 2^62 bytes", [4, 1, 0, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x40] },
+        { "refusal text not UTF-8", [4, 1, 0, 2, 0xC3, 0x28] },
+    };
+
+    [Theory]
+    [MemberData(nameof(Hostile))]
+    public void Malformed_messages_are_protocol_errors(string what, byte[] bytes)
+    {
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        var error = Assert.Throws<SyncProtocolException>(() => SyncMessageCodec.Read(bytes));
+        Assert.True(GC.GetAllocatedBytesForCurrentThread() - before < 256 * 1024, what);
+        Assert.Contains("malformed", error.Message);
+    }
+
+    [Fact]
+    public void Every_truncation_of_every_kind_of_message_is_a_protocol_error()
+    {
+        var messages = new SyncMessage[]
+        {
+            new HandshakeMessage(SyncMessageCodec.ProtocolVersion, new NodeId(7), SyncRole.Initiator, "fingerprint ✓", 4096,
+                new VersionVector([KeyValuePair.Create(new NodeId(1), 5UL), KeyValuePair.Create(new NodeId(300), 70_000UL)])),
+            new EventBatchMessage([new EventEnvelope(new NodeId(1), 1, new Hlc(5, 1), 2, "hello"u8.ToArray()), new EventEnvelope(new NodeId(1), 200, new Hlc(6, 0), 1, Array.Empty<byte>())]),
+            new SyncCompleteMessage(true, new VersionVector([KeyValuePair.Create(new NodeId(9), 1UL)])),
+            new RefuseMessage(RefuseReason.NotAllowed, "no"),
+        };
+        foreach (var message in messages)
+        {
+            var bytes = SyncMessageCodec.ToBytes(message);
+            for (int length = 0; length < bytes.Length; length++)
+                Assert.Throws<SyncProtocolException>(() => SyncMessageCodec.Read(bytes.AsMemory(0, length)));
+        }
+    }
+
+    [Theory]
+    [InlineData(0)] // no node id
+    [InlineData(3)] // an unknown role
+    public void A_handshake_without_identity_or_with_an_unknown_role_is_a_protocol_error(int variant)
+    {
+        var bytes = SyncMessageCodec.ToBytes(new HandshakeMessage(1, new NodeId(7), SyncRole.Initiator, "", 0, new VersionVector()));
+        if (variant == 0) Array.Clear(bytes, 3, 8);
+        else bytes[11] = 3;
+        Assert.Throws<SyncProtocolException>(() => SyncMessageCodec.Read(bytes));
+    }
+
+    [Fact]
+    public void A_handshake_with_a_negative_budget_is_a_protocol_error()
+    {
+        var bytes = SyncMessageCodec.ToBytes(new HandshakeMessage(1, new NodeId(7), SyncRole.Initiator, "", 0, new VersionVector()));
+        bytes[19] = 0x80; // sign bit of the little-endian i64 budget
+        Assert.Throws<SyncProtocolException>(() => SyncMessageCodec.Read(bytes));
+    }
+
+    // ---- random inputs ----------------------------------------------------------------------------------------
+
+    [Fact]
+    public void Random_bytes_decode_or_fail_only_with_a_protocol_error() =>
+        Gen.Select(Gen.Byte[1, 4], Gen.Byte.Array[0, 200]).Sample((kind, body) =>
+        {
+            // Half the inputs start with a valid kind so the decoders themselves get exercised.
+            var bytes = body.Length > 0 && body[0] % 2 == 0 ? [kind, .. body] : body;
+            ReadHostile(bytes);
+        }, iter: 10_000);
+
+    [Fact]
+    public void Mutated_valid_messages_decode_or_fail_only_with_a_protocol_error() =>
+        Gen.Select(GenMessage, Gen.Select(Gen.Int[0, 4], Gen.Int[0, int.MaxValue], Gen.Byte).Array[1, 4]).Sample((message, mutations) =>
+        {
+            var bytes = new List<byte>(SyncMessageCodec.ToBytes(message));
+            foreach (var (kind, at, value) in mutations)
+            {
+                switch (kind)
+                {
+                    case 0 when bytes.Count > 0: bytes[at % bytes.Count] = value; break; // overwrite
+                    case 1: bytes.RemoveRange(at % (bytes.Count + 1), bytes.Count - at % (bytes.Count + 1)); break; // truncate
+                    case 2: bytes.Insert(at % (bytes.Count + 1), value); break; // insert
+                    case 3 when bytes.Count > 0: bytes.RemoveAt(at % bytes.Count); break; // delete
+                    case 4 when bytes.Count > 2: bytes[1 + at % 2] = 0xFF; break; // inflate a count or length byte
+                }
+            }
+            ReadHostile(bytes.ToArray());
+        }, iter: 10_000);
+
+    // ---- holes ------------------------------------------------------------------------------------------------
+
+    [Fact]
+    public async Task Ingesting_a_batch_that_skips_a_sequence_is_a_protocol_error_and_stores_nothing()
+    {
+        using var dir = new TempDirectory();
+        await using var b = await Nodes.OpenAsync(dir.Sub("b"), 2);
+        var origin = new NodeId(9);
+        static EventEnvelope E(NodeId o, ulong seq) => new(o, seq, new Hlc(1000 + (long)seq, 0), 1, Encoding.UTF8.GetBytes($"e{seq}"));
+
+        await Assert.ThrowsAsync<SyncProtocolException>(async () => await b.IngestAsync([E(origin, 2)], origin, CancellationToken.None));
+        var hole = await Assert.ThrowsAsync<SyncProtocolException>(async () => await b.IngestAsync([E(origin, 1), E(origin, 3)], origin, CancellationToken.None));
+        Assert.Contains("hole", hole.Message);
+        await Assert.ThrowsAsync<SyncProtocolException>(async () => await b.IngestAsync([E(origin, 0)], origin, CancellationToken.None));
+        await Assert.ThrowsAsync<SyncProtocolException>(async () => await b.IngestAsync([E(default, 1)], origin, CancellationToken.None));
+        Assert.Equal(0UL, b.Known[origin]);
+        Assert.Equal(0, b.State.Count);
+
+        // The contiguous batch is accepted, and a replay of it is a harmless no-op.
+        Assert.Equal(2, (await b.IngestAsync([E(origin, 1), E(origin, 2)], origin, CancellationToken.None)).Stored);
+        Assert.Equal(0, (await b.IngestAsync([E(origin, 1), E(origin, 2)], origin, CancellationToken.None)).Stored);
+        Assert.Equal(2UL, b.Known[origin]);
+    }
+
+    [Fact]
+    public async Task A_peer_whose_first_event_skips_a_sequence_ends_the_session_with_a_protocol_error()
+    {
+        using var dir = new TempDirectory();
+        await using var b = await Nodes.OpenAsync(dir.Sub("b"), 2);
+        var (fake, mine) = InMemoryTransport.CreatePair();
+        await using var _ = fake;
+        await using var __ = mine;
+        var peer = new NodeId(1);
+        var serving = b.CreateSession(mine).ServeOneAsync(peer);
+
+        var holds = new VersionVector([KeyValuePair.Create(peer, 5UL)]);
+        await fake.SendAsync(SyncMessageCodec.ToBytes(new HandshakeMessage(SyncMessageCodec.ProtocolVersion, peer, SyncRole.Initiator, "", 0, holds)), CancellationToken.None);
+        while (SyncMessageCodec.Read((await fake.ReceiveAsync(CancellationToken.None))!.Value) is not SyncCompleteMessage) { }
+        // It claims to hold 1..5 but starts at 2: event 1 would be missing forever.
+        var batch = new EventBatchMessage([new EventEnvelope(peer, 2, new Hlc(10, 0), 1, "two"u8.ToArray()), new EventEnvelope(peer, 3, new Hlc(11, 0), 1, "three"u8.ToArray())]);
+        await fake.SendAsync(SyncMessageCodec.ToBytes(batch), CancellationToken.None);
+
+        var error = await Assert.ThrowsAsync<SyncProtocolException>(() => serving.WaitAsync(TimeSpan.FromSeconds(10)));
+        Assert.Contains("hole", error.Message);
+        Assert.Equal(0UL, b.Known[peer]);
+        Assert.Equal(0, b.State.Count);
+    }
+
+    [Fact]
+    public async Task A_peer_sending_garbage_mid_session_ends_it_with_a_protocol_error()
+    {
+        using var dir = new TempDirectory();
+        await using var a = await Nodes.OpenAsync(dir.Sub("a"), 1);
+        var (mine, fake) = InMemoryTransport.CreatePair();
+        await using var _ = mine;
+        await using var __ = fake;
+        var syncing = a.CreateSession(mine).SyncAsync(new NodeId(2));
+
+        await fake.ReceiveAsync(CancellationToken.None);
+        await fake.SendAsync(SyncMessageCodec.ToBytes(new HandshakeMessage(SyncMessageCodec.ProtocolVersion, new NodeId(2), SyncRole.Responder, "", 0, new VersionVector())), CancellationToken.None);
+        await fake.SendAsync(new byte[] { 2, 0xFF, 0x0F, 1, 2, 3 }, CancellationToken.None);
+
+        await Assert.ThrowsAsync<SyncProtocolException>(() => syncing.WaitAsync(TimeSpan.FromSeconds(10)));
+    }
+}
