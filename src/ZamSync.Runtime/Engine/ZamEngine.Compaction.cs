@@ -14,10 +14,11 @@ public abstract partial class ZamEngine
     /// compaction cannot lose data), never forgets an origin or lowers a sequence, and rewrites atomically.
     /// </summary>
     /// <remarks>
-    /// Requires an <see cref="ISnapshotableState"/>. A node that has never synced drops nothing. Events that
-    /// arrive later but sort before the compacted horizon are applied after the base snapshot (the order
-    /// before the horizon can no longer change): compact only events older than the longest time a peer
-    /// may stay offline.
+    /// Requires an <see cref="ISnapshotableState"/>. A node that has never synced drops nothing. Compaction
+    /// never passes an event that events a known peer holds (and we lack) could sort before. Events from
+    /// nodes never heard of that sort before the horizon are applied after the base snapshot (the order
+    /// before the horizon can no longer change): compact only events older than the longest time an
+    /// unknown node may stay offline.
     /// </remarks>
     public async Task<CompactionResult> CompactAsync(CancellationToken cancellationToken = default)
     {
@@ -31,6 +32,7 @@ public abstract partial class ZamEngine
         using var pause = await _store.PauseCommitsAsync(cancellationToken).ConfigureAwait(false);
         lock (_stateLock)
         {
+            if (!TryFindCompactionBound(peers, out var bound)) return new CompactionResult(0, before, before);
             var fold = _store.FoldOrder;
             var floors = new VersionVector();
             int prefix = 0;
@@ -41,6 +43,7 @@ public abstract partial class ZamEngine
                 var (origin, seq) = (entry.Key.Origin, entry.Key.Sequence);
                 ulong floor = Math.Max(floors[origin], _store.Floor(origin));
                 if (seq != floor + 1 || !peers.Values.All(p => p[origin] >= seq)) break;
+                if (bound is { } limit && entry.Key > limit) break;
                 floors.Advance(origin, seq);
                 prefix++;
             }
@@ -58,6 +61,31 @@ public abstract partial class ZamEngine
             WriteSnapshotLocked(snapshotable);
             return new CompactionResult(prefix, before, _store.Length);
         }
+    }
+
+    /// <summary>
+    /// Events a known peer holds and we lack will arrive later; they must not sort before the compacted
+    /// horizon, or our fold order would differ from the peer's forever. An origin's events carry increasing
+    /// stamps, so the missing ones sort after the last one we hold of that origin: compaction may not pass
+    /// it. Returns false when nothing may be compacted (we hold none of such an origin, or its last held event
+    /// is already compacted).
+    /// </summary>
+    private bool TryFindCompactionBound(IReadOnlyDictionary<NodeId, VersionVector> peers, out EventKey? bound)
+    {
+        bound = null;
+        var ours = _store.Known;
+        foreach (var peer in peers.Values)
+        {
+            foreach (var (origin, theirs) in peer)
+            {
+                ulong held = ours[origin];
+                if (theirs <= held) continue;
+                if (held <= _store.Floor(origin)) return false;
+                var last = _store.Read(origin, held).First().Envelope.Key;
+                if (bound is null || last < bound) bound = last;
+            }
+        }
+        return true;
     }
 
     private static byte[] TakeSnapshot(ISnapshotableState state)

@@ -38,6 +38,8 @@ public sealed class ZamEngine<TState> : ZamEngine where TState : class, IStateSt
         ArgumentException.ThrowIfNullOrEmpty(directory);
         ArgumentNullException.ThrowIfNull(state);
         if (nodeId.IsEmpty) throw new ArgumentException("A node needs a non-zero id.", nameof(nodeId));
+        if (options is not null && System.Text.Encoding.UTF8.GetByteCount(options.ContractFingerprint) > Sync.SyncMessageCodec.MaxFingerprintBytes)
+            throw new ArgumentException($"The contract fingerprint is longer than the {Sync.SyncMessageCodec.MaxFingerprintBytes} UTF-8 bytes a handshake carries.", nameof(options));
         cancellationToken.ThrowIfCancellationRequested();
         // Opening reads the whole index from disk; keep it off the caller's thread.
         return Task.Run(() =>

@@ -19,7 +19,10 @@ public static class SyncMessageCodec
     /// <summary>Most events accepted in one received batch.</summary>
     public const int MaxBatchEvents = 4096;
 
-    private const int MaxFingerprintBytes = 1024, MaxDetailBytes = 4096;
+    /// <summary>Longest contract fingerprint a handshake carries, in UTF-8 bytes.</summary>
+    public const int MaxFingerprintBytes = 1024;
+
+    private const int MaxDetailBytes = 4096;
 
     /// <summary>Bytes one event takes inside a batch.</summary>
     public static int EventSize(in EventEnvelope e) =>

@@ -44,4 +44,6 @@ public enum RefuseReason : ushort
     ContractMismatch = 2,
     WrongNode = 3,
     NotAllowed = 4,
+    ProtocolViolation = 5,
+    EventsCompacted = 6,
 }

@@ -113,6 +113,13 @@ public sealed class SyncSession
                 outcome = "completed";
                 return Stats();
             }
+            catch (Exception ex) when (ex is SyncProtocolException or EventsCompactedException)
+            {
+                // Tell the peer why before the caller closes the connection, so it sees the reason rather
+                // than a bare close. Best effort: the link may be what failed.
+                await TryRefuseAsync(ex is EventsCompactedException ? RefuseReason.EventsCompacted : RefuseReason.ProtocolViolation, ex.Message).ConfigureAwait(false);
+                throw;
+            }
             catch (OperationCanceledException ex) when (!_caller.IsCancellationRequested)
             {
                 outcome = "timeout";
@@ -190,17 +197,22 @@ public sealed class SyncSession
                 refusal = (RefuseReason.ContractMismatch, $"contract fingerprints differ: node {hello.NodeId} has '{hello.ContractFingerprint}', node {Engine.NodeId} has '{Engine.ContractFingerprint}'");
             if (refusal is { } r)
             {
-                try
-                {
-                    await SendAsync(new RefuseMessage(r.Reason, r.Detail), "refusing").ConfigureAwait(false);
-                }
-                catch (Exception ex) when (ex is IOException or ZamException or OperationCanceledException)
-                {
-                    // The refusal is a courtesy; the exception below is what matters.
-                }
+                await TryRefuseAsync(r.Reason, r.Detail).ConfigureAwait(false);
                 throw new SyncRefusedException($"Session refused: {r.Detail}.");
             }
             _peer = hello.NodeId;
+        }
+
+        private async Task TryRefuseAsync(RefuseReason reason, string detail)
+        {
+            try
+            {
+                await SendAsync(new RefuseMessage(reason, detail), "refusing").ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is IOException or ZamException or OperationCanceledException or ObjectDisposedException or InvalidOperationException)
+            {
+                // The refusal is a courtesy; the exception the caller sees is what matters.
+            }
         }
 
         // ---- events --------------------------------------------------------------------------------------

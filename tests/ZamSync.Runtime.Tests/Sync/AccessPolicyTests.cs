@@ -63,7 +63,9 @@ public class AccessPolicyTests
         var hubError = Assert.IsType<SyncProtocolException>(outcome.ResponderError);
         Assert.Contains("may only send its own events", hubError.Message);
         Assert.Contains($"{clinic2.NodeId}#", hubError.Message);
-        Assert.IsType<SyncProtocolException>(outcome.InitiatorError);
+        // The clinic is told why, not just that the connection closed.
+        var clinicError = Assert.IsType<SyncRefusedException>(outcome.InitiatorError);
+        Assert.Contains("may only send its own events", clinicError.Message);
         Assert.Equal(0UL, hub.Known[clinic2.NodeId]);
         Assert.Equal(0, hub.State.Entries.Count(e => e.StartsWith("2#", StringComparison.Ordinal)));
     }

@@ -30,24 +30,20 @@ public class RefusalTests
     }
 
     [Theory]
-    [InlineData("v1")]
-    [InlineData("v12")] // one byte more: the other parity, so one case cuts the detail inside a character
-    public async Task A_refusal_whose_reason_exceeds_the_detail_limit_still_arrives_as_a_refusal(string initiatorFingerprint)
+    [InlineData(0)]
+    [InlineData(1)] // one byte more: the other parity, so one case cuts the detail inside a character
+    public void A_refusal_whose_reason_exceeds_the_detail_limit_still_decodes_as_a_refusal(int prefix)
     {
-        using var dir = new TempDirectory();
-        await using var a = await Nodes.OpenAsync(dir.Sub("a"), 1, new ZamEngineOptions { ContractFingerprint = initiatorFingerprint });
-        await using var b = await Nodes.OpenAsync(dir.Sub("b"), 2, new ZamEngineOptions { ContractFingerprint = new string('é', 2100) });
-
-        var outcome = await Sessions.RunAsync(a, b);
-
-        Assert.IsType<SyncRefusedException>(outcome.ResponderError);
-        var refused = Assert.IsType<SyncRefusedException>(outcome.InitiatorError);
-        Assert.Contains(initiatorFingerprint, refused.Message);
+        // Fingerprints are capped at open, so no handshake produces such a detail today; the codec must
+        // still cut an over-long detail on a character boundary rather than send invalid UTF-8.
+        var detail = new string('x', prefix) + new string('é', 3000);
+        var bytes = SyncMessageCodec.ToBytes(new RefuseMessage(RefuseReason.ContractMismatch, detail));
+        var decoded = Assert.IsType<RefuseMessage>(SyncMessageCodec.Read(bytes));
+        Assert.StartsWith(decoded.Detail, detail, StringComparison.Ordinal);
+        Assert.True(System.Text.Encoding.UTF8.GetByteCount(decoded.Detail) <= 4096);
     }
 
-    [Fact(Skip = "BUG: ZamEngineOptions.ContractFingerprint has no length limit and SyncMessageCodec.WriteHandshake writes any length, " +
-                 "but ReadText refuses fingerprints over 1024 UTF-8 bytes (MaxFingerprintBytes): two engines with the same 1500-byte " +
-                 "fingerprint open fine and then fail every session with 'malformed message: a text of 1500 bytes'.")]
+    [Fact]
     public async Task A_fingerprint_too_long_for_the_handshake_is_refused_when_the_engine_opens_or_else_syncs()
     {
         using var dir = new TempDirectory();
