@@ -5,16 +5,35 @@ namespace ZamSync;
 
 // Folding: the state is the fold of every held event in the order (hlc, origin, seq). Events usually
 // arrive in that order and are applied as they become durable; when one sorts before events already
-// applied, the state is rebuilt (from the compacted base, if any) so that equal event sets give equal state.
+// applied, the state must be rebuilt (from the compacted base, if any) so that equal event sets give equal
+// state. Rebuilding once per received batch made a sync between two nodes that both worked offline
+// quadratic, so the rebuild is deferred: the state is marked stale and rebuilt once, when someone next needs
+// it — the end of the session's incoming stream, a read, a local submit, a close.
 public abstract partial class ZamEngine
 {
     private readonly Lock _stateLock = new();
     private EventKey? _lastApplied;
+    private bool _refoldPending;
 
-    /// <summary>Runs <paramref name="reader"/> while no event is being applied.</summary>
+    /// <summary>Runs <paramref name="reader"/> on the up-to-date state while no event is being applied.</summary>
     private protected T ReadStateCore<T>(Func<T> reader)
     {
-        lock (_stateLock) return reader();
+        lock (_stateLock)
+        {
+            SettleLocked();
+            return reader();
+        }
+    }
+
+    /// <summary>Performs a deferred re-fold, if one is pending.</summary>
+    internal void SettleState()
+    {
+        lock (_stateLock) SettleLocked();
+    }
+
+    private void SettleLocked()
+    {
+        if (_refoldPending) Refold();
     }
 
     /// <summary>Called by the log's committer, in commit order, once a batch is durable.</summary>
@@ -22,10 +41,12 @@ public abstract partial class ZamEngine
     {
         lock (_stateLock)
         {
+            // While a re-fold is pending, new events wait for it: it reads everything held.
+            if (_refoldPending) return;
             var ordered = batch.Count == 1 ? batch : batch.OrderBy(e => e.Envelope.Key).ToArray();
             if (_lastApplied is { } last && ordered[0].Envelope.Key < last)
             {
-                Refold();
+                _refoldPending = true;
                 return;
             }
             foreach (var e in ordered) Apply(e);
@@ -52,6 +73,7 @@ public abstract partial class ZamEngine
     /// <summary>Rebuilds the state from the base snapshot (if compacted) and every held event.</summary>
     private void Refold()
     {
+        _refoldPending = false;
         Metrics.Refolds.Add(1);
         ResetToBase();
         foreach (var e in _store.ReadInFoldOrder()) Apply(e);
@@ -59,6 +81,7 @@ public abstract partial class ZamEngine
 
     private void ResetToBase()
     {
+        _refoldPending = false;
         StateStore.Reset();
         _lastApplied = null;
         if (_store.Base is { } walBase)
@@ -125,6 +148,10 @@ public abstract partial class ZamEngine
     private void WriteSnapshotOnClose()
     {
         if (StateStore is not ISnapshotableState snapshotable) return;
-        lock (_stateLock) WriteSnapshotLocked(snapshotable);
+        lock (_stateLock)
+        {
+            SettleLocked();
+            WriteSnapshotLocked(snapshotable);
+        }
     }
 }

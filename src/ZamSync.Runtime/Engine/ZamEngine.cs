@@ -90,6 +90,7 @@ public abstract partial class ZamEngine : IAsyncDisposable
             durable = _store.AppendAsync([new StoredEvent(envelope)], cancellationToken);
         }
         await durable.ConfigureAwait(false);
+        SettleState(); // a deferred re-fold (rare) must not leave a submitted event unapplied
         Metrics.EventsSubmitted.Add(1);
         return envelope;
     }

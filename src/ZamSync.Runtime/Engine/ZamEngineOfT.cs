@@ -13,8 +13,9 @@ public sealed class ZamEngine<TState> : ZamEngine where TState : class, IStateSt
     }
 
     /// <summary>
-    /// The state. Sessions and submitters apply events to it from other threads: read it through
-    /// <see cref="Read{T}"/> while anything else may be running.
+    /// The state. Sessions and submitters apply events to it from other threads, and while a session is
+    /// receiving events that sort before applied ones it may lag until the session's stream ends: read it
+    /// through <see cref="Read{T}"/>, which waits for both.
     /// </summary>
     public TState State { get; }
 

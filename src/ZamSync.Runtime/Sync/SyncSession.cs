@@ -232,6 +232,7 @@ public sealed class SyncSession
                         _quarantined += result.Quarantined;
                         break;
                     case SyncCompleteMessage complete:
+                        Engine.SettleState();
                         Engine.RecordPeerKnowledge(_peer, complete.Holds);
                         return complete.BudgetExhausted;
                     default:
@@ -254,34 +255,58 @@ public sealed class SyncSession
         /// </summary>
         private async Task<bool> SendMissingAsync(VersionVector theirs, int reserve)
         {
-            var ours = Engine.Known;
             var options = _s._options;
             var batch = new ArrayBufferWriter<byte>(Math.Min(options.MaxBatchBytes + 1024, 1 << 20));
             int count = 0;
-            foreach (var (origin, held) in ours)
+            foreach (var e in MissingInFoldOrder(theirs))
             {
-                if (held <= theirs[origin] || !MaySee(origin)) continue;
-                foreach (var e in Engine.ReadEvents(origin, theirs[origin] + 1))
+                int size = SyncMessageCodec.EventSize(e);
+                if (count > 0 && (count >= options.MaxBatchEvents || batch.WrittenCount + size > options.MaxBatchBytes))
                 {
-                    if (e.Sequence > held) break;
-                    int size = SyncMessageCodec.EventSize(e);
-                    if (count > 0 && (count >= options.MaxBatchEvents || batch.WrittenCount + size > options.MaxBatchBytes))
-                    {
-                        await FlushAsync(batch, count).ConfigureAwait(false);
-                        count = 0;
-                    }
-                    long planned = Sent + SyncMessageCodec.BatchHeaderSize + batch.WrittenCount + size + Transport.FrameOverhead + reserve;
-                    if (planned > _sendLimit)
-                    {
-                        if (count > 0) await FlushAsync(batch, count).ConfigureAwait(false);
-                        return true;
-                    }
-                    SyncMessageCodec.WriteEvent(e, batch);
-                    count++;
+                    await FlushAsync(batch, count).ConfigureAwait(false);
+                    count = 0;
                 }
+                long planned = Sent + SyncMessageCodec.BatchHeaderSize + batch.WrittenCount + size + Transport.FrameOverhead + reserve;
+                if (planned > _sendLimit)
+                {
+                    if (count > 0) await FlushAsync(batch, count).ConfigureAwait(false);
+                    return true;
+                }
+                SyncMessageCodec.WriteEvent(e, batch);
+                count++;
             }
             if (count > 0) await FlushAsync(batch, count).ConfigureAwait(false);
             return false;
+        }
+
+        /// <summary>
+        /// What the peer lacks, merged across origins into the fold order, so a receiver that holds nothing
+        /// newer applies every event as it arrives instead of re-folding. Each origin's events still come in
+        /// sequence order (its stream only advances when its head is taken), so no order can open a hole.
+        /// </summary>
+        private IEnumerable<EventEnvelope> MissingInFoldOrder(VersionVector theirs)
+        {
+            var heads = new PriorityQueue<IEnumerator<EventEnvelope>, EventKey>();
+            var streams = new List<IEnumerator<EventEnvelope>>();
+            try
+            {
+                foreach (var (origin, held) in Engine.Known)
+                {
+                    if (held <= theirs[origin] || !MaySee(origin)) continue;
+                    var stream = Engine.ReadEvents(origin, theirs[origin] + 1).TakeWhile(e => e.Sequence <= held).GetEnumerator();
+                    streams.Add(stream);
+                    if (stream.MoveNext()) heads.Enqueue(stream, stream.Current.Key);
+                }
+                while (heads.TryDequeue(out var stream, out _))
+                {
+                    yield return stream.Current;
+                    if (stream.MoveNext()) heads.Enqueue(stream, stream.Current.Key);
+                }
+            }
+            finally
+            {
+                foreach (var stream in streams) stream.Dispose();
+            }
         }
 
         private async Task FlushAsync(ArrayBufferWriter<byte> events, int count)
