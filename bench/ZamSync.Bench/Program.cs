@@ -23,6 +23,9 @@ internal static class Program
         new InterleavedSyncBenchmark(),
         new OpenTimeBenchmark(),
         new FindMissingBenchmark(),
+        new TcpSyncBenchmark(),
+        new HubFanInBenchmark(),
+        new TlsOverheadBenchmark(),
     ];
 
     public static async Task<int> Main(string[] args)

@@ -58,4 +58,31 @@ internal static class Load
         await Task.WhenAll(loops).ConfigureAwait(false);
         return Stopwatch.GetElapsedTime(start);
     }
+
+    /// <summary>
+    /// Submits exactly <paramref name="total"/> events whose payloads are all different random bytes: nothing
+    /// for zstd to find, so wire sizes are the honest worst case rather than a compressor's best case.
+    /// </summary>
+    public static async Task<TimeSpan> SubmitDistinctAsync(ZamEngine engine, int submitters, long total, int size = PayloadBytes)
+    {
+        long start = Stopwatch.GetTimestamp();
+        long remaining = total;
+        var loops = new Task[submitters];
+        for (int i = 0; i < submitters; i++)
+        {
+            int seed = i;
+            loops[i] = Task.Run(async () =>
+            {
+                var random = new Random(seed);
+                var payload = new byte[size];
+                while (Interlocked.Decrement(ref remaining) >= 0)
+                {
+                    random.NextBytes(payload);
+                    await engine.SubmitAsync(1, payload).ConfigureAwait(false);
+                }
+            });
+        }
+        await Task.WhenAll(loops).ConfigureAwait(false);
+        return Stopwatch.GetElapsedTime(start);
+    }
 }
