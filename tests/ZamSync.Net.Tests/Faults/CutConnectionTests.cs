@@ -1,3 +1,4 @@
+using ZamSync.Net.Simulation;
 using System.Text;
 using ZamSync.Net.Tcp;
 using ZamSync.Sync;
@@ -37,7 +38,7 @@ public class CutConnectionTests
                 });
             }
         });
-        await using var proxy = new FaultProxy(listener.LocalEndPoint);
+        await using var proxy = new LinkSimulator(listener.LocalEndPoint);
         var random = new Random(42);
         var options = new SyncOptions { MaxBatchEvents = 16, IdleTimeout = TimeSpan.FromSeconds(5) };
 

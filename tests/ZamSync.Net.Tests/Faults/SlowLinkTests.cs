@@ -1,3 +1,4 @@
+using ZamSync.Net.Simulation;
 using ZamSync.Net.Tcp;
 using ZamSync.Sync;
 using ZamSync.Tests.Support;
@@ -19,7 +20,7 @@ public class SlowLinkTests
         await Nodes.SubmitManyAsync(clinic, 1000, "visit-recorded-patient");
 
         await using var listener = TcpTransport.Bind("127.0.0.1:0");
-        await using var proxy = new FaultProxy(listener.LocalEndPoint)
+        await using var proxy = new LinkSimulator(listener.LocalEndPoint)
         {
             OneWayDelay = TimeSpan.FromMilliseconds(300),
             BytesPerSecond = 30_000 / 8,

@@ -2,7 +2,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using ZamSync.Net.Hub;
 using ZamSync.Net.Tcp;
-using ZamSync.Net.Tests.Faults;
+using ZamSync.Net.Simulation;
 using ZamSync.Sync;
 using ZamSync.Tests.Support;
 
@@ -67,7 +67,7 @@ public class ZamHubTests
 
         var hub = new ZamHub(engine, new ZamHubOptions { Listen = "127.0.0.1:0", ShutdownGracePeriod = TimeSpan.FromMilliseconds(300) });
         await hub.StartAsync();
-        await using (var proxy = new FaultProxy(hub.LocalEndPoint) { BytesPerSecond = 4000 })
+        await using (var proxy = new LinkSimulator(hub.LocalEndPoint) { BytesPerSecond = 4000 })
         {
             var options = new SyncOptions { MaxBatchEvents = 32 };
             var upload = Task.Run(async () =>

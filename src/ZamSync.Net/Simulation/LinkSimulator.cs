@@ -1,20 +1,21 @@
 using System.Net;
 using System.Net.Sockets;
 
-namespace ZamSync.Net.Tests.Faults;
+namespace ZamSync.Net.Simulation;
 
 /// <summary>
-/// An in-process TCP proxy on loopback that can cut a connection after a chosen number of bytes in either
-/// direction, add latency to every chunk, and throttle to a byte rate — a bad 2G link in a box.
+/// A bad link in a box, for demos and tests: an in-process TCP proxy on loopback that delays every chunk,
+/// throttles to a byte rate, and can cut a connection after a chosen number of bytes in either direction —
+/// the way a 2G or satellite link behaves. Point clients at <see cref="Address"/> instead of the server.
 /// </summary>
-public sealed class FaultProxy : IAsyncDisposable
+public sealed class LinkSimulator : IAsyncDisposable
 {
     private readonly TcpListener _listener;
     private readonly IPEndPoint _target;
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _loop;
 
-    public FaultProxy(IPEndPoint target)
+    public LinkSimulator(IPEndPoint target)
     {
         _target = target;
         _listener = new TcpListener(IPAddress.Loopback, 0);
@@ -22,12 +23,13 @@ public sealed class FaultProxy : IAsyncDisposable
         _loop = Task.Run(AcceptLoopAsync);
     }
 
+    /// <summary>Where clients connect (<c>127.0.0.1:port</c>).</summary>
     public string Address => _listener.LocalEndpoint.ToString()!;
 
-    /// <summary>Cut the next connection after this many bytes client → server (null: never).</summary>
+    /// <summary>Cut connections made from now on after this many bytes client → server (null: never).</summary>
     public long? CutUpstreamAfter { get; set; }
 
-    /// <summary>Cut the next connection after this many bytes server → client (null: never).</summary>
+    /// <summary>Cut connections made from now on after this many bytes server → client (null: never).</summary>
     public long? CutDownstreamAfter { get; set; }
 
     /// <summary>One-way delay added to every chunk (half the round trip).</summary>
@@ -36,8 +38,16 @@ public sealed class FaultProxy : IAsyncDisposable
     /// <summary>Bytes per second in each direction (0: unlimited).</summary>
     public int BytesPerSecond { get; set; }
 
-    public int Connections;
-    public int Cuts;
+    /// <summary>Connections relayed so far.</summary>
+    public int Connections => Volatile.Read(ref _connections);
+
+    /// <summary>Connections cut so far.</summary>
+    public int Cuts => Volatile.Read(ref _cuts);
+
+    /// <summary>Raised (on a pool thread) when a connection is cut.</summary>
+    public event Action<long>? ConnectionCut;
+
+    private int _connections, _cuts;
 
     private async Task AcceptLoopAsync()
     {
@@ -46,7 +56,7 @@ public sealed class FaultProxy : IAsyncDisposable
             TcpClient client;
             try { client = await _listener.AcceptTcpClientAsync(_stop.Token); }
             catch (Exception) when (_stop.IsCancellationRequested) { return; }
-            Interlocked.Increment(ref Connections);
+            Interlocked.Increment(ref _connections);
             _ = RelayAsync(client, CutUpstreamAfter, CutDownstreamAfter);
         }
     }
@@ -93,7 +103,8 @@ public sealed class FaultProxy : IAsyncDisposable
                 {
                     int keep = (int)(cut - moved);
                     if (keep > 0) await to.WriteAsync(buffer.AsMemory(0, keep), both.Token);
-                    Interlocked.Increment(ref Cuts);
+                    Interlocked.Increment(ref _cuts);
+                    ConnectionCut?.Invoke(cut);
                     return; // the caller tears down both directions
                 }
                 if (OneWayDelay > TimeSpan.Zero) await Task.Delay(OneWayDelay, both.Token);
