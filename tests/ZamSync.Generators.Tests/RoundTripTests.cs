@@ -15,9 +15,27 @@ public class RoundTripTests
         namespace V2 { [ZamEvent(101)] public partial record Renamed([ZamMember(1)] int Age, [ZamMember(0)] string Name, [ZamMember(3)] string? Email); }
         """;
 
+    // Runs inside the generated assembly: the typed SubmitAsync<TEvent> against a real engine and state.
+    private const string Node = """
+        using System.Threading.Tasks;
+        using ZamSync;
+        namespace Clinic;
+        public static class Node
+        {
+            public static async Task<string> RunAsync(string directory)
+            {
+                await using var engine = await ZamEngine<ClinicState>.OpenAsync(directory, new NodeId(9),
+                    new ZamEngineOptions { ContractFingerprint = ZamSync.Generated.ZamContracts.Fingerprint });
+                var envelope = await engine.SubmitAsync(new PatientRegistered("P-9", "Tashi", new System.DateOnly(1980, 1, 1)));
+                var back = MemoryPack.MemoryPackSerializer.Deserialize<PatientRegistered>(envelope.Payload.Span);
+                return $"{envelope.EventType} {envelope.Sequence} {back!.Name} {engine.Read(s => s.Patients["P-9"])} {string.Join(",", engine.State.Log)}";
+            }
+        }
+        """;
+
     private static readonly Lazy<Assembly> Loaded = new(() =>
     {
-        var (output, _, _) = TestCompiler.Generate(TestCompiler.CompileAssembly("RoundTrip", Contracts.Clinic, Contracts.Shop, Versions));
+        var (output, _, _) = TestCompiler.Generate(TestCompiler.CompileAssembly("RoundTrip", Contracts.Clinic, Contracts.Shop, Versions, Node));
         using var pe = new MemoryStream();
         var emit = output.Emit(pe);
         Assert.True(emit.Success, string.Join("\n", emit.Diagnostics));
@@ -141,5 +159,20 @@ public class RoundTripTests
         Assert.Equal("Clinic.VitalsRecorded", registry.GetMethod("NameOf")!.Invoke(null, [2u]));
         Assert.Equal(100u, registry.GetMethod("IdOf")!.Invoke(null, [T("V1.Renamed")]));
         Assert.Contains("11 Shop.OrderPlaced { 0 At: System.DateTime; 1 Channel: Shop.Channel; 2 Discount: decimal?; 3 OrderId: System.Guid; 5 Note: string;", schema);
+    }
+
+    [Fact]
+    public async Task The_typed_submit_serializes_with_the_generated_formatter_and_the_state_applies_it()
+    {
+        string directory = Path.Combine(Path.GetTempPath(), "zamsync-gen-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            var run = (Task<string>)T("Clinic.Node").GetMethod("RunAsync")!.Invoke(null, [directory])!;
+            Assert.Equal("1 1 Tashi Tashi P-9@9#1", await run);
+        }
+        finally
+        {
+            if (Directory.Exists(directory)) Directory.Delete(directory, recursive: true);
+        }
     }
 }
