@@ -1,0 +1,87 @@
+using Microsoft.CodeAnalysis;
+
+namespace ZamSync.Generators.Diagnostics;
+
+/// <summary>
+/// Every ZamSync diagnostic. Ids are reserved in blocks and never reused once retired:
+/// ZS1xxx declaration shape, ZS2xxx identity, ZS3xxx members, ZS4xxx dispatch, ZS5xxx evolution (reserved),
+/// ZS9xxx infrastructure. Each id has a page at docs/diagnostics/ZS####.md.
+/// </summary>
+public static class DiagnosticDescriptors
+{
+    private const string HelpBase = "https://github.com/zamsync/zamsync/blob/main/docs/diagnostics/";
+
+    private static DiagnosticDescriptor Create(string id, string title, string message, string category, DiagnosticSeverity severity, params string[] tags) =>
+        new(id, title, message, category, severity, isEnabledByDefault: true, description: null, helpLinkUri: HelpBase + id + ".md", customTags: tags);
+
+    // ---- ZS1xxx: declaration shape ----
+    public static readonly DiagnosticDescriptor TypeNotPartial = Create(
+        "ZS1001", "Contract type must be partial",
+        "'{0}' must be declared partial so that the ZamSync generator can add its {1} code", "ZamSync.Declaration", DiagnosticSeverity.Error);
+
+    public static readonly DiagnosticDescriptor UnsupportedTypeShape = Create(
+        "ZS1002", "Contract type shape is not supported",
+        "'{0}' cannot be a contract type: {1}", "ZamSync.Declaration", DiagnosticSeverity.Error);
+
+    public static readonly DiagnosticDescriptor MemoryPackableOnContract = Create(
+        "ZS1003", "Contract type must not be [MemoryPackable]",
+        "'{0}' is a ZamSync contract type; remove [MemoryPackable], the ZamSync generator writes its formatter", "ZamSync.Declaration", DiagnosticSeverity.Error);
+
+    public static readonly DiagnosticDescriptor NoUsableConstructor = Create(
+        "ZS1004", "Event cannot be created by its formatter",
+        "'{0}' cannot be created by its formatter: {1}", "ZamSync.Declaration", DiagnosticSeverity.Error);
+
+    // ---- ZS2xxx: identity ----
+    public static readonly DiagnosticDescriptor InvalidEventId = Create(
+        "ZS2001", "Event id is invalid",
+        "'{0}' has event id 0, which is reserved; use a non-zero id", "ZamSync.Identity", DiagnosticSeverity.Error);
+
+    public static readonly DiagnosticDescriptor DuplicateEventId = Create(
+        "ZS2002", "Event id is used twice",
+        "Event id {0} of '{1}' is also used by '{2}'; every event type needs its own id", "ZamSync.Identity", DiagnosticSeverity.Error,
+        WellKnownDiagnosticTags.CompilationEnd);
+
+    // ---- ZS3xxx: members ----
+    public static readonly DiagnosticDescriptor UnserializableMember = Create(
+        "ZS3001", "Member type cannot be serialized",
+        "Member '{1}' of '{0}' has type '{2}', which cannot be serialized: {3}", "ZamSync.Members", DiagnosticSeverity.Error);
+
+    public static readonly DiagnosticDescriptor MixedSlots = Create(
+        "ZS3002", "Some members have a slot and some do not",
+        "Member '{1}' of '{0}' has no [ZamMember] slot, but other members of '{0}' do; give every serialized member a slot", "ZamSync.Members", DiagnosticSeverity.Error);
+
+    public static readonly DiagnosticDescriptor DuplicateSlot = Create(
+        "ZS3003", "Slot is used twice",
+        "Member '{1}' of '{0}' uses slot {2}, already taken by '{3}'", "ZamSync.Members", DiagnosticSeverity.Error);
+
+    public static readonly DiagnosticDescriptor SlotOutOfRange = Create(
+        "ZS3004", "Slot is out of range",
+        "Member '{1}' of '{0}' has slot {2}; slots are 0 to 248", "ZamSync.Members", DiagnosticSeverity.Error);
+
+    // ---- ZS4xxx: dispatch ----
+    public static readonly DiagnosticDescriptor ApplyWrongSignature = Create(
+        "ZS4001", "Apply method has a wrong signature",
+        "'{0}.{1}' is not a valid handler: {2}; use 'void Apply(TEvent e)' or 'void Apply(TEvent e, EventContext ctx)'", "ZamSync.Dispatch", DiagnosticSeverity.Error);
+
+    public static readonly DiagnosticDescriptor ApplyForNonEvent = Create(
+        "ZS4002", "Apply handles a type that is not an event",
+        "'{0}.Apply' takes '{1}', which is not a [ZamEvent] type", "ZamSync.Dispatch", DiagnosticSeverity.Error);
+
+    public static readonly DiagnosticDescriptor EventNotHandled = Create(
+        "ZS4003", "No state handles this event",
+        "Event '{0}' (id {1}) has no Apply method in any [ZamState] of this compilation", "ZamSync.Dispatch", DiagnosticSeverity.Info,
+        WellKnownDiagnosticTags.CompilationEnd);
+
+    public static readonly DiagnosticDescriptor MissingReset = Create(
+        "ZS4004", "State must declare Reset",
+        "'{0}' must declare 'public void Reset()' that forgets everything; the engine calls it before a re-fold", "ZamSync.Dispatch", DiagnosticSeverity.Error);
+
+    public static readonly DiagnosticDescriptor DuplicateHandler = Create(
+        "ZS4005", "Event is handled twice",
+        "'{0}' has more than one Apply for '{1}'; keep one", "ZamSync.Dispatch", DiagnosticSeverity.Error);
+
+    // ---- ZS9xxx: infrastructure ----
+    public static readonly DiagnosticDescriptor GeneratorFailure = Create(
+        "ZS9001", "The ZamSync generator failed",
+        "The ZamSync generator failed on '{0}': {1}", "ZamSync.Infrastructure", DiagnosticSeverity.Warning);
+}

@@ -1,0 +1,169 @@
+using System.Collections.Generic;
+using System.Linq;
+using ZamSync.Generators.Model;
+
+namespace ZamSync.Generators.Emit;
+
+/// <summary>
+/// Writes an event's partial declaration: <c>IZamEvent&lt;T&gt;</c> and a MemoryPack formatter with MemoryPack's
+/// version-tolerant layout (object header with the slot count, one varint byte length per slot, the values).
+/// </summary>
+internal static class EventEmitter
+{
+    public const string FormatterName = "__ZamFormatter";
+
+    public static string HintName(EventModel model) => model.Type.HintStem + ".ZamEvent.g.cs";
+
+    public static string Emit(EventModel model)
+    {
+        var w = new IndentedWriter();
+        Common.Header(w);
+        int scopes = Common.OpenScopes(w, model.Type);
+        string self = model.Type.FullyQualifiedName;
+        var bySlot = model.Members.ToDictionary(m => m.Slot);
+
+        w.Line("/// <remarks>");
+        w.Line($"/// ZamSync event {model.Id}: MemoryPack version-tolerant layout, {model.SlotCount} slot(s).");
+        w.Line("/// <list type=\"table\">");
+        for (int slot = 0; slot < model.SlotCount; slot++)
+        {
+            string description = bySlot.TryGetValue(slot, out var m) ? $"{m.Name}: <c>{Xml(m.SchemaTypeName)}</c>" : "(empty)";
+            w.Line($"/// <item><term>slot {slot}</term><description>{description}</description></item>");
+        }
+        w.Line("/// </list>");
+        w.Line("/// </remarks>");
+        w.Line(Common.GeneratedCode);
+        w.Open($"partial {model.Type.Keyword} {Common.Escape(model.Type.Name)} : global::ZamSync.IZamEvent<{self}>");
+
+        w.Line("/// <summary>The wire id of this event type.</summary>");
+        w.Line($"public const uint EventTypeId = {model.Id}u;");
+        w.Line();
+        w.Line($"static uint global::ZamSync.IZamEvent<{self}>.EventTypeId => EventTypeId;");
+        w.Line();
+        EmitFormatter(w, model, bySlot);
+
+        w.Close();
+        Common.CloseScopes(w, scopes);
+        return w.ToString();
+    }
+
+    private static void EmitFormatter(IndentedWriter w, EventModel model, Dictionary<int, MemberModel> bySlot)
+    {
+        string self = model.Type.FullyQualifiedName;
+        string valueType = model.Type.IsValueType ? self : self + "?";
+        int n = model.SlotCount;
+
+        w.Line(Common.EditorHidden);
+        w.Line(Common.GeneratedCode);
+        w.Open($"internal sealed class {FormatterName} : global::MemoryPack.MemoryPackFormatter<{self}>");
+
+        // ---- Serialize ----
+        w.Open($"public override void Serialize<TBufferWriter>(ref global::MemoryPack.MemoryPackWriter<TBufferWriter> writer, scoped ref {valueType} value)");
+        if (!model.Type.IsValueType)
+        {
+            w.Open("if (value is null)");
+            w.Line("writer.WriteNullObjectHeader();");
+            w.Line("return;");
+            w.Close();
+        }
+        if (n == 0)
+        {
+            w.Line("writer.WriteObjectHeader(0);");
+        }
+        else
+        {
+            w.Line("var __buffer = global::MemoryPack.Internal.ReusableLinkedArrayBufferWriterPool.Rent();");
+            w.Open("try");
+            w.Line($"global::System.Span<int> __ends = stackalloc int[{n}];");
+            w.Line("var __slots = new global::MemoryPack.MemoryPackWriter<global::MemoryPack.Internal.ReusableLinkedArrayBufferWriter>(ref __buffer, writer.OptionalState);");
+            for (int slot = 0; slot < n; slot++)
+            {
+                string write = bySlot.TryGetValue(slot, out var m) ? Write(m) + " " : "";
+                w.Line($"{write}__ends[{slot}] = __slots.WrittenCount;");
+            }
+            w.Line("__slots.Flush();");
+            w.Line($"writer.WriteObjectHeader({n});");
+            w.Line("writer.WriteVarInt(__ends[0]);");
+            w.Open($"for (int __i = 1; __i < {n}; __i++)");
+            w.Line("writer.WriteVarInt(__ends[__i] - __ends[__i - 1]);");
+            w.Close();
+            w.Line("__buffer.WriteToAndReset(ref writer);");
+            w.Close();
+            w.Open("finally");
+            w.Line("global::MemoryPack.Internal.ReusableLinkedArrayBufferWriterPool.Return(__buffer);");
+            w.Close();
+        }
+        w.Close();
+        w.Line();
+
+        // ---- Deserialize ----
+        w.Open($"public override void Deserialize(ref global::MemoryPack.MemoryPackReader reader, scoped ref {valueType} value)");
+        w.Open("if (!reader.TryReadObjectHeader(out var __count))");
+        w.Line("value = default;");
+        w.Line("return;");
+        w.Close();
+        w.Line("global::System.Span<int> __lengths = stackalloc int[__count];");
+        w.Open("for (int __i = 0; __i < __count; __i++)");
+        w.Line("__lengths[__i] = reader.ReadVarIntInt32();");
+        w.Close();
+        foreach (var m in model.Members)
+        {
+            w.Line($"{m.TypeName} {Local(m)} = default!;");
+        }
+        for (int slot = 0; slot < n; slot++)
+        {
+            // A zero length is an empty slot (a retired member, or one this writer left out): keep the default.
+            string read = bySlot.TryGetValue(slot, out var m) ? Read(m) : $"reader.Advance(__lengths[{slot}]);";
+            w.Line($"if (__count > {slot} && __lengths[{slot}] != 0) {read}");
+        }
+        w.Line("// Slots from a newer contract: skip them.");
+        w.Open($"for (int __i = {n}; __i < __count; __i++)");
+        w.Line("reader.Advance(__lengths[__i]);");
+        w.Close();
+        string arguments = string.Join(", ", model.Construction.ConstructorArguments.Select(Local));
+        if (model.Construction.Initialized.Count == 0)
+        {
+            w.Line($"value = new {self}({arguments});");
+        }
+        else
+        {
+            w.Line($"value = new {self}({arguments})");
+            w.Line("{");
+            foreach (var name in model.Construction.Initialized) w.Line($"    {Common.Escape(name)} = {Local(name)},");
+            w.Line("};");
+        }
+        w.Close();
+
+        w.Close();
+    }
+
+    private static string Local(MemberModel m) => Local(m.Name);
+
+    private static string Local(string name) => "__v_" + name;
+
+    private static string Write(MemberModel m)
+    {
+        string v = "value." + Common.Escape(m.Name);
+        return m.Kind switch
+        {
+            MemberKind.Unmanaged => $"__slots.WriteUnmanaged({v});",
+            MemberKind.UnmanagedNullable => $"__slots.DangerousWriteUnmanaged({v});",
+            MemberKind.String => $"__slots.WriteString({v});",
+            MemberKind.UnmanagedArray => $"__slots.WriteUnmanagedArray({v});",
+            MemberKind.Array => $"__slots.WriteArray({v});",
+            _ => $"__slots.WriteValue({v});",
+        };
+    }
+
+    private static string Read(MemberModel m) => m.Kind switch
+    {
+        MemberKind.Unmanaged => $"reader.ReadUnmanaged(out {Local(m)});",
+        MemberKind.UnmanagedNullable => $"reader.DangerousReadUnmanaged(out {Local(m)});",
+        MemberKind.String => $"{Local(m)} = reader.ReadString()!;",
+        MemberKind.UnmanagedArray => $"{Local(m)} = reader.ReadUnmanagedArray<{m.ElementTypeName}>()!;",
+        MemberKind.Array => $"{Local(m)} = reader.ReadArray<{m.ElementTypeName}>()!;",
+        _ => $"{Local(m)} = reader.ReadValue<{m.TypeName}>()!;",
+    };
+
+    private static string Xml(string text) => text.Replace("&", "&amp;").Replace("<", "&lt;").Replace(">", "&gt;");
+}

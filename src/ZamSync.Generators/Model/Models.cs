@@ -1,0 +1,74 @@
+namespace ZamSync.Generators.Model;
+
+// Every model is a record of strings, numbers, enums and EquatableArrays: no ISymbol, SyntaxNode, Compilation
+// or Location, so the incremental pipeline can compare them by value and cache what did not change.
+
+/// <summary>How a member is written; chooses the MemoryPackWriter/Reader call.</summary>
+public enum MemberKind
+{
+    /// <summary>Unmanaged value (primitives, enums, DateOnly, DateTime, Guid...): WriteUnmanaged / ReadUnmanaged.</summary>
+    Unmanaged,
+    /// <summary>Nullable unmanaged value: DangerousWriteUnmanaged / DangerousReadUnmanaged.</summary>
+    UnmanagedNullable,
+    /// <summary>string: WriteString / ReadString.</summary>
+    String,
+    /// <summary>Array of unmanaged elements: WriteUnmanagedArray / ReadUnmanagedArray.</summary>
+    UnmanagedArray,
+    /// <summary>Array of other elements: WriteArray / ReadArray.</summary>
+    Array,
+    /// <summary>Anything with a registered formatter (collections, nested contracts): WriteValue / ReadValue.</summary>
+    Value,
+}
+
+/// <summary>A type that encloses a contract type (nested contracts re-declare their parents as partial).</summary>
+public sealed record ContainingTypeModel(string Keyword, string Name);
+
+/// <summary>Where a type lives and how to re-declare it.</summary>
+public sealed record TypeIdentity(
+    string Namespace,
+    string Name,
+    string FullyQualifiedName,
+    string Keyword,
+    bool IsValueType,
+    EquatableArray<ContainingTypeModel> ContainingTypes)
+{
+    /// <summary>Deterministic hint-name stem: <c>Namespace.Outer.Type</c>.</summary>
+    public string HintStem
+    {
+        get
+        {
+            var parts = new System.Collections.Generic.List<string>();
+            if (Namespace.Length > 0) parts.Add(Namespace);
+            foreach (var c in ContainingTypes) parts.Add(c.Name);
+            parts.Add(Name);
+            return string.Join(".", parts);
+        }
+    }
+}
+
+/// <summary>One serialized member in its slot. <see cref="TypeName"/> is global::-qualified with nullability.</summary>
+public sealed record MemberModel(string Name, string TypeName, string SchemaTypeName, string ElementTypeName, MemberKind Kind, int Slot, bool IsSettable);
+
+/// <summary>How deserialization builds the value: constructor arguments (member names in parameter order), then settable members.</summary>
+public sealed record ConstructionModel(EquatableArray<string> ConstructorArguments, EquatableArray<string> Initialized);
+
+/// <summary>A [ZamEvent] type. <see cref="IsValid"/> false means the analyzer reports errors and nothing is emitted.</summary>
+public sealed record EventModel(
+    TypeIdentity Type,
+    uint Id,
+    EquatableArray<MemberModel> Members,
+    int SlotCount,
+    ConstructionModel Construction,
+    bool IsValid);
+
+/// <summary>One Apply overload of a state: the event it handles, by id, and whether it takes an EventContext.</summary>
+public sealed record HandlerModel(uint EventId, string EventTypeName, bool EventIsValueType, bool TakesContext);
+
+/// <summary>A [ZamState] type.</summary>
+public sealed record StateModel(TypeIdentity Type, EquatableArray<HandlerModel> Handlers, bool IsValid);
+
+/// <summary>An entry of the assembly's contract registry.</summary>
+public sealed record RegistryEntry(uint Id, string Name, string TypeName, string Schema);
+
+/// <summary>Every valid event of the compilation, sorted by id (then type name), for the registry.</summary>
+public sealed record RegistryModel(EquatableArray<RegistryEntry> Entries);

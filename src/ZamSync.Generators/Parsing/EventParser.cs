@@ -1,0 +1,229 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Threading;
+using Microsoft.CodeAnalysis;
+using ZamSync.Generators.Diagnostics;
+using ZamSync.Generators.Model;
+
+namespace ZamSync.Generators.Parsing;
+
+/// <summary>
+/// Turns a [ZamEvent] type into an <see cref="EventModel"/>. The generator and the analyzer share it: the
+/// generator passes no diagnostic list and emits nothing for an invalid model; the analyzer reports the list.
+/// </summary>
+internal static class EventParser
+{
+    private sealed class Candidate(ISymbol symbol, ITypeSymbol type, AttributeData? slot, bool settable)
+    {
+        public ISymbol Symbol { get; } = symbol;
+        public ITypeSymbol Type { get; } = type;
+        public AttributeData? SlotAttribute { get; } = slot;
+        public bool Settable { get; } = settable;
+        public int Slot { get; set; }
+        public MemberKind Kind { get; set; }
+    }
+
+    public static EventModel Parse(INamedTypeSymbol type, AttributeData attribute, List<Diagnostic>? diagnostics, CancellationToken cancellationToken)
+    {
+        bool valid = true;
+        void Report(DiagnosticDescriptor descriptor, Location location, params object[] args)
+        {
+            valid = false;
+            diagnostics?.Add(Diagnostic.Create(descriptor, location, args));
+        }
+
+        var identity = SymbolHelpers.Identity(type);
+        string display = type.ToDisplayString();
+
+        // ---- shape ----
+        if (!SymbolHelpers.IsPartial(type)) Report(DiagnosticDescriptors.TypeNotPartial, SymbolHelpers.IdentifierLocation(type), display, "event");
+        foreach (var reason in ShapeProblems(type))
+        {
+            Report(DiagnosticDescriptors.UnsupportedTypeShape, SymbolHelpers.IdentifierLocation(type), display, reason);
+        }
+        if (SymbolHelpers.FindAttribute(type, "MemoryPack.MemoryPackableAttribute") is { } memoryPackable)
+        {
+            Report(DiagnosticDescriptors.MemoryPackableOnContract, SymbolHelpers.AttributeLocation(memoryPackable), display);
+        }
+
+        // ---- identity ----
+        uint id = attribute.ConstructorArguments.Length == 1 && attribute.ConstructorArguments[0].Value is uint v ? v : 0;
+        if (id == 0) Report(DiagnosticDescriptors.InvalidEventId, SymbolHelpers.ArgumentLocation(attribute), display);
+
+        cancellationToken.ThrowIfCancellationRequested();
+
+        // ---- members and slots ----
+        var candidates = Candidates(type);
+        bool anyPinned = candidates.Any(c => c.SlotAttribute is not null);
+        var taken = new Dictionary<int, Candidate>();
+        for (int i = 0; i < candidates.Count; i++)
+        {
+            var c = candidates[i];
+            if (anyPinned)
+            {
+                if (c.SlotAttribute is null)
+                {
+                    Report(DiagnosticDescriptors.MixedSlots, c.Symbol.Locations.FirstOrDefault() ?? Location.None, display, c.Symbol.Name);
+                    continue;
+                }
+                c.Slot = c.SlotAttribute.ConstructorArguments.Length == 1 && c.SlotAttribute.ConstructorArguments[0].Value is int slot ? slot : -1;
+                if (c.Slot < 0 || c.Slot > 248)
+                {
+                    Report(DiagnosticDescriptors.SlotOutOfRange, SymbolHelpers.ArgumentLocation(c.SlotAttribute), display, c.Symbol.Name, c.Slot);
+                    continue;
+                }
+                if (taken.TryGetValue(c.Slot, out var other))
+                {
+                    Report(DiagnosticDescriptors.DuplicateSlot, SymbolHelpers.ArgumentLocation(c.SlotAttribute), display, c.Symbol.Name, c.Slot, other.Symbol.Name);
+                    continue;
+                }
+                taken[c.Slot] = c;
+            }
+            else
+            {
+                c.Slot = i;
+            }
+            if (i > 248 && !anyPinned)
+            {
+                Report(DiagnosticDescriptors.SlotOutOfRange, c.Symbol.Locations.FirstOrDefault() ?? Location.None, display, c.Symbol.Name, i);
+            }
+
+            if (MemberTypes.Classify(c.Type, out var whyNot) is { } kind)
+            {
+                c.Kind = kind;
+            }
+            else
+            {
+                Report(DiagnosticDescriptors.UnserializableMember, SymbolHelpers.MemberTypeLocation(c.Symbol), display, c.Symbol.Name, c.Type.ToDisplayString(), whyNot);
+            }
+        }
+
+        // ---- construction ----
+        var construction = ChooseConstruction(type, candidates, out var constructionProblem);
+        if (construction is null)
+        {
+            Report(DiagnosticDescriptors.NoUsableConstructor, SymbolHelpers.IdentifierLocation(type), display, constructionProblem);
+            construction = new ConstructionModel(EquatableArray<string>.Empty, EquatableArray<string>.Empty);
+        }
+
+        var members = candidates
+            .OrderBy(c => c.Slot)
+            .Select(c => new MemberModel(
+                c.Symbol.Name,
+                c.Type.ToDisplayString(SymbolHelpers.Qualified),
+                c.Type.ToDisplayString(SymbolHelpers.Schema),
+                c.Type is IArrayTypeSymbol array ? array.ElementType.ToDisplayString(SymbolHelpers.Qualified) : "",
+                c.Kind,
+                c.Slot,
+                c.Settable))
+            .ToEquatableArray();
+        int slotCount = members.Count == 0 ? 0 : members.Max(m => m.Slot) + 1;
+        return new EventModel(identity, id, members, slotCount, construction, valid);
+    }
+
+    /// <summary>Reasons a type cannot carry generated code (shared with [ZamState], which needs less).</summary>
+    internal static IEnumerable<string> ShapeProblems(INamedTypeSymbol type, bool forState = false)
+    {
+        if (type.IsGenericType) yield return "generic types are not supported";
+        if (type.IsAbstract && !forState) yield return "it is abstract, so the formatter cannot create it";
+        if (type.IsStatic) yield return "it is static";
+        if (type.IsRefLikeType) yield return "ref structs cannot be stored";
+        for (var outer = type.ContainingType; outer is not null; outer = outer.ContainingType)
+        {
+            if (!SymbolHelpers.IsPartial(outer)) yield return $"its containing type '{outer.ToDisplayString()}' is not partial";
+            if (outer.IsGenericType) yield return $"its containing type '{outer.ToDisplayString()}' is generic";
+        }
+        if (!forState)
+        {
+            for (INamedTypeSymbol? t = type; t is not null; t = t.ContainingType)
+            {
+                if (t.DeclaredAccessibility is Accessibility.Private or Accessibility.Protected or Accessibility.ProtectedAndInternal)
+                {
+                    yield return "it must be visible to the whole assembly (public or internal), where its formatter is registered";
+                    break;
+                }
+            }
+        }
+    }
+
+    private static List<Candidate> Candidates(INamedTypeSymbol type)
+    {
+        var members = type.GetMembers();
+        var primaryParameters = PrimaryConstructorParameters(type);
+        var list = new List<Candidate>();
+        foreach (var member in members)
+        {
+            if (member.IsStatic || member.DeclaredAccessibility != Accessibility.Public || member.IsImplicitlyDeclared) continue;
+            switch (member)
+            {
+                case IPropertySymbol p when !p.IsIndexer && p.GetMethod is not null && p.Name != "EqualityContract":
+                {
+                    primaryParameters.TryGetValue(p.Name, out var parameter);
+                    bool auto = members.OfType<IFieldSymbol>().Any(f => SymbolEqualityComparer.Default.Equals(f.AssociatedSymbol, p));
+                    if (p.SetMethod is null && !auto && parameter is null) continue; // computed: not data
+                    var slot = SymbolHelpers.FindAttribute(p, SymbolHelpers.ZamMemberAttribute)
+                        ?? (parameter is null ? null : SymbolHelpers.FindAttribute(parameter, SymbolHelpers.ZamMemberAttribute));
+                    list.Add(new Candidate(p, p.Type, slot, p.SetMethod is not null));
+                    break;
+                }
+                case IFieldSymbol f when !f.IsConst:
+                    list.Add(new Candidate(f, f.Type, SymbolHelpers.FindAttribute(f, SymbolHelpers.ZamMemberAttribute), !f.IsReadOnly));
+                    break;
+            }
+        }
+        return list.OrderBy(c => SymbolHelpers.DeclarationOrder(c.Symbol).File, StringComparer.Ordinal)
+            .ThenBy(c => SymbolHelpers.DeclarationOrder(c.Symbol).Position)
+            .ToList();
+    }
+
+    /// <summary>A positional record's parameters by name (their attributes may pin slots).</summary>
+    private static Dictionary<string, IParameterSymbol> PrimaryConstructorParameters(INamedTypeSymbol type)
+    {
+        var result = new Dictionary<string, IParameterSymbol>(StringComparer.Ordinal);
+        if (!type.IsRecord) return result;
+        foreach (var ctor in type.InstanceConstructors)
+        {
+            bool primary = ctor.DeclaringSyntaxReferences.Any(r => r.GetSyntax() is Microsoft.CodeAnalysis.CSharp.Syntax.RecordDeclarationSyntax);
+            if (!primary) continue;
+            foreach (var parameter in ctor.Parameters) result[parameter.Name] = parameter;
+        }
+        return result;
+    }
+
+    private static ConstructionModel? ChooseConstruction(INamedTypeSymbol type, List<Candidate> candidates, out string problem)
+    {
+        problem = "";
+        IMethodSymbol? best = null;
+        foreach (var ctor in type.InstanceConstructors)
+        {
+            // A record's copy constructor is not a way to build from slots.
+            if (ctor.Parameters.Length == 1 && SymbolEqualityComparer.Default.Equals(ctor.Parameters[0].Type, type)) continue;
+            bool allMatch = ctor.Parameters.All(p => p.RefKind == RefKind.None && candidates.Any(c =>
+                string.Equals(c.Symbol.Name, p.Name, StringComparison.OrdinalIgnoreCase) && SymbolEqualityComparer.Default.Equals(c.Type, p.Type)));
+            if (!allMatch) continue;
+            if (best is null || ctor.Parameters.Length > best.Parameters.Length) best = ctor;
+        }
+        if (best is null)
+        {
+            problem = "it needs a parameterless constructor or one whose parameters all match serialized members by name and type";
+            return null;
+        }
+
+        var arguments = best.Parameters
+            .Select(p => candidates.First(c => string.Equals(c.Symbol.Name, p.Name, StringComparison.OrdinalIgnoreCase)).Symbol.Name)
+            .ToList();
+        var initialized = new List<string>();
+        foreach (var c in candidates.OrderBy(c => c.Slot))
+        {
+            if (arguments.Contains(c.Symbol.Name)) continue;
+            if (!c.Settable)
+            {
+                problem = $"member '{c.Symbol.Name}' is neither settable nor a constructor parameter, so it could not be read back";
+                return null;
+            }
+            initialized.Add(c.Symbol.Name);
+        }
+        return new ConstructionModel(arguments.ToEquatableArray(), initialized.ToEquatableArray());
+    }
+}

@@ -1,0 +1,98 @@
+using System.Collections.Generic;
+using System.Linq;
+using System.Threading;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using ZamSync.Generators.Diagnostics;
+using ZamSync.Generators.Model;
+
+namespace ZamSync.Generators.Parsing;
+
+/// <summary>Turns a [ZamState] type into a <see cref="StateModel"/>; shared by the generator and the analyzer.</summary>
+internal static class StateParser
+{
+    public static StateModel Parse(INamedTypeSymbol type, List<Diagnostic>? diagnostics, CancellationToken cancellationToken)
+    {
+        bool valid = true;
+        void Report(DiagnosticDescriptor descriptor, Location location, params object[] args)
+        {
+            valid = false;
+            diagnostics?.Add(Diagnostic.Create(descriptor, location, args));
+        }
+
+        string display = type.ToDisplayString();
+        if (!SymbolHelpers.IsPartial(type)) Report(DiagnosticDescriptors.TypeNotPartial, SymbolHelpers.IdentifierLocation(type), display, "state");
+        if (type.TypeKind != TypeKind.Class || type.IsRecord)
+        {
+            Report(DiagnosticDescriptors.UnsupportedTypeShape, SymbolHelpers.IdentifierLocation(type), display, "a state must be a class");
+        }
+        foreach (var reason in EventParser.ShapeProblems(type, forState: true))
+        {
+            Report(DiagnosticDescriptors.UnsupportedTypeShape, SymbolHelpers.IdentifierLocation(type), display, reason);
+        }
+
+        bool hasReset = type.GetMembers("Reset").OfType<IMethodSymbol>().Any(m =>
+            m is { IsStatic: false, ReturnsVoid: true, Parameters.Length: 0, TypeParameters.Length: 0, DeclaredAccessibility: Accessibility.Public, MethodKind: MethodKind.Ordinary });
+        if (!hasReset) Report(DiagnosticDescriptors.MissingReset, SymbolHelpers.IdentifierLocation(type), display);
+
+        cancellationToken.ThrowIfCancellationRequested();
+
+        var handlers = new List<HandlerModel>();
+        var seen = new HashSet<ITypeSymbol>(SymbolEqualityComparer.Default);
+        foreach (var method in type.GetMembers("Apply").OfType<IMethodSymbol>().Where(m => m.MethodKind == MethodKind.Ordinary))
+        {
+            if (WrongSignature(method) is { } why)
+            {
+                Report(DiagnosticDescriptors.ApplyWrongSignature, MethodLocation(method), display, "Apply", why);
+                continue;
+            }
+            var eventType = method.Parameters[0].Type;
+            if (SymbolHelpers.EventId(eventType) is not { } id)
+            {
+                Report(DiagnosticDescriptors.ApplyForNonEvent, ParameterTypeLocation(method.Parameters[0]), display, eventType.ToDisplayString());
+                continue;
+            }
+            if (!seen.Add(eventType))
+            {
+                Report(DiagnosticDescriptors.DuplicateHandler, MethodLocation(method), display, eventType.ToDisplayString());
+                continue;
+            }
+            handlers.Add(new HandlerModel(id, eventType.ToDisplayString(SymbolHelpers.Qualified), eventType.IsValueType, method.Parameters.Length == 2));
+        }
+
+        var sorted = handlers.OrderBy(h => h.EventId).ThenBy(h => h.EventTypeName, System.StringComparer.Ordinal).ToEquatableArray();
+        return new StateModel(SymbolHelpers.Identity(type), sorted, valid);
+    }
+
+    /// <summary>The event types a state's Apply methods take (for the analyzer's "no state handles it").</summary>
+    public static IEnumerable<ITypeSymbol> HandledTypes(INamedTypeSymbol type) =>
+        type.GetMembers("Apply").OfType<IMethodSymbol>()
+            .Where(m => m.MethodKind == MethodKind.Ordinary && m.Parameters.Length > 0)
+            .Select(m => m.Parameters[0].Type);
+
+    private static string? WrongSignature(IMethodSymbol method)
+    {
+        if (method.IsStatic) return "it is static";
+        if (!method.ReturnsVoid) return "it must return void";
+        if (method.TypeParameters.Length > 0) return "it must not be generic";
+        if (method.Parameters.Length is < 1 or > 2) return "it must take the event and optionally an EventContext";
+        var first = method.Parameters[0];
+        if (first.RefKind != RefKind.None) return "the event must be passed by value";
+        if (first.Type is not INamedTypeSymbol) return "the first parameter must be an event type";
+        if (method.Parameters.Length == 2)
+        {
+            var second = method.Parameters[1];
+            if (!SymbolHelpers.Is(second.Type, SymbolHelpers.EventContext) || second.RefKind is not (RefKind.None or RefKind.In))
+                return "the second parameter must be an EventContext";
+        }
+        return null;
+    }
+
+    private static Location MethodLocation(IMethodSymbol method) =>
+        method.DeclaringSyntaxReferences.Select(r => r.GetSyntax()).OfType<MethodDeclarationSyntax>().FirstOrDefault()?.Identifier.GetLocation()
+        ?? method.Locations.FirstOrDefault() ?? Location.None;
+
+    private static Location ParameterTypeLocation(IParameterSymbol parameter) =>
+        parameter.DeclaringSyntaxReferences.Select(r => r.GetSyntax()).OfType<ParameterSyntax>().FirstOrDefault()?.Type?.GetLocation()
+        ?? parameter.Locations.FirstOrDefault() ?? Location.None;
+}

@@ -1,0 +1,105 @@
+using System.Collections.Generic;
+using System.Linq;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using ZamSync.Generators.Model;
+
+namespace ZamSync.Generators.Parsing;
+
+internal static class SymbolHelpers
+{
+    public const string ZamEventAttribute = "ZamSync.ZamEventAttribute";
+    public const string ZamStateAttribute = "ZamSync.ZamStateAttribute";
+    public const string ZamMemberAttribute = "ZamSync.ZamMemberAttribute";
+    public const string EventContext = "ZamSync.EventContext";
+
+    /// <summary>global::-qualified, with nullable reference annotations (for generated declarations).</summary>
+    public static readonly SymbolDisplayFormat Qualified = SymbolDisplayFormat.FullyQualifiedFormat
+        .AddMiscellaneousOptions(SymbolDisplayMiscellaneousOptions.IncludeNullableReferenceTypeModifier);
+
+    /// <summary>Qualified without global:: and without reference nullability: the schema's spelling of a type.</summary>
+    public static readonly SymbolDisplayFormat Schema = SymbolDisplayFormat.FullyQualifiedFormat
+        .WithGlobalNamespaceStyle(SymbolDisplayGlobalNamespaceStyle.Omitted)
+        .RemoveMiscellaneousOptions(SymbolDisplayMiscellaneousOptions.IncludeNullableReferenceTypeModifier);
+
+    public static string FullName(ISymbol? symbol) =>
+        symbol is null ? "" : symbol.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat.WithGlobalNamespaceStyle(SymbolDisplayGlobalNamespaceStyle.Omitted).WithGenericsOptions(SymbolDisplayGenericsOptions.None));
+
+    public static bool Is(ITypeSymbol? type, string fullName) => type is not null && FullName(type) == fullName;
+
+    public static AttributeData? FindAttribute(ISymbol symbol, string fullName) =>
+        symbol.GetAttributes().FirstOrDefault(a => Is(a.AttributeClass, fullName));
+
+    public static bool IsEvent(ITypeSymbol type) => FindAttribute(type, ZamEventAttribute) is not null;
+
+    public static bool IsMemoryPackable(ITypeSymbol type) =>
+        FindAttribute(type, "MemoryPack.MemoryPackableAttribute") is not null
+        || type.AllInterfaces.Any(i => Is(i, "MemoryPack.IMemoryPackable"));
+
+    public static uint? EventId(ITypeSymbol type) =>
+        FindAttribute(type, ZamEventAttribute) is { } a && a.ConstructorArguments.Length == 1 && a.ConstructorArguments[0].Value is uint id ? id : null;
+
+    public static string Keyword(INamedTypeSymbol type) => (type.IsRecord, type.IsValueType) switch
+    {
+        (true, true) => "record struct",
+        (true, false) => "record",
+        (false, true) => "struct",
+        _ => type.TypeKind == TypeKind.Interface ? "interface" : "class",
+    };
+
+    public static bool IsPartial(INamedTypeSymbol type) =>
+        type.DeclaringSyntaxReferences.Length > 0
+        && type.DeclaringSyntaxReferences.All(r => r.GetSyntax() is TypeDeclarationSyntax t && t.Modifiers.Any(SyntaxKind.PartialKeyword));
+
+    public static TypeIdentity Identity(INamedTypeSymbol type)
+    {
+        var containing = new List<ContainingTypeModel>();
+        for (var outer = type.ContainingType; outer is not null; outer = outer.ContainingType)
+        {
+            containing.Insert(0, new ContainingTypeModel(Keyword(outer), outer.Name));
+        }
+        string ns = type.ContainingNamespace is { IsGlobalNamespace: false } n ? n.ToDisplayString() : "";
+        return new TypeIdentity(ns, type.Name, type.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat), Keyword(type), type.IsValueType, containing.ToEquatableArray());
+    }
+
+    /// <summary>The type's name in the first declaration: where shape diagnostics point.</summary>
+    public static Location IdentifierLocation(INamedTypeSymbol type) =>
+        type.DeclaringSyntaxReferences.Select(r => r.GetSyntax()).OfType<BaseTypeDeclarationSyntax>().FirstOrDefault()?.Identifier.GetLocation()
+        ?? type.Locations.FirstOrDefault() ?? Location.None;
+
+    /// <summary>The first argument of an attribute (the id or slot), or the attribute itself.</summary>
+    public static Location ArgumentLocation(AttributeData attribute)
+    {
+        if (attribute.ApplicationSyntaxReference?.GetSyntax() is AttributeSyntax syntax)
+        {
+            return syntax.ArgumentList is { Arguments.Count: > 0 } args ? args.Arguments[0].Expression.GetLocation() : syntax.GetLocation();
+        }
+        return Location.None;
+    }
+
+    public static Location AttributeLocation(AttributeData attribute) =>
+        attribute.ApplicationSyntaxReference?.GetSyntax().GetLocation() ?? Location.None;
+
+    /// <summary>The type syntax of a member (property, field or positional parameter), or its name.</summary>
+    public static Location MemberTypeLocation(ISymbol member)
+    {
+        foreach (var reference in member.DeclaringSyntaxReferences)
+        {
+            switch (reference.GetSyntax())
+            {
+                case PropertyDeclarationSyntax p: return p.Type.GetLocation();
+                case ParameterSyntax { Type: { } t }: return t.GetLocation();
+                case VariableDeclaratorSyntax { Parent: VariableDeclarationSyntax d }: return d.Type.GetLocation();
+            }
+        }
+        return member.Locations.FirstOrDefault() ?? Location.None;
+    }
+
+    /// <summary>Orders members as declared: by file, then position (positional record parameters come first).</summary>
+    public static (string File, int Position) DeclarationOrder(ISymbol symbol)
+    {
+        var location = symbol.Locations.FirstOrDefault(l => l.IsInSource);
+        return location is null ? ("", int.MaxValue) : (location.SourceTree?.FilePath ?? "", location.SourceSpan.Start);
+    }
+}

@@ -1,0 +1,145 @@
+using Microsoft.CodeAnalysis;
+using ZamSync.Generators.Tests.Infrastructure;
+
+namespace ZamSync.Generators.Tests;
+
+/// <summary>One test per diagnostic: id, severity and the exact source text under the span.</summary>
+public class DiagnosticTests
+{
+    private const string Usings = "using System; using System.Collections.Generic; using ZamSync;\n";
+
+    private static async Task<Diagnostic> Single(string source, string id)
+    {
+        var diagnostics = await TestCompiler.AnalyzeAsync(Usings + source);
+        var matching = diagnostics.Where(d => d.Id == id).ToList();
+        Assert.True(matching.Count == 1, $"Expected one {id}, got: {string.Join("\n", diagnostics)}");
+        Assert.Equal(diagnostics.Length, diagnostics.Count(d => d.Id == id)); // nothing else fires
+        return matching[0];
+    }
+
+    private static async Task Expect(string source, string id, DiagnosticSeverity severity, string spanText)
+    {
+        var d = await Single(source, id);
+        Assert.Equal(severity, d.Severity);
+        Assert.Equal(spanText, TestCompiler.SpanText(d));
+        Assert.Equal($"https://github.com/zamsync/zamsync/blob/main/docs/diagnostics/{id}.md", d.Descriptor.HelpLinkUri);
+    }
+
+    [Theory]
+    [InlineData(nameof(Contracts.Clinic))]
+    [InlineData(nameof(Contracts.Shop))]
+    public async Task Clean_contracts_have_no_diagnostics(string contract)
+    {
+        var diagnostics = await TestCompiler.AnalyzeAsync(GeneratedCodeTests.Source(contract));
+        Assert.Empty(diagnostics);
+    }
+
+    [Fact]
+    public Task ZS1001_event_not_partial() =>
+        Expect("[ZamEvent(1)] public record Evt(int X);", "ZS1001", DiagnosticSeverity.Error, "Evt");
+
+    [Fact]
+    public Task ZS1001_state_not_partial() =>
+        Expect("[ZamEvent(1)] public partial record Evt(int X); [ZamState] public class S { void Apply(Evt e) { } public void Reset() { } }",
+            "ZS1001", DiagnosticSeverity.Error, "S");
+
+    [Fact]
+    public Task ZS1002_generic_event() =>
+        Expect("[ZamEvent(1)] public partial class Evt<T> { public int X { get; set; } }", "ZS1002", DiagnosticSeverity.Error, "Evt");
+
+    [Fact]
+    public Task ZS1003_memorypackable_on_contract() =>
+        Expect("[ZamEvent(1)] [MemoryPack.MemoryPackable] public partial record Evt(int X);", "ZS1003", DiagnosticSeverity.Error, "MemoryPack.MemoryPackable");
+
+    [Fact]
+    public Task ZS1004_no_usable_constructor() =>
+        Expect("[ZamEvent(1)] public partial class Evt { public Evt(int other) { } public int X { get; set; } }", "ZS1004", DiagnosticSeverity.Error, "Evt");
+
+    [Fact]
+    public Task ZS2001_zero_id() =>
+        Expect("[ZamEvent(0)] public partial record Evt(int X);", "ZS2001", DiagnosticSeverity.Error, "0");
+
+    [Fact]
+    public async Task ZS2002_duplicate_id_is_reported_on_both_types()
+    {
+        var diagnostics = await TestCompiler.AnalyzeAsync(Usings + "[ZamEvent(5)] public partial record A(int X); [ZamEvent(2 + 3)] public partial record B(int X);");
+
+        Assert.Equal(["ZS2002", "ZS2002"], diagnostics.Select(d => d.Id));
+        Assert.All(diagnostics, d => Assert.Equal(DiagnosticSeverity.Error, d.Severity));
+        Assert.Equal(["5", "2 + 3"], diagnostics.Select(TestCompiler.SpanText));
+        Assert.Contains("'A' is also used by 'B'", diagnostics[0].GetMessage());
+    }
+
+    [Theory]
+    [InlineData("object", "object")]
+    [InlineData("Action", "Action")]
+    [InlineData("IDisposable", "IDisposable")]
+    [InlineData("List<Func<int>>", "List<Func<int>>")]
+    public Task ZS3001_unserializable_member(string type, string spanText) =>
+        Expect($"[ZamEvent(1)] public partial class Evt {{ public {type} X {{ get; set; }} = null!; }}", "ZS3001", DiagnosticSeverity.Error, spanText);
+
+    [Fact]
+    public Task ZS3001_pointer_member() =>
+        Expect("[ZamEvent(1)] public unsafe partial struct Evt { public int* P; }", "ZS3001", DiagnosticSeverity.Error, "int*");
+
+    [Fact]
+    public Task ZS3002_mixed_slots() =>
+        Expect("[ZamEvent(1)] public partial class Evt { [ZamMember(0)] public int A { get; set; } public int B { get; set; } }", "ZS3002", DiagnosticSeverity.Error, "B");
+
+    [Fact]
+    public Task ZS3003_duplicate_slot() =>
+        Expect("[ZamEvent(1)] public partial class Evt { [ZamMember(0)] public int A { get; set; } [ZamMember(0)] public int B { get; set; } }", "ZS3003", DiagnosticSeverity.Error, "0");
+
+    [Fact]
+    public Task ZS3004_slot_out_of_range() =>
+        Expect("[ZamEvent(1)] public partial class Evt { [ZamMember(249)] public int A { get; set; } }", "ZS3004", DiagnosticSeverity.Error, "249");
+
+    [Theory]
+    [InlineData("int Apply(Evt e) => 0;", "Apply")]
+    [InlineData("void Apply(Evt e, int x) { }", "Apply")]
+    [InlineData("void Apply(ref Evt e) { }", "Apply")]
+    public Task ZS4001_apply_with_wrong_signature(string method, string spanText) =>
+        Expect($"[ZamEvent(1)] public partial record Evt(int X); [ZamState] public partial class S {{ {method} public void Reset() {{ }} }}",
+            "ZS4001", DiagnosticSeverity.Error, spanText);
+
+    [Fact]
+    public Task ZS4002_apply_for_a_type_that_is_not_an_event() =>
+        Expect("[ZamEvent(1)] public partial record Evt(int X); public record NotEvent(int X); [ZamState] public partial class S { void Apply(Evt e) { } void Apply(NotEvent e) { } public void Reset() { } }",
+            "ZS4002", DiagnosticSeverity.Error, "NotEvent");
+
+    [Fact]
+    public Task ZS4003_event_no_state_handles() =>
+        Expect("[ZamEvent(1)] public partial record Evt(int X); [ZamEvent(2)] public partial record Orphan(int X); [ZamState] public partial class S { void Apply(Evt e) { } public void Reset() { } }",
+            "ZS4003", DiagnosticSeverity.Info, "Orphan");
+
+    [Fact]
+    public async Task ZS4003_is_not_reported_in_a_contracts_only_assembly()
+    {
+        Assert.Empty(await TestCompiler.AnalyzeAsync(Usings + "[ZamEvent(1)] public partial record Evt(int X);"));
+    }
+
+    [Fact]
+    public Task ZS4004_state_without_reset() =>
+        Expect("[ZamEvent(1)] public partial record Evt(int X); [ZamState] public partial class S { void Apply(Evt e) { } }", "ZS4004", DiagnosticSeverity.Error, "S");
+
+    [Fact]
+    public Task ZS4005_event_handled_twice() =>
+        Expect("[ZamEvent(1)] public partial record Evt(int X); [ZamState] public partial class S { void Apply(Evt e) { } void Apply(Evt e, EventContext c) { } public void Reset() { } }",
+            "ZS4005", DiagnosticSeverity.Error, "Apply");
+
+    [Fact]
+    public void Every_descriptor_has_a_documentation_page_and_a_unique_id()
+    {
+        var descriptors = typeof(ZamSync.Generators.Diagnostics.DiagnosticDescriptors).GetFields()
+            .Select(f => (DiagnosticDescriptor)f.GetValue(null)!).ToList();
+        Assert.Equal(descriptors.Count, descriptors.Select(d => d.Id).Distinct().Count());
+        string docs = Path.Combine(RepositoryRoot(), "docs", "diagnostics");
+        Assert.All(descriptors, d => Assert.True(File.Exists(Path.Combine(docs, d.Id + ".md")), $"docs/diagnostics/{d.Id}.md is missing"));
+        var analyzer = new ZamSync.Generators.Diagnostics.ContractAnalyzer();
+        Assert.Equal(descriptors.Where(d => !d.Id.StartsWith("ZS9", StringComparison.Ordinal)).Select(d => d.Id).Order(),
+            analyzer.SupportedDiagnostics.Select(d => d.Id).Order());
+    }
+
+    private static string RepositoryRoot([System.Runtime.CompilerServices.CallerFilePath] string path = "") =>
+        Path.GetFullPath(Path.Combine(Path.GetDirectoryName(path)!, "..", ".."));
+}

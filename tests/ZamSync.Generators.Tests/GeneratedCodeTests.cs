@@ -1,0 +1,84 @@
+using Microsoft.CodeAnalysis;
+using ZamSync.Generators.Tests.Infrastructure;
+
+namespace ZamSync.Generators.Tests;
+
+public class GeneratedCodeTests
+{
+    [Theory]
+    [InlineData(nameof(Contracts.Clinic))]
+    [InlineData(nameof(Contracts.Shop))]
+    public void Generated_code_compiles_with_no_warning_under_nullable_and_warnings_as_errors(string contract)
+    {
+        var (output, generatorDiagnostics, result) = TestCompiler.Generate(TestCompiler.Compile(Source(contract)));
+
+        Assert.Empty(generatorDiagnostics);
+        Assert.NotEmpty(TestCompiler.GeneratedSources(result));
+        var problems = output.GetDiagnostics().Where(d => d.Severity >= DiagnosticSeverity.Warning || d.IsWarningAsError).ToList();
+        Assert.True(problems.Count == 0, string.Join("\n", problems));
+    }
+
+    [Fact]
+    public void Clinic_sources_match_their_snapshots()
+    {
+        var sources = TestCompiler.GeneratedSources(TestCompiler.Generate(TestCompiler.Compile(Contracts.Clinic)).Result);
+
+        Assert.Equal(
+            ["Clinic.ClinicState.ZamState.g.cs", "Clinic.PatientRegistered.ZamEvent.g.cs", "Clinic.VitalsRecorded.ZamEvent.g.cs", "ZamSync.Generated.ZamContracts.g.cs"],
+            sources.Keys.Order(StringComparer.Ordinal));
+        foreach (var (hint, text) in sources) Snapshot.Match(hint.Replace(".g.cs", "").Replace("ZamSync.Generated", "Clinic.ZamSync.Generated"), text);
+    }
+
+    [Fact]
+    public void Shop_sources_match_their_snapshots()
+    {
+        var sources = TestCompiler.GeneratedSources(TestCompiler.Generate(TestCompiler.Compile(Contracts.Shop)).Result);
+
+        Assert.Equal(
+            ["Shop.LineItem.ZamEvent.g.cs", "Shop.OrderPlaced.ZamEvent.g.cs", "ZamSync.Generated.ZamContracts.g.cs"],
+            sources.Keys.Order(StringComparer.Ordinal));
+        foreach (var (hint, text) in sources) Snapshot.Match(hint.Replace(".g.cs", "").Replace("ZamSync.Generated", "Shop.ZamSync.Generated"), text);
+    }
+
+    [Fact]
+    public void Output_does_not_depend_on_file_order()
+    {
+        string first = """
+            namespace A;
+            [ZamSync.ZamEvent(7)] public partial record Late(int X);
+            """;
+        string second = """
+            namespace B;
+            [ZamSync.ZamEvent(3)] public partial record Early(string Y);
+            """;
+
+        var one = TestCompiler.GeneratedSources(TestCompiler.Generate(TestCompiler.Compile(first, second)).Result);
+        var two = TestCompiler.GeneratedSources(TestCompiler.Generate(TestCompiler.Compile(second, first)).Result);
+
+        Assert.Equal(one.OrderBy(p => p.Key), two.OrderBy(p => p.Key));
+        Assert.Contains("3u => typeof(global::B.Early),\n", one["ZamSync.Generated.ZamContracts.g.cs"]);
+    }
+
+    [Fact]
+    public void Invalid_types_get_no_code()
+    {
+        string source = """
+            namespace A;
+            [ZamSync.ZamEvent(1)] public record NotPartial(int X);
+            [ZamSync.ZamEvent(0)] public partial record ZeroId(int X);
+            [ZamSync.ZamEvent(2)] public partial record Fine(int X);
+            [ZamSync.ZamState] public partial class NoReset { void Apply(Fine e) { } }
+            """;
+
+        var sources = TestCompiler.GeneratedSources(TestCompiler.Generate(TestCompiler.Compile(source)).Result);
+
+        Assert.Equal(["A.Fine.ZamEvent.g.cs", "ZamSync.Generated.ZamContracts.g.cs"], sources.Keys.Order(StringComparer.Ordinal));
+    }
+
+    internal static string Source(string contract) => contract switch
+    {
+        nameof(Contracts.Clinic) => Contracts.Clinic,
+        nameof(Contracts.Shop) => Contracts.Shop,
+        _ => throw new ArgumentOutOfRangeException(nameof(contract)),
+    };
+}
