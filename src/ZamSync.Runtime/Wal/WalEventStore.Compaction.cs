@@ -41,7 +41,7 @@ internal sealed partial class WalEventStore
             {
                 DurableFile.Replace(temp, _path);
                 var file = File.OpenHandle(_path, FileMode.Open, FileAccess.ReadWrite, FileShare.Read);
-                var scan = new WalScanner(file, RandomAccess.GetLength(file), _path, _options.MaxRecordBytes + WalCipher.Overhead, _cipher).Scan(NodeId);
+                var scan = new WalScanner(file, RandomAccess.GetLength(file), _path, (long)_options.MaxRecordBytes + WalCipher.Overhead, _cipher).Scan(NodeId);
                 lock (_gate)
                 {
                     _file = file;
