@@ -128,6 +128,23 @@ internal static class WalFileSurgery
         return payloads;
     }
 
+    /// <summary>
+    /// Opening must fail with <see cref="WalCorruptionException"/>, leave the log byte for byte as it was, and
+    /// release the directory (a second attempt fails the same way, not with a lock error).
+    /// </summary>
+    public static async Task<WalCorruptionException> OpenMustBeRefusedAsync(string directory, ulong node = 1, ZamEngineOptions? options = null)
+    {
+        string path = WalPath(directory);
+        string before = Sha256(path);
+        var error = await Assert.ThrowsAsync<WalCorruptionException>(() => Nodes.OpenAsync(directory, node, options));
+        Assert.Equal(before, Sha256(path));
+        Assert.Equal(path, error.Path);
+        var again = await Assert.ThrowsAsync<WalCorruptionException>(() => Nodes.OpenAsync(directory, node, options));
+        Assert.Equal(error.Offset, again.Offset);
+        Assert.Equal(before, Sha256(path));
+        return error;
+    }
+
     /// <summary>The payloads of an origin's events as the engine reads them, in sequence order.</summary>
     public static List<string> Payloads(ZamEngine engine, NodeId origin) =>
         engine.ReadEvents(origin).Select(e => Text(e.Payload)).ToList();
