@@ -58,16 +58,28 @@ public abstract partial class ZamEngine : IAsyncDisposable
     /// <summary>Opens the directory: takes its lock, recovers the log, and brings the state up to date.</summary>
     private protected void Open()
     {
-        var (store, report, scan) = WalEventStore.Open(DataDirectory, NodeId, _options.Wal, Metrics, OnDurable);
-        _store = store;
-        Recovery = report;
-        // Own events must keep ticking forward after a restart, whatever the wall clock says now. Far-future
-        // stamps from peers count only within the drift bound, as they would have when received.
-        Clock.Restore(scan.MaxOwnHlc);
-        Clock.Observe(scan.MaxHlc);
-        _peers = new PeerTable(_options.PeerStore ?? new FilePeerStore(DataDirectory));
-        _quarantine = new QuarantineLog(DataDirectory);
-        RecoverState(store.Header.Generation);
+        WalEventStore? store = null;
+        try
+        {
+            (store, var report, var scan) = WalEventStore.Open(DataDirectory, NodeId, _options.Wal, Metrics, OnDurable);
+            _store = store;
+            Recovery = report;
+            // Own events must keep ticking forward after a restart, whatever the wall clock says now. Far-future
+            // stamps from peers count only within the drift bound, as they would have when received.
+            Clock.Restore(scan.MaxOwnHlc);
+            Clock.Observe(scan.MaxHlc);
+            _peers = new PeerTable(_options.PeerStore ?? new FilePeerStore(DataDirectory));
+            _quarantine = new QuarantineLog(DataDirectory);
+            RecoverState(store.Header.Generation);
+        }
+        catch
+        {
+            // The caller never gets this engine, so nothing it opened may outlive the failure: the log's
+            // handle and committer task, and the meter (meters stay registered until disposed).
+            store?.DisposeAsync().AsTask().GetAwaiter().GetResult();
+            Metrics.Dispose();
+            throw;
+        }
     }
 
     // ---- local events --------------------------------------------------------------------------------------
