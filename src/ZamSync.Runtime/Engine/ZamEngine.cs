@@ -177,8 +177,16 @@ public abstract partial class ZamEngine : IAsyncDisposable
         try
         {
             await _store.StopAsync().ConfigureAwait(false);
-            WriteSnapshotOnClose();
-            await _store.DisposeAsync().ConfigureAwait(false);
+            try
+            {
+                WriteSnapshotOnClose();
+            }
+            finally
+            {
+                // The snapshot is only an accelerator: failing to write it (a full disk) is reported, but the
+                // log is closed regardless.
+                await _store.DisposeAsync().ConfigureAwait(false);
+            }
         }
         finally
         {
