@@ -29,11 +29,18 @@ internal sealed partial class WalEventStore
             allFloors.Merge(floors);
             var header = WalFileHeader.Create(Header.Cipher, NodeId);
             string temp = _path + ".compact";
-            using (var output = File.OpenHandle(temp, FileMode.Create, FileAccess.Write, FileShare.None))
+            try
             {
+                using var output = File.OpenHandle(temp, FileMode.Create, FileAccess.Write, FileShare.None);
                 long at = WriteBase(output, header, new WalBase(allFloors, horizon, snapshot));
                 at = CopySurvivors(oldFile, length, output, at, allFloors);
                 RandomAccess.FlushToDisk(output);
+            }
+            catch
+            {
+                // Typically a full disk: don't keep holding the space the node needs to go on appending.
+                DurableFile.TryDelete(temp);
+                throw;
             }
 
             _fileSwap.EnterWriteLock();
