@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using ZamSync.Tests.Support;
+using ZamSync.Wal;
 using static ZamSync.Tests.Wal.WalFileSurgery;
 
 namespace ZamSync.Tests.Engine;
@@ -116,6 +117,67 @@ public class DiskFullTests
 
         await using var reopened = await Nodes.OpenAsync(dir, Node);
         AssertHoldsExactly(reopened, acknowledged);
+    }
+
+    [SmallFileSystemFact]
+    public async Task Closing_on_a_full_disk_still_releases_the_log_and_loses_nothing()
+    {
+        // Closing writes state.snapshot, which needs space. Failing to write that accelerator may be reported,
+        // but the log must still be closed, and every acknowledged event must be there once space returns.
+        using var temp = new TempDirectory("diskfull");
+        using var disk = SmallFileSystem.Mount(temp.Sub("small"), 1 << 20);
+        string dir = Path.Combine(disk.Path, "node"), filler = Path.Combine(disk.Path, "filler");
+        var acknowledged = new List<string>();
+        var engine = await Nodes.OpenAsync(dir, Node);
+        try
+        {
+            for (int i = 0; i < 8; i++)
+                acknowledged.Add(Text((await Submit(engine, $"before-close-{i}")).Payload));
+            disk.FillLeaving(filler, 0);
+        }
+        finally
+        {
+            await Record.ExceptionAsync(async () => await engine.DisposeAsync());
+        }
+
+        Assert.True(FailedOpenTests.LogIsReleased(dir), "closing on a full disk left events.wal open");
+        Assert.Empty(Directory.GetFiles(dir, "*.tmp")); // no half-written snapshot holding the space
+        File.Delete(filler);
+        await using var reopened = await Nodes.OpenAsync(dir, Node);
+        Assert.Equal(acknowledged, Payloads(reopened, Origin));
+        Assert.Equal(acknowledged.Count, reopened.State.Count);
+    }
+
+    [SmallFileSystemFact]
+    public async Task Compaction_that_runs_out_of_space_keeps_the_old_log_and_leaves_no_temporary_file()
+    {
+        using var temp = new TempDirectory("diskfull");
+        using var disk = SmallFileSystem.Mount(temp.Sub("small"), 1 << 20);
+        string dir = Path.Combine(disk.Path, "node"), filler = Path.Combine(disk.Path, "filler");
+        var acknowledged = new List<string>();
+        await using (var engine = await Nodes.OpenAsync(dir, Node))
+        {
+            for (int i = 0; i < 100; i++)
+                acknowledged.Add(Text((await Submit(engine, $"event-{i}")).Payload));
+            // A peer holds the first 10, so compaction has to rewrite the other 90 (about 90 KiB).
+            engine.RecordPeerKnowledge(new NodeId(2), new VersionVector([new(Origin, 10UL)]));
+            disk.FillLeaving(filler, 16 * 1024);
+            string before = Sha256(WalPath(dir));
+            var known = engine.Known;
+
+            var failure = await Record.ExceptionAsync(() => engine.CompactAsync());
+            File.Delete(filler); // before any assertion, so a failing one is not masked by the close failing too
+
+            Assert.IsAssignableFrom<IOException>(failure);
+            Assert.Equal(before, Sha256(WalPath(dir)));
+            Assert.Equal(known, engine.Known);
+            Assert.Equal(acknowledged, Payloads(engine, Origin));
+            Assert.Equal(new[] { WalEventStore.FileName }, Directory.GetFiles(dir, WalEventStore.FileName + "*").Select(Path.GetFileName));
+            acknowledged.Add(Text((await Submit(engine, "after")).Payload));
+        }
+
+        await using var reopened = await Nodes.OpenAsync(dir, Node);
+        Assert.Equal(acknowledged, Payloads(reopened, Origin));
     }
 
     private static async Task<EventEnvelope> Submit(ZamEngine engine, string name) =>
