@@ -96,10 +96,24 @@ public abstract partial class ZamEngine : IAsyncDisposable
         ValueTask durable;
         lock (_ingest)
         {
-            envelope = new EventEnvelope(NodeId, _store.HighestSequence(NodeId) + 1, Clock.Tick(), eventType, payload);
-            if (_options.Validator?.Validate(envelope) is { } reason)
-                throw new ArgumentException($"The event was refused by the validator: {reason}", nameof(payload));
-            durable = _store.AppendAsync([new StoredEvent(envelope)], cancellationToken);
+            var hlc = Clock.Tick();
+            while (true)
+            {
+                envelope = new EventEnvelope(NodeId, _store.HighestSequence(NodeId) + 1, hlc, eventType, payload);
+                if (_options.Validator?.Validate(envelope) is { } reason)
+                    throw new ArgumentException($"The event was refused by the validator: {reason}", nameof(payload));
+                try
+                {
+                    durable = _store.AppendAsync([new StoredEvent(envelope)], cancellationToken);
+                    break;
+                }
+                catch (ArgumentException) when (_store.HighestSequence(NodeId) + 1 != envelope.Sequence)
+                {
+                    // The sequence was counted on top of queued events that a failing write (a full disk) took
+                    // back in the meantime; the store then rejects it as a hole. Nothing of this event was
+                    // kept: count again. Other submitters wait on _ingest, so this settles at once.
+                }
+            }
         }
         await durable.ConfigureAwait(false);
         Metrics.EventsSubmitted.Add(1);
