@@ -26,49 +26,56 @@ public class DiskFullTests
 
         await using (var engine = await Nodes.OpenAsync(dir, Node))
         {
-            for (int i = 0; i < 5; i++)
-                acknowledged.Add(Text((await Submit(engine, $"roomy-{i}")).Payload));
-            disk.FillLeaving(filler, 40 * 1024);
-
-            ZamStorageException? failure = null;
-            VersionVector known = engine.Known;
-            string hash = engine.Read(s => s.Hash());
-            long walLength = new FileInfo(WalPath(dir)).Length;
-            for (int i = 0; i < 1000 && failure is null; i++)
+            try
             {
-                known = engine.Known;
-                hash = engine.Read(s => s.Hash());
-                walLength = new FileInfo(WalPath(dir)).Length;
-                try
+                for (int i = 0; i < 5; i++)
+                    acknowledged.Add(Text((await Submit(engine, $"roomy-{i}")).Payload));
+                disk.FillLeaving(filler, 40 * 1024);
+
+                ZamStorageException? failure = null;
+                VersionVector known = engine.Known;
+                string hash = engine.Read(s => s.Hash());
+                long walLength = new FileInfo(WalPath(dir)).Length;
+                for (int i = 0; i < 1000 && failure is null; i++)
                 {
-                    acknowledged.Add(Text((await Submit(engine, $"filling-{i}")).Payload));
+                    known = engine.Known;
+                    hash = engine.Read(s => s.Hash());
+                    walLength = new FileInfo(WalPath(dir)).Length;
+                    try
+                    {
+                        acknowledged.Add(Text((await Submit(engine, $"filling-{i}")).Payload));
+                    }
+                    catch (ZamStorageException ex)
+                    {
+                        failure = ex;
+                    }
                 }
-                catch (ZamStorageException ex)
-                {
-                    failure = ex;
-                }
+
+                Assert.NotNull(failure);
+                Assert.IsAssignableFrom<IOException>(failure.InnerException);
+                Assert.Contains(WalPath(dir), failure.Message);
+                Assert.Equal(known, engine.Known);
+                Assert.Equal(hash, engine.Read(s => s.Hash()));
+                Assert.Equal(acknowledged.Count, engine.Read(s => s.Count));
+                Assert.Equal(walLength, new FileInfo(WalPath(dir)).Length); // the partial write was taken back
+                Assert.Equal(acknowledged, Payloads(engine, Origin));
+
+                // Still full: the next submit fails the same way, and still leaves no trace.
+                await Assert.ThrowsAsync<ZamStorageException>(() => Submit(engine, "still-full"));
+                Assert.Equal(known, engine.Known);
+                Assert.Equal(walLength, new FileInfo(WalPath(dir)).Length);
+
+                File.Delete(filler);
+                var after = await Submit(engine, "space-again");
+                Assert.Equal((ulong)acknowledged.Count + 1, after.Sequence);
+                acknowledged.Add(Text(after.Payload));
+                Assert.Equal(acknowledged, Payloads(engine, Origin));
+                Assert.Equal(acknowledged.Count, engine.Read(s => s.Count));
             }
-
-            Assert.NotNull(failure);
-            Assert.IsAssignableFrom<IOException>(failure.InnerException);
-            Assert.Contains(WalPath(dir), failure.Message);
-            Assert.Equal(known, engine.Known);
-            Assert.Equal(hash, engine.Read(s => s.Hash()));
-            Assert.Equal(acknowledged.Count, engine.Read(s => s.Count));
-            Assert.Equal(walLength, new FileInfo(WalPath(dir)).Length); // the partial write was taken back
-            Assert.Equal(acknowledged, Payloads(engine, Origin));
-
-            // Still full: the next submit fails the same way, and still leaves no trace.
-            await Assert.ThrowsAsync<ZamStorageException>(() => Submit(engine, "still-full"));
-            Assert.Equal(known, engine.Known);
-            Assert.Equal(walLength, new FileInfo(WalPath(dir)).Length);
-
-            File.Delete(filler);
-            var after = await Submit(engine, "space-again");
-            Assert.Equal((ulong)acknowledged.Count + 1, after.Sequence);
-            acknowledged.Add(Text(after.Payload));
-            Assert.Equal(acknowledged, Payloads(engine, Origin));
-            Assert.Equal(acknowledged.Count, engine.Read(s => s.Count));
+            finally
+            {
+                File.Delete(filler); // a failing assertion must not be masked by the close failing on a full disk
+            }
         }
 
         await using var reopened = await Nodes.OpenAsync(dir, Node);
