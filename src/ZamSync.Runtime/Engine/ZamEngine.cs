@@ -58,16 +58,28 @@ public abstract partial class ZamEngine : IAsyncDisposable
     /// <summary>Opens the directory: takes its lock, recovers the log, and brings the state up to date.</summary>
     private protected void Open()
     {
-        var (store, report, scan) = WalEventStore.Open(DataDirectory, NodeId, _options.Wal, Metrics, OnDurable);
-        _store = store;
-        Recovery = report;
-        // Own events must keep ticking forward after a restart, whatever the wall clock says now. Far-future
-        // stamps from peers count only within the drift bound, as they would have when received.
-        Clock.Restore(scan.MaxOwnHlc);
-        Clock.Observe(scan.MaxHlc);
-        _peers = new PeerTable(_options.PeerStore ?? new FilePeerStore(DataDirectory));
-        _quarantine = new QuarantineLog(DataDirectory);
-        RecoverState(store.Header.Generation);
+        WalEventStore? store = null;
+        try
+        {
+            (store, var report, var scan) = WalEventStore.Open(DataDirectory, NodeId, _options.Wal, Metrics, OnDurable);
+            _store = store;
+            Recovery = report;
+            // Own events must keep ticking forward after a restart, whatever the wall clock says now. Far-future
+            // stamps from peers count only within the drift bound, as they would have when received.
+            Clock.Restore(scan.MaxOwnHlc);
+            Clock.Observe(scan.MaxHlc);
+            _peers = new PeerTable(_options.PeerStore ?? new FilePeerStore(DataDirectory));
+            _quarantine = new QuarantineLog(DataDirectory);
+            RecoverState(store.Header.Generation);
+        }
+        catch
+        {
+            // The caller never gets this engine, so nothing it opened may outlive the failure: the log's
+            // handle and committer task, and the meter (meters stay registered until disposed).
+            store?.DisposeAsync().AsTask().GetAwaiter().GetResult();
+            Metrics.Dispose();
+            throw;
+        }
     }
 
     // ---- local events --------------------------------------------------------------------------------------
@@ -84,10 +96,24 @@ public abstract partial class ZamEngine : IAsyncDisposable
         ValueTask durable;
         lock (_ingest)
         {
-            envelope = new EventEnvelope(NodeId, _store.HighestSequence(NodeId) + 1, Clock.Tick(), eventType, payload);
-            if (_options.Validator?.Validate(envelope) is { } reason)
-                throw new ArgumentException($"The event was refused by the validator: {reason}", nameof(payload));
-            durable = _store.AppendAsync([new StoredEvent(envelope)], cancellationToken);
+            var hlc = Clock.Tick();
+            while (true)
+            {
+                envelope = new EventEnvelope(NodeId, _store.HighestSequence(NodeId) + 1, hlc, eventType, payload);
+                if (_options.Validator?.Validate(envelope) is { } reason)
+                    throw new ArgumentException($"The event was refused by the validator: {reason}", nameof(payload));
+                try
+                {
+                    durable = _store.AppendAsync([new StoredEvent(envelope)], cancellationToken);
+                    break;
+                }
+                catch (ArgumentException) when (_store.HighestSequence(NodeId) + 1 != envelope.Sequence)
+                {
+                    // The sequence was counted on top of queued events that a failing write (a full disk) took
+                    // back in the meantime; the store then rejects it as a hole. Nothing of this event was
+                    // kept: count again. Other submitters wait on _ingest, so this settles at once.
+                }
+            }
         }
         await durable.ConfigureAwait(false);
         SettleState(); // a deferred re-fold (rare) must not leave a submitted event unapplied
@@ -166,8 +192,16 @@ public abstract partial class ZamEngine : IAsyncDisposable
         try
         {
             await _store.StopAsync().ConfigureAwait(false);
-            WriteSnapshotOnClose();
-            await _store.DisposeAsync().ConfigureAwait(false);
+            try
+            {
+                WriteSnapshotOnClose();
+            }
+            finally
+            {
+                // The snapshot is only an accelerator: failing to write it (a full disk) is reported, but the
+                // log is closed regardless.
+                await _store.DisposeAsync().ConfigureAwait(false);
+            }
         }
         finally
         {

@@ -12,12 +12,31 @@ internal static partial class DurableFile
     public static void WriteAllBytes(string path, ReadOnlySpan<byte> contents)
     {
         string temp = path + ".tmp";
-        using (var handle = File.OpenHandle(temp, FileMode.Create, FileAccess.Write, FileShare.None))
+        try
         {
-            RandomAccess.Write(handle, contents, 0);
-            RandomAccess.FlushToDisk(handle);
+            using (var handle = File.OpenHandle(temp, FileMode.Create, FileAccess.Write, FileShare.None))
+            {
+                RandomAccess.Write(handle, contents, 0);
+                RandomAccess.FlushToDisk(handle);
+            }
+            Replace(temp, path);
         }
-        Replace(temp, path);
+        catch
+        {
+            TryDelete(temp); // a half-written temporary must not keep holding space on a full disk
+            throw;
+        }
+    }
+
+    /// <summary>Deletes a temporary file if it exists, without letting a failure to do so hide the original error.</summary>
+    public static void TryDelete(string path)
+    {
+        try
+        {
+            File.Delete(path);
+        }
+        catch (IOException) { }
+        catch (UnauthorizedAccessException) { }
     }
 
     /// <summary>Renames a fully written and flushed <paramref name="source"/> over <paramref name="target"/>, durably.</summary>

@@ -29,11 +29,18 @@ internal sealed partial class WalEventStore
             allFloors.Merge(floors);
             var header = WalFileHeader.Create(Header.Cipher, NodeId);
             string temp = _path + ".compact";
-            using (var output = File.OpenHandle(temp, FileMode.Create, FileAccess.Write, FileShare.None))
+            try
             {
+                using var output = File.OpenHandle(temp, FileMode.Create, FileAccess.Write, FileShare.None);
                 long at = WriteBase(output, header, new WalBase(allFloors, horizon, snapshot));
                 at = CopySurvivors(oldFile, length, output, at, allFloors);
                 RandomAccess.FlushToDisk(output);
+            }
+            catch
+            {
+                // Typically a full disk: don't keep holding the space the node needs to go on appending.
+                DurableFile.TryDelete(temp);
+                throw;
             }
 
             _fileSwap.EnterWriteLock();
@@ -41,7 +48,7 @@ internal sealed partial class WalEventStore
             {
                 DurableFile.Replace(temp, _path);
                 var file = File.OpenHandle(_path, FileMode.Open, FileAccess.ReadWrite, FileShare.Read);
-                var scan = new WalScanner(file, RandomAccess.GetLength(file), _path, _options.MaxRecordBytes + WalCipher.Overhead, _cipher).Scan(NodeId);
+                var scan = new WalScanner(file, RandomAccess.GetLength(file), _path, (long)_options.MaxRecordBytes + WalCipher.Overhead, _cipher).Scan(NodeId);
                 lock (_gate)
                 {
                     _file = file;

@@ -120,7 +120,7 @@ internal sealed partial class WalEventStore : IEventStore
             CheckKey(header, headerBytes, options, cipher, path);
             if (header.NodeId != owner)
                 throw new ZamException($"The log '{path}' belongs to node {header.NodeId}, not {owner}. Open it with its own node id.");
-            var scan = new WalScanner(file, length, path, options.MaxRecordBytes + WalCipher.Overhead, cipher).Scan(owner);
+            var scan = new WalScanner(file, length, path, (long)options.MaxRecordBytes + WalCipher.Overhead, cipher).Scan(owner);
             if (scan.TruncatedAt >= 0)
             {
                 // Only a torn tail reaches here (the scanner throws on anything else): cut it off durably so

@@ -18,13 +18,13 @@ internal sealed class WalScanner
     private readonly SafeFileHandle _file;
     private readonly long _length;
     private readonly string _path;
-    private readonly int _maxBody;
+    private readonly long _maxBody;
     private readonly WalCipher? _cipher;
     private byte[] _buffer = new byte[1 << 20];
     private long _bufferStart;
     private int _bufferCount;
 
-    public WalScanner(SafeFileHandle file, long length, string path, int maxBody, WalCipher? cipher)
+    public WalScanner(SafeFileHandle file, long length, string path, long maxBody, WalCipher? cipher)
     {
         _cipher = cipher;
         _file = file;
@@ -93,7 +93,11 @@ internal sealed class WalScanner
         var head = Window(offset, WalRecord.HeaderSize);
         if (!WalRecord.TryReadHeader(head, out header)) return "a record header fails its magic or checksum";
         if (header.BodyLength > _maxBody) return $"a record claims {header.BodyLength} bytes, more than the {_maxBody}-byte limit";
-        if (header.RecordLength > remaining) return $"a record claims {header.BodyLength} bytes but the file ends first";
+        // In long: in int, 56 + a length near int.MaxValue wraps to a negative record length that passes the
+        // file-length check and then throws ArgumentOutOfRangeException in Window instead of reporting damage.
+        long recordLength = (long)WalRecord.Overhead + header.BodyLength;
+        if (recordLength > remaining) return $"a record claims {header.BodyLength} bytes but the file ends first";
+        if (recordLength > Array.MaxLength) return $"a record claims {header.BodyLength} bytes, more than one record can hold";
         var record = Window(offset, header.RecordLength);
         return WalRecord.BodyChecksumMatches(record, header.BodyLength) ? null : "a record body fails its checksum";
     }
