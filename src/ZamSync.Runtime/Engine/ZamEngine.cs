@@ -136,22 +136,24 @@ public abstract partial class ZamEngine : IAsyncDisposable
         ValueTask durable;
         lock (_ingest)
         {
-            var next = new Dictionary<NodeId, ulong>();
-            foreach (var e in events)
+            while (true)
             {
-                if (e.Origin.IsEmpty || e.Sequence == 0)
-                    throw new SyncProtocolException($"Peer {from} sent an event with no identity ({e}).");
-                if (!next.TryGetValue(e.Origin, out ulong expected)) expected = _store.HighestSequence(e.Origin) + 1;
-                if (e.Sequence < expected) continue; // already held: replays are harmless
-                if (e.Sequence > expected)
-                    throw new SyncProtocolException($"Peer {from} sent {e.Origin}#{e.Sequence} but this node holds that origin only up to #{expected - 1}: that would leave a hole.");
-                next[e.Origin] = expected + 1;
-                if (!Clock.Observe(e.Hlc)) Metrics.ClockSkewRejected.Add(1);
-                string? reason = _options.Validator?.Validate(e);
-                if (reason is not null) (quarantined ??= new()).Add(new QuarantinedEvent(e.Origin, e.Sequence, e.EventType, from, reason));
-                accepted.Add(new StoredEvent(e, Quarantined: reason is not null));
+                accepted.Clear();
+                quarantined?.Clear();
+                long failures = _store.WriteFailures;
+                Classify(events, from, accepted, ref quarantined);
+                try
+                {
+                    durable = _store.AppendAsync(accepted, cancellationToken);
+                    break;
+                }
+                catch (ArgumentException) when (_store.WriteFailures != failures)
+                {
+                    // As in SubmitAsync: a failing write (a full disk) took back queued events we counted as
+                    // held, so what we skipped as replays is missing again. Classify again against the store
+                    // as it is now; only a write failure moves it backwards, so this settles at once.
+                }
             }
-            durable = _store.AppendAsync(accepted, cancellationToken);
         }
         await durable.ConfigureAwait(false);
         if (quarantined is not null)
@@ -161,6 +163,31 @@ public abstract partial class ZamEngine : IAsyncDisposable
         }
         Metrics.EventsReceived.Add(accepted.Count);
         return new IngestResult(events.Count, accepted.Count, quarantined?.Count ?? 0);
+    }
+
+    /// <summary>
+    /// Sorts a peer's batch into new events (validated, perhaps quarantined) and replays of what is held, and
+    /// refuses one that would leave a hole. Runs under <c>_ingest</c>.
+    /// </summary>
+    private void Classify(IReadOnlyList<EventEnvelope> events, NodeId from, List<StoredEvent> accepted, ref List<QuarantinedEvent>? quarantined)
+    {
+        var next = new Dictionary<NodeId, ulong>();
+        foreach (var e in events)
+        {
+            if (e.Origin.IsEmpty || e.Sequence == 0)
+                throw new SyncProtocolException($"Peer {from} sent an event with no identity ({e}).");
+            if (!next.TryGetValue(e.Origin, out ulong expected)) expected = _store.HighestSequence(e.Origin) + 1;
+            if (e.Sequence < expected) continue; // already held: replays are harmless
+            if (e.Payload.Length > _options.Wal.MaxRecordBytes)
+                throw new SyncProtocolException($"Peer {from} sent {e.Origin}#{e.Sequence} with {e.Payload.Length} bytes, more than this node's {_options.Wal.MaxRecordBytes}-byte limit.");
+            if (e.Sequence > expected)
+                throw new SyncProtocolException($"Peer {from} sent {e.Origin}#{e.Sequence} but this node holds that origin only up to #{expected - 1}: that would leave a hole.");
+            next[e.Origin] = expected + 1;
+            if (!Clock.Observe(e.Hlc)) Metrics.ClockSkewRejected.Add(1);
+            string? reason = _options.Validator?.Validate(e);
+            if (reason is not null) (quarantined ??= new()).Add(new QuarantinedEvent(e.Origin, e.Sequence, e.EventType, from, reason));
+            accepted.Add(new StoredEvent(e, Quarantined: reason is not null));
+        }
     }
 
     /// <summary>Durable events of <paramref name="origin"/> from <paramref name="fromSequence"/> on, in order.</summary>

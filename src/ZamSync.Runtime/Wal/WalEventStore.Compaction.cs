@@ -32,8 +32,12 @@ internal sealed partial class WalEventStore
             try
             {
                 using var output = File.OpenHandle(temp, FileMode.Create, FileAccess.Write, FileShare.None);
-                long at = WriteBase(output, header, new WalBase(allFloors, horizon, snapshot));
+                long at = WriteBase(output, new WalBase(allFloors, horizon, snapshot));
                 at = CopySurvivors(oldFile, length, output, at, allFloors);
+                // Everything written so far reaches the disk before the rename publishes it, so no crash can
+                // tear it: the header says so, and recovery refuses (never cuts) damage inside it.
+                header = header with { SealedLength = at };
+                WriteHeader(output, header);
                 RandomAccess.FlushToDisk(output);
             }
             catch
@@ -47,17 +51,27 @@ internal sealed partial class WalEventStore
             try
             {
                 DurableFile.Replace(temp, _path);
-                var file = File.OpenHandle(_path, FileMode.Open, FileAccess.ReadWrite, FileShare.Read);
-                var scan = new WalScanner(file, RandomAccess.GetLength(file), _path, (long)_options.MaxRecordBytes + WalCipher.Overhead, _cipher).Scan(NodeId);
-                lock (_gate)
+                try
                 {
-                    _file = file;
-                    _index = scan.Index;
-                    _durableLength = scan.End;
-                    Base = scan.Base;
-                    Header = header;
+                    var file = File.OpenHandle(_path, FileMode.Open, FileAccess.ReadWrite, FileShare.Read);
+                    var scan = new WalScanner(file, RandomAccess.GetLength(file), _path, header.SealedLength, _cipher).Scan(NodeId);
+                    lock (_gate)
+                    {
+                        _file = file;
+                        _index = scan.Index;
+                        _durableLength = scan.End;
+                        Base = scan.Base;
+                        Header = header;
+                    }
+                    oldFile.Dispose();
                 }
-                oldFile.Dispose();
+                catch (Exception ex)
+                {
+                    // The new log is in place but we could not switch to it: appending to the old, now nameless
+                    // file would lose those events at the next open. Refuse appends until the engine reopens.
+                    lock (_gate) _poisoned = ex;
+                    throw;
+                }
             }
             finally
             {
@@ -66,20 +80,25 @@ internal sealed partial class WalEventStore
         }
     }
 
-    private long WriteBase(SafeFileHandle output, WalFileHeader header, WalBase walBase)
+    private void WriteHeader(SafeFileHandle output, WalFileHeader header)
     {
         var headerBytes = new byte[WalFileHeader.Size];
         header.Write(headerBytes, _cipher);
         RandomAccess.Write(output, headerBytes, 0);
+    }
+
+    /// <summary>Writes the base record (batch 0) after the space of the header, which is written last.</summary>
+    private long WriteBase(SafeFileHandle output, WalBase walBase)
+    {
         var body = walBase.Encode();
         var record = new byte[WalRecord.EncodedLength(body.Length, _cipher)];
         var identity = new EventEnvelope(NodeId, 0, default, 0, default);
-        WalRecord.Write(record, WalRecordKind.Base, WalRecordFlags.None, batch: 1, identity, body, _cipher);
+        WalRecord.Write(record, WalRecordKind.Base, WalRecordFlags.BatchStart, batch: 0, identity, body, _cipher);
         RandomAccess.Write(output, record, WalFileHeader.Size);
         return WalFileHeader.Size + record.Length;
     }
 
-    /// <summary>Copies the records above the floors, in file order, as one batch (number 1).</summary>
+    /// <summary>Copies the records above the floors, in file order, unchanged (batch numbers included).</summary>
     private long CopySurvivors(SafeFileHandle input, long length, SafeFileHandle output, long at, VersionVector floors)
     {
         var head = new byte[WalRecord.HeaderSize];
@@ -94,8 +113,6 @@ internal sealed partial class WalEventStore
                 RandomAccess.Read(input, record, offset);
                 if (!WalRecord.BodyChecksumMatches(record, header.BodyLength))
                     throw new WalCorruptionException(_path, offset, -1, "a record body changed on disk during compaction");
-                // The batch number is outside the AEAD's associated data, so a sealed body copies as is.
-                WalRecord.WriteHeader(record, header with { Batch = 1 });
                 RandomAccess.Write(output, record, at);
                 at += record.Length;
             }

@@ -35,9 +35,10 @@ internal sealed partial class WalEventStore : IEventStore
     private WalIndex _index;
     private long _durableLength;
     private PendingBatch _pending;
-    private uint _nextBatch;
+    private uint _lastBatch;
     private PendingBatch? _inflight;
     private Exception? _poisoned;
+    private long _writeFailures;
     private bool _disposed;
 
     private WalEventStore(string path, NodeId owner, WalFileHeader header, SafeFileHandle file, WalScanner.Result scan,
@@ -49,8 +50,8 @@ internal sealed partial class WalEventStore : IEventStore
         _file = file;
         _index = scan.Index;
         _durableLength = scan.End;
-        _nextBatch = scan.LastBatch + 1;
-        _pending = new PendingBatch(_nextBatch++);
+        _lastBatch = scan.LastBatch;
+        _pending = new PendingBatch();
         _options = options;
         _cipher = cipher;
         _metrics = metrics;
@@ -60,6 +61,9 @@ internal sealed partial class WalEventStore : IEventStore
     }
 
     public NodeId NodeId { get; }
+
+    /// <summary>Writes that failed (and took back what was queued behind them) since open.</summary>
+    public long WriteFailures => Interlocked.Read(ref _writeFailures);
 
     public WalFileHeader Header { get; private set; }
 
@@ -120,7 +124,7 @@ internal sealed partial class WalEventStore : IEventStore
             CheckKey(header, headerBytes, options, cipher, path);
             if (header.NodeId != owner)
                 throw new ZamException($"The log '{path}' belongs to node {header.NodeId}, not {owner}. Open it with its own node id.");
-            var scan = new WalScanner(file, length, path, (long)options.MaxRecordBytes + WalCipher.Overhead, cipher).Scan(owner);
+            var scan = new WalScanner(file, length, path, header.SealedLength, cipher).Scan(owner);
             if (scan.TruncatedAt >= 0)
             {
                 // Only a torn tail reaches here (the scanner throws on anything else): cut it off durably so
@@ -226,10 +230,14 @@ internal sealed partial class WalEventStore : IEventStore
             if (_pending.Count == 0) return;
             batch = _pending;
             _inflight = batch;
-            _pending = new PendingBatch(_nextBatch++);
+            _pending = new PendingBatch();
             offset = _durableLength;
             file = _file;
         }
+        // Batches are numbered when they are written, so the numbers on disk are consecutive (a failed write
+        // uses none): recovery relies on that to tell a torn last batch from damage to an older one.
+        uint number = _lastBatch + 1;
+        batch.Stamp(number);
         try
         {
             RandomAccess.Write(file, batch.Bytes, offset);
@@ -246,6 +254,7 @@ internal sealed partial class WalEventStore : IEventStore
             foreach (var (key, at, length) in batch.Records) _index.TryAdd(key, new RecordRef(offset + at, length));
             _index.CompleteBatch();
             _durableLength = offset + batch.Length;
+            _lastBatch = number;
             _inflight = null;
         }
         try
@@ -281,8 +290,11 @@ internal sealed partial class WalEventStore : IEventStore
         lock (_gate)
         {
             behind = _pending;
-            _pending = new PendingBatch(_nextBatch++);
+            _pending = new PendingBatch();
             _inflight = null;
+            // Counted together with taking the queue back, so a caller that read the count before this point
+            // knows its view of what is queued may be stale.
+            Interlocked.Increment(ref _writeFailures);
         }
         batch.Done.TrySetException(error);
         batch.Release();
@@ -439,11 +451,10 @@ internal sealed partial class WalEventStore : IEventStore
     }
 
     /// <summary>Records encoded and waiting for the committer.</summary>
-    private sealed class PendingBatch(uint number)
+    private sealed class PendingBatch
     {
         private byte[] _buffer = Array.Empty<byte>();
 
-        public uint Number { get; } = number;
         public int Length { get; private set; }
         public int Count => Events.Count;
         public List<StoredEvent> Events { get; } = new();
@@ -466,11 +477,18 @@ internal sealed partial class WalEventStore : IEventStore
                 _buffer = bigger;
             }
             var flags = e.Quarantined ? WalRecordFlags.Quarantined : WalRecordFlags.None;
-            int written = WalRecord.Write(_buffer.AsSpan(Length), WalRecordKind.Event, flags, Number, env, env.Payload.Span, cipher);
+            int written = WalRecord.Write(_buffer.AsSpan(Length), WalRecordKind.Event, flags, batch: 0, env, env.Payload.Span, cipher);
             Records.Add((env.Key, Length, written));
             Events.Add(e);
             High[env.Origin] = env.Sequence;
             Length += written;
+        }
+
+        /// <summary>Writes the batch number into every record, marking the first as the batch's start.</summary>
+        public void Stamp(uint number)
+        {
+            for (int i = 0; i < Records.Count; i++)
+                WalRecord.StampBatch(_buffer.AsSpan(Records[i].Offset, Records[i].Length), number, first: i == 0);
         }
 
         public void Release()

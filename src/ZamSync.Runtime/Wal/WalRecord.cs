@@ -17,6 +17,8 @@ internal enum WalRecordFlags : byte
     None = 0,
     /// <summary>Stored and forwarded, never applied: the local validator refused it.</summary>
     Quarantined = 1,
+    /// <summary>The first record of a commit batch: lets recovery tell which batch a damaged region began.</summary>
+    BatchStart = 2,
 }
 
 /// <summary>The fixed part of a record, decoded.</summary>
@@ -69,7 +71,7 @@ internal static class WalRecord
         var kind = (WalRecordKind)source[4];
         var flags = (WalRecordFlags)source[5];
         int length = BinaryPrimitives.ReadInt32LittleEndian(source[12..]);
-        if (kind is not (WalRecordKind.Event or WalRecordKind.Base) || (flags & ~WalRecordFlags.Quarantined) != 0 || length < 0) return false;
+        if (kind is not (WalRecordKind.Event or WalRecordKind.Base) || (flags & ~(WalRecordFlags.Quarantined | WalRecordFlags.BatchStart)) != 0 || length < 0) return false;
         header = new WalRecordHeader(kind, flags,
             BinaryPrimitives.ReadUInt32LittleEndian(source[8..]), length,
             new NodeId(BinaryPrimitives.ReadUInt64LittleEndian(source[16..])),
@@ -77,6 +79,14 @@ internal static class WalRecord
             new Hlc(BinaryPrimitives.ReadInt64LittleEndian(source[32..]), BinaryPrimitives.ReadUInt32LittleEndian(source[40..])),
             BinaryPrimitives.ReadUInt32LittleEndian(source[44..]));
         return true;
+    }
+
+    /// <summary>Stamps a record's batch number (and batch-start flag) into its header and re-checksums it.</summary>
+    public static void StampBatch(Span<byte> record, uint batch, bool first)
+    {
+        BinaryPrimitives.WriteUInt32LittleEndian(record[8..], batch);
+        record[5] = (byte)(first ? record[5] | (byte)WalRecordFlags.BatchStart : record[5] & ~(byte)WalRecordFlags.BatchStart);
+        BinaryPrimitives.WriteUInt32LittleEndian(record[48..], Crc32C.HashToUInt32(record[..48]));
     }
 
     public static bool BodyChecksumMatches(ReadOnlySpan<byte> record, int bodyLength) =>
@@ -127,12 +137,13 @@ internal static class WalRecord
         return plain;
     }
 
-    // Associated data: kind, flags, then origin, sequence, HLC and event type (header bytes 16..48). The
-    // batch number and length are left out so compaction can copy sealed bodies without re-encrypting.
+    // Associated data: kind, the quarantine flag, then origin, sequence, HLC and event type (header bytes
+    // 16..48). The batch number, the batch-start flag and the length are left out: they are assigned when the
+    // batch is committed, after the body was sealed, and compaction copies sealed bodies without re-encrypting.
     private static void WriteAssociatedData(Span<byte> ad, ReadOnlySpan<byte> header)
     {
         ad[0] = header[4];
-        ad[1] = header[5];
+        ad[1] = (byte)(header[5] & (byte)WalRecordFlags.Quarantined);
         header[16..48].CopyTo(ad[2..]);
     }
 }

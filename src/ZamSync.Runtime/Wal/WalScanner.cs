@@ -18,19 +18,20 @@ internal sealed class WalScanner
     private readonly SafeFileHandle _file;
     private readonly long _length;
     private readonly string _path;
-    private readonly long _maxBody;
+    private readonly long _sealedLength;
     private readonly WalCipher? _cipher;
     private byte[] _buffer = new byte[1 << 20];
     private long _bufferStart;
     private int _bufferCount;
 
-    public WalScanner(SafeFileHandle file, long length, string path, long maxBody, WalCipher? cipher)
+    /// <param name="sealedLength">The prefix compaction wrote whole (0 when none): damage there is never a tear.</param>
+    public WalScanner(SafeFileHandle file, long length, string path, long sealedLength, WalCipher? cipher)
     {
         _cipher = cipher;
         _file = file;
         _length = length;
         _path = path;
-        _maxBody = maxBody;
+        _sealedLength = sealedLength;
     }
 
     public sealed class Result
@@ -92,7 +93,8 @@ internal sealed class WalScanner
         if (remaining < WalRecord.HeaderSize) return "the file ends inside a record header";
         var head = Window(offset, WalRecord.HeaderSize);
         if (!WalRecord.TryReadHeader(head, out header)) return "a record header fails its magic or checksum";
-        if (header.BodyLength > _maxBody) return $"a record claims {header.BodyLength} bytes, more than the {_maxBody}-byte limit";
+        // No configured limit here: lowering the write limit must never make intact older records look damaged.
+        // The header's own checksum vouches for the length, and the file's size bounds it.
         // In long: in int, 56 + a length near int.MaxValue wraps to a negative record length that passes the
         // file-length check and then throws ArgumentOutOfRangeException in Window instead of reporting damage.
         long recordLength = (long)WalRecord.Overhead + header.BodyLength;
@@ -104,17 +106,31 @@ internal sealed class WalScanner
 
     private void HandleDamage(long offset, string reason, uint lastGoodBatch)
     {
-        // Look for intact records after the damage. A torn final write leaves only records of the newest
-        // batch behind it; records of two batches (or of an older one) prove the damage is not a tear.
+        if (offset < _sealedLength)
+            throw new WalCorruptionException(_path, offset, -1, reason + ", inside the part compaction wrote whole (no crash can tear it)");
+
+        // Batches are numbered consecutively as they are written, and batch n is fsynced before batch n+1
+        // is written: a crash can only tear the newest batch. So the intact records after the damage must all
+        // belong to one batch that is either the last good one (damage inside it) or the next (damage where it
+        // begins, so its first intact record cannot be its start). Anything else is damage to a batch that was
+        // already durable: refuse, naming where intact records resume.
         long next = -1;
         uint? batch = null;
         for (long candidate = FindMagic(offset + 1); candidate >= 0; candidate = FindMagic(candidate + 1))
         {
             if (TryReadRecord(candidate, out var header) is not null) continue;
-            if (next < 0) next = candidate;
-            batch ??= header.Batch;
-            if (header.Batch != batch || header.Batch < lastGoodBatch)
+            if (next < 0)
+            {
+                next = candidate;
+                batch = header.Batch;
+                bool startsBatch = (header.Flags & WalRecordFlags.BatchStart) != 0;
+                bool tearable = header.Batch == lastGoodBatch || (header.Batch == lastGoodBatch + 1 && !startsBatch);
+                if (!tearable) throw new WalCorruptionException(_path, offset, next, reason);
+            }
+            else if (header.Batch != batch)
+            {
                 throw new WalCorruptionException(_path, offset, next, reason);
+            }
             candidate += header.RecordLength - 1;
         }
     }

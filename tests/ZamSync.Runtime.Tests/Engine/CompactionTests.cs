@@ -126,9 +126,7 @@ public class CompactionTests
         Assert.Equal(7UL, (await reopened.SubmitAsync(1, Payload("next", 4))).Sequence);
     }
 
-    [Fact(Skip = "BUG: WalEventStore.CopySurvivors (WalEventStore.Compaction.cs:98) renumbers every surviving record to batch 1, so " +
-                 "damage in one survivor looks like a torn newest batch and recovery truncates every survivor after it (acknowledged, " +
-                 "separately fsynced events). See the wal-tests report.")]
+    [Fact]
     public async Task Damage_in_a_compacted_logs_survivor_refuses_to_open()
     {
         using var temp = new TempDirectory("compact");
@@ -142,9 +140,7 @@ public class CompactionTests
         Assert.Equal(survivors[0].Offset, error.Offset);
     }
 
-    [Fact(Skip = "BUG: the base record of a compacted log is batch 1 like every survivor (WalEventStore.Compaction.cs:77,98), so one " +
-                 "flipped byte in it is recovered as a torn tail: open truncates the log to its header, Known becomes {} and the next " +
-                 "submit reuses sequence 1, which peers already hold. See the wal-tests report.")]
+    [Fact]
     public async Task Damage_in_a_compacted_logs_base_record_refuses_to_open()
     {
         using var temp = new TempDirectory("compact");

@@ -20,7 +20,7 @@ public class FileHeaderValidationTests(FiveEventLog log) : IClassFixture<FiveEve
     {
         var header = ReadAt(path, 0, WalFileHeader.Size);
         BinaryPrimitives.WriteUInt16LittleEndian(header.AsSpan(8), version);
-        BinaryPrimitives.WriteUInt32LittleEndian(header.AsSpan(60), Crc32C.HashToUInt32(header.AsSpan(0, 60)));
+        BinaryPrimitives.WriteUInt32LittleEndian(header.AsSpan(WalFileHeader.CrcOffset), Crc32C.HashToUInt32(header.AsSpan(0, WalFileHeader.CrcOffset)));
         WriteAt(path, 0, header);
     }
 
