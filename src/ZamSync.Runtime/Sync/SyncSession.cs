@@ -21,6 +21,7 @@ public sealed class SyncSession
     private long _maxBytes = long.MaxValue;
     private AccessPolicy _policy = AccessPolicy.All;
     private SyncOptions _options = new();
+    private IProgress<SyncProgress>? _progress;
 
     public SyncSession(ZamEngine engine, ISyncTransport transport)
     {
@@ -44,6 +45,13 @@ public sealed class SyncSession
     public SyncSession WithAccessPolicy(AccessPolicy policy)
     {
         _policy = policy;
+        return this;
+    }
+
+    /// <summary>Reports progress after the handshake and after every batch (for progress bars; keep it cheap).</summary>
+    public SyncSession WithProgress(IProgress<SyncProgress>? progress)
+    {
+        _progress = progress;
         return this;
     }
 
@@ -111,6 +119,7 @@ public sealed class SyncSession
                 if (_role == SyncRole.Initiator) await InitiateAsync().ConfigureAwait(false);
                 else await RespondAsync().ConfigureAwait(false);
                 outcome = "completed";
+                Report(SyncPhase.Completed);
                 return Stats();
             }
             catch (Exception ex) when (ex is SyncProtocolException or EventsCompactedException)
@@ -145,6 +154,7 @@ public sealed class SyncSession
             var reply = Expect<HandshakeMessage>(await ReceiveAsync("waiting for the handshake", _s._options.HandshakeTimeout).ConfigureAwait(false), "a handshake");
             await CheckPeerAsync(reply, SyncRole.Responder).ConfigureAwait(false);
             Engine.RecordPeerKnowledge(_peer, reply.Holds);
+            Report(SyncPhase.Handshaken);
 
             bool peerStopped = await ReceiveEventsAsync().ConfigureAwait(false);
 
@@ -163,6 +173,7 @@ public sealed class SyncSession
             var hello = Expect<HandshakeMessage>(await ReceiveAsync("waiting for the handshake", _s._options.HandshakeTimeout).ConfigureAwait(false), "a handshake");
             await CheckPeerAsync(hello, SyncRole.Initiator).ConfigureAwait(false);
             Engine.RecordPeerKnowledge(_peer, hello.Holds);
+            Report(SyncPhase.Handshaken);
             if (hello.MaxBytesToReceive > 0) _sendLimit = Math.Min(_sendLimit, hello.MaxBytesToReceive);
 
             var holds = Restrict(Engine.Known, OriginsVisibleTo(null));
@@ -230,6 +241,7 @@ public sealed class SyncSession
                         var result = await Engine.IngestAsync(batch.Events, _peer, _total.Token).ConfigureAwait(false);
                         _eventsReceived += result.Stored;
                         _quarantined += result.Quarantined;
+                        Report(SyncPhase.Receiving);
                         break;
                     case SyncCompleteMessage complete:
                         Engine.SettleState();
@@ -319,6 +331,7 @@ public sealed class SyncSession
             _out.Write(events.WrittenSpan);
             await SendRawAsync(_out.WrittenMemory, "sending events").ConfigureAwait(false);
             _eventsSent += count;
+            Report(SyncPhase.Sending);
             events.ResetWrittenCount();
         }
 
@@ -399,6 +412,9 @@ public sealed class SyncSession
             message as T ?? throw new SyncProtocolException($"{Describe()} sent {message.Kind} where {what} was due.");
 
         // ---- results -------------------------------------------------------------------------------------
+
+        private void Report(SyncPhase phase) =>
+            _s._progress?.Report(new SyncProgress(_peer, phase, _eventsSent, _eventsReceived, Sent, Transport.BytesReceived - _received0));
 
         private SyncStats Stats() => new()
         {
