@@ -87,30 +87,64 @@ public sealed class LinkSimulator : IAsyncDisposable
         }
     }
 
+    // Each direction is a queue: a chunk is serialised onto the link at the link's rate (after the chunks before
+    // it) and arrives one delay later. Delays overlap as on a real link, so a 600 ms round trip costs 600 ms per
+    // exchange, not per chunk.
     private async Task PumpAsync(NetworkStream from, NetworkStream to, long? cutAfter, CancellationTokenSource both)
     {
+        var inFlight = System.Threading.Channels.Channel.CreateUnbounded<(byte[] Data, long DueTicks)>();
+        var deliver = DeliverAsync(inFlight.Reader, to, both.Token);
         var buffer = new byte[16 * 1024];
         long moved = 0;
+        long linkFreeAt = 0;
         try
         {
             while (true)
             {
-                int max = buffer.Length;
-                if (BytesPerSecond > 0) max = Math.Min(max, Math.Max(1, BytesPerSecond / 20));
-                int n = await from.ReadAsync(buffer.AsMemory(0, max), both.Token);
-                if (n == 0) { to.Socket.Shutdown(SocketShutdown.Send); return; }
+                int n = await from.ReadAsync(buffer, both.Token);
+                if (n == 0) break;
                 if (cutAfter is { } cut && moved + n >= cut)
                 {
                     int keep = (int)(cut - moved);
-                    if (keep > 0) await to.WriteAsync(buffer.AsMemory(0, keep), both.Token);
+                    if (keep > 0) inFlight.Writer.TryWrite((buffer[..keep], Schedule(keep, ref linkFreeAt)));
+                    inFlight.Writer.TryComplete();
+                    await deliver;
                     Interlocked.Increment(ref _cuts);
                     ConnectionCut?.Invoke(cut);
                     return; // the caller tears down both directions
                 }
-                if (OneWayDelay > TimeSpan.Zero) await Task.Delay(OneWayDelay, both.Token);
-                if (BytesPerSecond > 0) await Task.Delay(TimeSpan.FromSeconds((double)n / BytesPerSecond), both.Token);
-                await to.WriteAsync(buffer.AsMemory(0, n), both.Token);
+                inFlight.Writer.TryWrite((buffer[..n], Schedule(n, ref linkFreeAt)));
                 moved += n;
+            }
+            inFlight.Writer.TryComplete();
+            await deliver;
+            to.Socket.Shutdown(SocketShutdown.Send);
+        }
+        catch (Exception ex) when (ex is IOException or SocketException or OperationCanceledException or ObjectDisposedException) { }
+        finally
+        {
+            inFlight.Writer.TryComplete();
+        }
+    }
+
+    /// <summary>When a chunk of <paramref name="bytes"/> sent now arrives: after the link is free and it is serialised, plus the delay.</summary>
+    private long Schedule(int bytes, ref long linkFreeAt)
+    {
+        long now = Environment.TickCount64;
+        long serialise = BytesPerSecond > 0 ? (long)Math.Ceiling(bytes * 1000.0 / BytesPerSecond) : 0;
+        linkFreeAt = Math.Max(linkFreeAt, now) + serialise;
+        return linkFreeAt + (long)OneWayDelay.TotalMilliseconds;
+    }
+
+    private static async Task DeliverAsync(System.Threading.Channels.ChannelReader<(byte[] Data, long DueTicks)> inFlight, NetworkStream to, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await foreach (var (data, due) in inFlight.ReadAllAsync(cancellationToken))
+            {
+                long wait = due - Environment.TickCount64;
+                if (wait > 0) await Task.Delay(TimeSpan.FromMilliseconds(wait), cancellationToken);
+                await to.WriteAsync(data, cancellationToken);
             }
         }
         catch (Exception ex) when (ex is IOException or SocketException or OperationCanceledException or ObjectDisposedException) { }

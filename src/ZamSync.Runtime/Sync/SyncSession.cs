@@ -273,7 +273,12 @@ public sealed class SyncSession
             foreach (var e in MissingInFoldOrder(theirs))
             {
                 int size = SyncMessageCodec.EventSize(e);
-                if (count > 0 && (count >= options.MaxBatchEvents || batch.WrittenCount + size > options.MaxBatchBytes))
+                // A batch is budgeted at its uncompressed size, but only its compressed size is charged once
+                // sent. Under a tight budget, batches of at most half what is left let those savings buy more
+                // events instead of stopping at the first estimate.
+                long left = _sendLimit - Sent - reserve;
+                long cap = _sendLimit == long.MaxValue ? options.MaxBatchBytes : Math.Clamp(left / 2, 256, options.MaxBatchBytes);
+                if (count > 0 && (count >= options.MaxBatchEvents || batch.WrittenCount + size > cap))
                 {
                     await FlushAsync(batch, count).ConfigureAwait(false);
                     count = 0;

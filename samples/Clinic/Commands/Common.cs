@@ -1,0 +1,19 @@
+using System.CommandLine;
+
+namespace Clinic.Commands;
+
+/// <summary>Options several commands share.</summary>
+internal static class Common
+{
+    public static Option<string> Dir(string description = "The node's directory") =>
+        new("--dir", "-d") { Description = description, Required = true };
+
+    public static Option<string> Hub() =>
+        new("--hub") { Description = "The hub's address, host:port", Required = true };
+
+    public static Option<ulong> HubId() =>
+        new("--hub-id") { Description = "The hub's node id (its certificate must say so)", Required = true };
+
+    public static Option<long?> MaxBytes() =>
+        new("--max-bytes") { Description = "Byte budget per session, each way (for metered links)" };
+}

@@ -1,0 +1,43 @@
+using System.CommandLine;
+using Clinic.Node;
+using Spectre.Console;
+using ZamSync.Net.Hub;
+using ZamSync.Net.Tcp;
+using ZamSync.Sync;
+
+namespace Clinic.Commands;
+
+internal static class ServeCommand
+{
+    public static Command Create(IAnsiConsole console)
+    {
+        var dir = Common.Dir("The hub's directory");
+        var listen = new Option<string>("--listen") { Description = "Address to listen on", DefaultValueFactory = _ => "0.0.0.0:7000" };
+        var ownOnly = new Option<bool>("--own-only") { Description = "Each clinic receives only its own events (tenant isolation)" };
+        var command = new Command("serve", "Serve as the hub until stopped (Ctrl+C)") { dir, listen, ownOnly };
+        command.SetAction(async (result, cancellationToken) =>
+        {
+            var directory = new NodeDirectory(result.GetValue(dir)!);
+            await using var engine = await directory.OpenAsync(cancellationToken);
+            await using var hub = new ZamHub(engine, new ZamHubOptions
+            {
+                Listen = result.GetValue(listen)!,
+                Transport = new TcpTransportOptions { Tls = directory.LoadTls() },
+                AccessPolicy = result.GetValue(ownOnly) ? AccessPolicy.OwnOnly : AccessPolicy.All,
+            });
+            await hub.StartAsync(cancellationToken);
+            console.MarkupLineInterpolated($"[green]Hub {engine.NodeId}[/] serving on {hub.LocalEndPoint} with mutual TLS. Ctrl+C stops it.");
+            try
+            {
+                await Task.Delay(Timeout.Infinite, cancellationToken);
+            }
+            catch (OperationCanceledException)
+            {
+            }
+            await hub.StopAsync(CancellationToken.None);
+            console.MarkupLine("Hub stopped; running sessions were allowed to finish.");
+            return 0;
+        });
+        return command;
+    }
+}

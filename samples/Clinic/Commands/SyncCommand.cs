@@ -1,0 +1,60 @@
+using System.CommandLine;
+using Clinic.Demo;
+using Clinic.Node;
+using Spectre.Console;
+using ZamSync;
+using ZamSync.Net.Tcp;
+using ZamSync.Sync;
+
+namespace Clinic.Commands;
+
+internal static class SyncCommand
+{
+    public static Command Create(IAnsiConsole console)
+    {
+        var dir = Common.Dir();
+        var hub = Common.Hub();
+        var hubId = Common.HubId();
+        var maxBytes = Common.MaxBytes();
+        var every = new Option<TimeSpan?>("--every") { Description = "Keep syncing at this interval (e.g. 00:05:00) until stopped" };
+        var command = new Command("sync", "Sync with the hub, once or on an interval") { dir, hub, hubId, maxBytes, every };
+        command.SetAction(async (result, cancellationToken) =>
+        {
+            var directory = new NodeDirectory(result.GetValue(dir)!);
+            var tls = directory.LoadTls();
+            await using var engine = await directory.OpenAsync(cancellationToken);
+            var hubNode = new NodeId(result.GetValue(hubId));
+            string address = result.GetValue(hub)!;
+            var interval = result.GetValue(every);
+            do
+            {
+                await SyncOnceAsync(console, engine, hubNode, address, tls, result.GetValue(maxBytes), cancellationToken);
+                if (interval is { } wait) await Task.Delay(wait, cancellationToken);
+            }
+            while (interval is not null && !cancellationToken.IsCancellationRequested);
+            return 0;
+        });
+        return command;
+    }
+
+    private static async Task SyncOnceAsync(IAnsiConsole console, ZamEngine engine, NodeId hub, string address,
+        ZamSync.Net.Tls.TlsOptions tls, long? maxBytes, CancellationToken cancellationToken)
+    {
+        await using var link = await TcpTransport.ConnectAsync(hub, address, new TcpTransportOptions { Tls = tls }, cancellationToken);
+        SyncStats? stats = null;
+        await console.Progress().AutoClear(true).StartAsync(async ctx =>
+        {
+            var task = ctx.AddTask($"sync with hub {hub}", maxValue: maxBytes is { } cap ? cap * 2 : 1);
+            var session = engine.CreateSession(link).WithProgress(new InlineProgress<SyncProgress>(p =>
+            {
+                task.Description = $"sync with hub {hub}  ↑{p.EventsSent} ↓{p.EventsReceived} events";
+                if (maxBytes is not null) task.Value = p.BytesSent + p.BytesReceived;
+            }));
+            if (maxBytes is { } limit) session.WithMaxBytes(limit);
+            stats = await session.SyncAsync(hub, cancellationToken);
+            task.Value = task.MaxValue;
+        });
+        console.MarkupLineInterpolated($"[green]Synced[/] with hub {hub}: sent {stats!.EventsSent} events, received {stats.EventsReceived} ({stats.BytesSent:N0} B up, {stats.BytesReceived:N0} B down, {stats.Duration.TotalSeconds:N1} s)");
+        if (stats.BudgetExhausted) console.MarkupLine("[yellow]The byte budget was reached: the rest goes in the next sync.[/]");
+    }
+}

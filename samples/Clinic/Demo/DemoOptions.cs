@@ -1,0 +1,20 @@
+namespace Clinic.Demo;
+
+/// <summary>The demo's knobs; the defaults tell the story in well under a minute.</summary>
+public sealed record DemoOptions
+{
+    public int Clinics { get; init; } = 3;
+    public int PatientsPerClinic { get; init; } = 5;
+
+    /// <summary>One-way delay of the simulated link (300 ms: a 600 ms round trip, as on 2G).</summary>
+    public TimeSpan OneWayDelay { get; init; } = TimeSpan.FromMilliseconds(300);
+
+    /// <summary>The link's rate in each direction (30 kbit/s).</summary>
+    public int BytesPerSecond { get; init; } = 30_000 / 8;
+
+    /// <summary>Each session's byte budget, in each direction.</summary>
+    public long BudgetBytes { get; init; } = 3_000;
+
+    /// <summary>Where to keep the nodes' directories (a fresh temporary folder when null).</summary>
+    public string? Directory { get; init; }
+}

@@ -1,0 +1,192 @@
+using System.Globalization;
+using System.Security.Cryptography.X509Certificates;
+using Clinic.Contracts;
+using Clinic.Node;
+using Spectre.Console;
+using ZamSync;
+using ZamSync.Net.Hub;
+using ZamSync.Net.Simulation;
+using ZamSync.Net.Tcp;
+using ZamSync.Net.Tls;
+using ZamSync.Sync;
+
+namespace Clinic.Demo;
+
+/// <summary>
+/// The whole product in one run, on loopback: a hub and clinics with a fresh PKI and mutual TLS; each clinic
+/// records a day of work offline; they sync through a simulated 2G link under a byte budget; one transfer is cut
+/// and resumed; at the end every node must hold every event exactly once, and the same state.
+/// </summary>
+public sealed class DemoRunner(IAnsiConsole console, DemoOptions options)
+{
+    private static readonly NodeId HubId = new(1000);
+
+    private sealed class Site(string name, NodeId id, ZamEngine<ClinicNetworkState> engine, TlsOptions tls)
+    {
+        public string Name { get; } = name;
+        public NodeId Id { get; } = id;
+        public ZamEngine<ClinicNetworkState> Engine { get; } = engine;
+        public TlsOptions Tls { get; } = tls;
+        public long BytesSent { get; set; }
+        public long BytesReceived { get; set; }
+    }
+
+    /// <returns>0 when every node converged, 1 otherwise.</returns>
+    public async Task<int> RunAsync(CancellationToken cancellationToken = default)
+    {
+        string root = options.Directory ?? Path.Combine(Path.GetTempPath(), "zamsync-demo-" + DateTime.UtcNow.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture));
+        Directory.CreateDirectory(root);
+        console.Write(new Rule("[bold]ZamSync clinic network demo[/]").LeftJustified());
+        console.MarkupLineInterpolated($"Nodes live in [grey]{root}[/]");
+
+        // 1. A deployment CA, a hub certificate and one certificate per clinic.
+        using var ca = ZamPki.CreateAuthority("District demo");
+        var hubTls = Tls(ca, HubId, NodeRole.Hub);
+        console.MarkupLine($"[green]PKI[/]   a deployment CA; certificates name hub {HubId} and clinics 1-{options.Clinics}");
+
+        await using var hubEngine = await ZamEngine<ClinicNetworkState>.OpenAsync(Path.Combine(root, "hub"), HubId, NodeDirectory.EngineOptions, cancellationToken);
+        await using var hub = new ZamHub(hubEngine, new ZamHubOptions { Listen = "127.0.0.1:0", Transport = new TcpTransportOptions { Tls = hubTls } });
+        await hub.StartAsync(cancellationToken);
+        await using var link = new LinkSimulator(hub.LocalEndPoint) { OneWayDelay = options.OneWayDelay, BytesPerSecond = options.BytesPerSecond };
+        console.MarkupLineInterpolated($"[green]Hub[/]   mutual TLS on {hub.LocalEndPoint}, behind a simulated 2G link");
+        console.MarkupLineInterpolated($"      ({options.OneWayDelay.TotalMilliseconds * 2:N0} ms round trip, {options.BytesPerSecond * 8 / 1000} kbit/s each way)");
+
+        var sites = new List<Site>();
+        try
+        {
+            // 2. Every clinic works offline first.
+            for (int i = 1; i <= options.Clinics; i++)
+            {
+                var id = new NodeId((ulong)i);
+                var engine = await ZamEngine<ClinicNetworkState>.OpenAsync(Path.Combine(root, $"clinic-{i}"), id, NodeDirectory.EngineOptions, cancellationToken);
+                var site = new Site($"clinic-{i}", id, engine, Tls(ca, id, NodeRole.Node));
+                sites.Add(site);
+                int recorded = await DemoData.RecordDayAsync(engine, site.Name, options.PatientsPerClinic, seed: i, cancellationToken);
+                console.MarkupLineInterpolated($"[blue]{site.Name}[/] works offline: {options.PatientsPerClinic} patients, {recorded} events recorded");
+            }
+
+            // 3. The second clinic goes first, and its link drops half-way through the upload.
+            console.MarkupLineInterpolated($"Budget: at most [yellow]{options.BudgetBytes:N0} bytes[/] each way per session; the rest waits.");
+            console.Write(new Rule("a bad start").LeftJustified().RuleStyle("grey"));
+            var unlucky = sites[Math.Min(1, sites.Count - 1)];
+            link.CutUpstreamAfter = options.BudgetBytes * 4 / 5; // past the TLS handshake, inside the upload
+            Print(await SyncRoundAsync([unlucky], link, cancellationToken), hubEngine);
+            link.CutUpstreamAfter = null;
+            console.MarkupLineInterpolated($"  [yellow]resuming {unlucky.Name}: only what the hub still lacks travels[/]");
+            Print(await SyncRoundAsync([unlucky], link, cancellationToken), hubEngine);
+
+            // 4. Everyone syncs, all at once (the hub serves them concurrently), until everyone holds everything.
+            for (int round = 1; round <= 12 && !Converged(hubEngine, sites); round++)
+            {
+                console.Write(new Rule($"round {round}: all clinics at once").LeftJustified().RuleStyle("grey"));
+                Print(await SyncRoundAsync(sites, link, cancellationToken), hubEngine);
+            }
+
+            return Report(hubEngine, hub, sites);
+        }
+        finally
+        {
+            foreach (var site in sites) await site.Engine.DisposeAsync();
+        }
+    }
+
+    private sealed record Outcome(Site Site, SyncStats? Stats, Exception? Error);
+
+    /// <summary>Syncs every site in <paramref name="round"/> at once, with a progress bar each.</summary>
+    private async Task<IReadOnlyList<Outcome>> SyncRoundAsync(IReadOnlyList<Site> round, LinkSimulator link, CancellationToken cancellationToken)
+    {
+        IReadOnlyList<Outcome> outcomes = [];
+        await console.Progress()
+            .AutoClear(true)
+            .Columns(new TaskDescriptionColumn { Alignment = Justify.Left }, new ProgressBarColumn(), new PercentageColumn())
+            .StartAsync(async ctx =>
+            {
+                outcomes = await Task.WhenAll(round.Select(site =>
+                    SyncAsync(site, link, ctx.AddTask($"{site.Name} ↔ hub", maxValue: options.BudgetBytes * 2), cancellationToken)));
+            });
+        return outcomes;
+    }
+
+    private async Task<Outcome> SyncAsync(Site site, LinkSimulator link, ProgressTask task, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await using var connection = await TcpTransport.ConnectAsync(HubId, link.Address, new TcpTransportOptions { Tls = site.Tls }, cancellationToken);
+            var progress = new InlineProgress<SyncProgress>(p =>
+            {
+                task.Value = p.BytesSent + p.BytesReceived;
+                task.Description = $"{site.Name} ↔ hub  ↑{p.EventsSent} ↓{p.EventsReceived} events";
+            });
+            var stats = await site.Engine.CreateSession(connection)
+                .WithMaxBytes(options.BudgetBytes)
+                .WithProgress(progress)
+                .WithOptions(new SyncOptions { IdleTimeout = TimeSpan.FromSeconds(15) })
+                .SyncAsync(HubId, cancellationToken);
+            site.BytesSent += stats.BytesSent;
+            site.BytesReceived += stats.BytesReceived;
+            task.Value = task.MaxValue;
+            return new Outcome(site, stats, null);
+        }
+        catch (Exception ex) when (ex is IOException or ZamException)
+        {
+            task.StopTask();
+            return new Outcome(site, null, ex);
+        }
+    }
+
+    private void Print(IReadOnlyList<Outcome> outcomes, ZamEngine hubEngine)
+    {
+        foreach (var (site, stats, error) in outcomes)
+        {
+            if (stats is null)
+            {
+                console.MarkupLineInterpolated($"  [blue]{site.Name,-9}[/] [red]link dropped mid-transfer[/]: {error!.Message}");
+                console.MarkupLineInterpolated($"            the hub kept what arrived whole: {hubEngine.Known[site.Id]} of {site.Engine.Known[site.Id]} events");
+                continue;
+            }
+            string budget = stats.BudgetExhausted ? "[yellow]budget hit[/]" : "[green]done[/]";
+            console.MarkupLine(
+                $"  [blue]{site.Name,-9}[/] ↑{stats.EventsSent,3} ↓{stats.EventsReceived,3} events " +
+                $"{stats.BytesSent,5:N0} B up {stats.BytesReceived,5:N0} B down {stats.Duration.TotalSeconds,4:N1} s  {budget}");
+        }
+    }
+
+    private static bool Converged(ZamEngine hub, List<Site> sites) =>
+        sites.All(s => s.Engine.Known.Equals(hub.Known)) && sites.All(s => s.Engine.Known.Count == sites.Count);
+
+    private int Report(ZamEngine<ClinicNetworkState> hubEngine, ZamHub hub, List<Site> sites)
+    {
+        long total = hubEngine.Known.Sum(e => (long)e.Value);
+        var table = new Table().Border(TableBorder.Rounded)
+            .AddColumn("node").AddColumn(new TableColumn("events").RightAligned())
+            .AddColumn(new TableColumn("bytes sent").RightAligned()).AddColumn(new TableColumn("bytes received").RightAligned())
+            .AddColumn("state hash");
+        string hubHash = hubEngine.Read(s => s.Digest());
+        table.AddRow("hub", Count(hubEngine).ToString("N0", CultureInfo.InvariantCulture),
+            hub.Peers.Values.Sum(p => p.BytesSent).ToString("N0", CultureInfo.InvariantCulture),
+            hub.Peers.Values.Sum(p => p.BytesReceived).ToString("N0", CultureInfo.InvariantCulture), hubHash);
+        foreach (var site in sites)
+            table.AddRow(site.Name, Count(site.Engine).ToString("N0", CultureInfo.InvariantCulture),
+                site.BytesSent.ToString("N0", CultureInfo.InvariantCulture), site.BytesReceived.ToString("N0", CultureInfo.InvariantCulture),
+                site.Engine.Read(s => s.Digest()));
+        console.Write(table);
+
+        bool sameEvents = sites.All(s => s.Engine.Known.Equals(hubEngine.Known) && Count(s.Engine) == total);
+        bool sameState = sites.All(s => s.Engine.Read(st => st.Digest()) == hubHash);
+        if (sameEvents && sameState)
+        {
+            // One short line, so no terminal width wraps it: scripts read the last line.
+            console.MarkupLineInterpolated($"converged: yes, {sites.Count + 1} nodes, {total} events each, exactly once, state {hubHash}");
+            return 0;
+        }
+        console.MarkupLineInterpolated($"converged: no (same events: {sameEvents}, same state: {sameState})");
+        return 1;
+    }
+
+    /// <summary>Events held, counted by reading them: a duplicate would show up here.</summary>
+    private static long Count(ZamEngine engine) =>
+        engine.Known.Sum(o => (long)engine.ReadEvents(o.Key).Select(e => e.Sequence).Distinct().Count());
+
+    private static TlsOptions Tls(X509Certificate2 ca, NodeId node, NodeRole role) =>
+        new() { Certificate = ZamPki.IssueCertificate(ca, node, role), Authority = ca };
+}

@@ -1,0 +1,36 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace Clinic.Node;
+
+/// <summary>What <c>init</c> records in a node's directory, so later commands need only <c>--dir</c>.</summary>
+public sealed record NodeConfig(ulong NodeId, NodeKind Kind, string Name)
+{
+    public const string FileName = "node.json";
+
+    public static NodeConfig Load(string directory)
+    {
+        string path = Path.Combine(directory, FileName);
+        if (!File.Exists(path))
+            throw new UserError($"'{directory}' is not a ZamSync node directory (no {FileName}). Run `init` first.");
+        return JsonSerializer.Deserialize(File.ReadAllText(path), NodeConfigJson.Default.NodeConfig)
+               ?? throw new UserError($"{path} is empty.");
+    }
+
+    public void Save(string directory) =>
+        File.WriteAllText(Path.Combine(directory, FileName), JsonSerializer.Serialize(this, NodeConfigJson.Default.NodeConfig));
+}
+
+[JsonConverter(typeof(JsonStringEnumConverter<NodeKind>))]
+public enum NodeKind
+{
+    Clinic,
+    Hub,
+}
+
+[JsonSourceGenerationOptions(WriteIndented = true)]
+[JsonSerializable(typeof(NodeConfig))]
+internal sealed partial class NodeConfigJson : JsonSerializerContext;
+
+/// <summary>A mistake the operator can fix: printed as one clear line, exit code 1.</summary>
+public sealed class UserError(string message) : Exception(message);

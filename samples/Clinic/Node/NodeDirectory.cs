@@ -1,0 +1,68 @@
+using System.Security.Cryptography.X509Certificates;
+using Clinic.Contracts;
+using ZamSync;
+using ZamSync.Net.Tls;
+
+namespace Clinic.Node;
+
+/// <summary>
+/// A node's directory: <c>node.json</c>, the ZamSync data (log, peers, snapshot) and <c>tls/</c> with the node's
+/// certificate and the deployment CA. The hub's <c>tls/</c> also holds the CA's private key (<c>ca.pfx</c>).
+/// </summary>
+public sealed class NodeDirectory(string path)
+{
+    public string Path { get; } = System.IO.Path.GetFullPath(path);
+
+    private string Tls => System.IO.Path.Combine(Path, "tls");
+    public string CaCertificate => System.IO.Path.Combine(Tls, "ca.crt");
+    public string CaKey => System.IO.Path.Combine(Tls, "ca.pfx");
+    public string NodeCertificate => System.IO.Path.Combine(Tls, "node.pfx");
+
+    public NodeConfig Config => NodeConfig.Load(Path);
+
+    public bool HasCertificate => File.Exists(NodeCertificate) && File.Exists(CaCertificate);
+
+    public static ZamEngineOptions EngineOptions => new() { ContractFingerprint = ClinicContract.Fingerprint };
+
+    public Task<ZamEngine<ClinicNetworkState>> OpenAsync(CancellationToken cancellationToken = default) =>
+        ZamEngine<ClinicNetworkState>.OpenAsync(Path, new NodeId(Config.NodeId), EngineOptions, cancellationToken);
+
+    /// <summary>Creates the directory's configuration; for a hub, also the deployment CA and the hub's certificate.</summary>
+    public void Initialise(NodeConfig config)
+    {
+        if (File.Exists(System.IO.Path.Combine(Path, NodeConfig.FileName)))
+            throw new UserError($"'{Path}' is already initialised ({Config.Kind} {Config.NodeId}).");
+        Directory.CreateDirectory(Tls);
+        config.Save(Path);
+        if (config.Kind != NodeKind.Hub) return;
+        using var ca = ZamPki.CreateAuthority(config.Name);
+        File.WriteAllBytes(CaKey, ca.Export(X509ContentType.Pkcs12));
+        File.WriteAllText(CaCertificate, ca.ExportCertificatePem());
+        using var hub = ZamPki.IssueCertificate(ca, new NodeId(config.NodeId), NodeRole.Hub);
+        File.WriteAllBytes(NodeCertificate, hub.Export(X509ContentType.Pkcs12));
+    }
+
+    /// <summary>Run on the hub: issues a certificate for <paramref name="clinic"/> into its directory.</summary>
+    public void IssueFor(NodeDirectory clinic)
+    {
+        if (!File.Exists(CaKey)) throw new UserError($"'{Path}' holds no CA key: run this on the hub's directory.");
+        var config = clinic.Config;
+        using var ca = X509CertificateLoader.LoadPkcs12FromFile(CaKey, null);
+        using var issued = ZamPki.IssueCertificate(ca, new NodeId(config.NodeId), config.Kind == NodeKind.Hub ? NodeRole.Hub : NodeRole.Node);
+        Directory.CreateDirectory(clinic.Tls);
+        File.WriteAllBytes(clinic.NodeCertificate, issued.Export(X509ContentType.Pkcs12));
+        File.Copy(CaCertificate, clinic.CaCertificate, overwrite: true);
+    }
+
+    /// <summary>Mutual TLS from the directory's certificate and CA, or an error saying what is missing.</summary>
+    public TlsOptions LoadTls()
+    {
+        if (!HasCertificate)
+            throw new UserError($"'{Path}' has no certificate yet: on the hub, run `issue --hub-dir <hub> --dir {Path}`.");
+        return new TlsOptions
+        {
+            Certificate = X509CertificateLoader.LoadPkcs12FromFile(NodeCertificate, null),
+            Authority = X509Certificate2.CreateFromPem(File.ReadAllText(CaCertificate)),
+        };
+    }
+}

@@ -1,0 +1,3 @@
+using Spectre.Console;
+
+return await Clinic.ClinicApp.RunAsync(args, AnsiConsole.Console);

@@ -1,0 +1,112 @@
+using System.Net;
+using System.Net.Sockets;
+
+namespace Clinic.Tests;
+
+/// <summary>The operator's workflow, command by command, in-process: init, issue, submit, serve, sync, status.</summary>
+public sealed class CommandLineTests : IDisposable
+{
+    private readonly string _root = Path.Combine(Path.GetTempPath(), "zamsync-cli-" + Guid.NewGuid().ToString("N")[..8]);
+
+    private string Dir(string name) => Path.Combine(_root, name);
+
+    public void Dispose()
+    {
+        try { Directory.Delete(_root, recursive: true); } catch (IOException) { }
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    [Fact]
+    public async Task A_clinic_records_offline_then_syncs_with_a_hub_over_mutual_TLS()
+    {
+        var console = new TestConsole();
+        Assert.Equal(0, await console.RunAsync("init", "--dir", Dir("hub"), "--node", "1000", "--hub", "--name", "district"));
+        Assert.Equal(0, await console.RunAsync("init", "--dir", Dir("clinic"), "--node", "7", "--name", "khaling"));
+        Assert.Equal(0, await console.RunAsync("issue", "--hub-dir", Dir("hub"), "--dir", Dir("clinic")));
+        Assert.Equal(0, await console.RunAsync("submit", "register", "--dir", Dir("clinic"), "--patient", "P-001", "--name", "Dorji", "--born", "1990-04-02"));
+        Assert.Equal(0, await console.RunAsync("submit", "vitals", "--dir", Dir("clinic"), "--patient", "P-001", "--visit", "V1", "--systolic", "120", "--diastolic", "80", "--temp", "36.8"));
+
+        int port = FreePort();
+        using var stop = new CancellationTokenSource();
+        var serving = ClinicApp.RunAsync(["serve", "--dir", Dir("hub"), "--listen", $"127.0.0.1:{port}"], new TestConsole().Console, stop.Token);
+        try
+        {
+            int sync = -1;
+            for (int attempt = 0; attempt < 50 && sync != 0; attempt++)
+            {
+                // The hub binds asynchronously: the first attempts may find nothing listening yet.
+                sync = await console.RunAsync("sync", "--dir", Dir("clinic"), "--hub", $"127.0.0.1:{port}", "--hub-id", "1000", "--max-bytes", "100000");
+                if (sync != 0) await Task.Delay(100);
+            }
+            Assert.Equal(0, sync);
+            Assert.Contains("sent 2 events", console.Output);
+        }
+        finally
+        {
+            stop.Cancel();
+            Assert.Equal(0, await serving);
+        }
+
+        var status = new TestConsole();
+        Assert.Equal(0, await status.RunAsync("status", "--dir", Dir("hub")));
+        Assert.Contains("1 patients, 2 events applied", status.Output);
+        Assert.Matches(@"│\s*7\s*│\s*2\s*│", status.Output);
+    }
+
+    [Fact]
+    public async Task Operator_mistakes_get_one_clear_line_and_a_nonzero_exit_code()
+    {
+        var console = new TestConsole();
+        Assert.NotEqual(0, await console.RunAsync("frobnicate"));
+
+        Assert.Equal(1, await console.RunAsync("status", "--dir", Dir("nowhere")));
+        Assert.Contains("error: ", console.Output);
+        Assert.Contains("not a ZamSync node directory", console.Output);
+
+        Assert.Equal(0, await console.RunAsync("init", "--dir", Dir("hub"), "--node", "1000", "--hub"));
+        Assert.Equal(0, await console.RunAsync("init", "--dir", Dir("clinic"), "--node", "7"));
+        Assert.Equal(1, await console.RunAsync("sync", "--dir", Dir("clinic"), "--hub", "127.0.0.1:1", "--hub-id", "1000"));
+        Assert.Contains("no certificate yet", console.Output);
+
+        Assert.Equal(0, await console.RunAsync("issue", "--hub-dir", Dir("hub"), "--dir", Dir("clinic")));
+        var wrongAddress = new TestConsole();
+        Assert.Equal(1, await wrongAddress.RunAsync("sync", "--dir", Dir("clinic"), "--hub", "not-an-address", "--hub-id", "1000"));
+        Assert.Contains("host:port", wrongAddress.Output);
+
+        var nobodyHome = new TestConsole();
+        Assert.Equal(1, await nobodyHome.RunAsync("sync", "--dir", Dir("clinic"), "--hub", $"127.0.0.1:{FreePort()}", "--hub-id", "1000"));
+        Assert.Contains("error: ", nobodyHome.Output);
+
+        // A certificate from another deployment's CA is refused by the hub.
+        Assert.Equal(0, await console.RunAsync("init", "--dir", Dir("other-hub"), "--node", "2000", "--hub"));
+        Assert.Equal(0, await console.RunAsync("init", "--dir", Dir("stranger"), "--node", "9"));
+        Assert.Equal(0, await console.RunAsync("issue", "--hub-dir", Dir("other-hub"), "--dir", Dir("stranger")));
+        int port = FreePort();
+        using var stop = new CancellationTokenSource();
+        var serving = ClinicApp.RunAsync(["serve", "--dir", Dir("hub"), "--listen", $"127.0.0.1:{port}"], new TestConsole().Console, stop.Token);
+        try
+        {
+            var stranger = new TestConsole();
+            int exit = 0;
+            for (int attempt = 0; attempt < 50; attempt++)
+            {
+                exit = await stranger.RunAsync("sync", "--dir", Dir("stranger"), "--hub", $"127.0.0.1:{port}", "--hub-id", "1000");
+                if (!stranger.Output.Contains("refused", StringComparison.OrdinalIgnoreCase) && !stranger.Output.Contains("Connection refused")) await Task.Delay(100);
+                else break;
+            }
+            Assert.Equal(1, exit);
+            Assert.Contains("error: ", stranger.Output);
+        }
+        finally
+        {
+            stop.Cancel();
+            await serving;
+        }
+    }
+}
