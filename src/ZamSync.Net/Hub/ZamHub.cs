@@ -47,6 +47,9 @@ public sealed partial class ZamHub : IAsyncDisposable
     /// <summary>Per-peer session history.</summary>
     public IReadOnlyDictionary<NodeId, PeerStatus> Peers => _peers;
 
+    /// <summary>Raised after every session, successful or not, with the peer's updated status.</summary>
+    public event Action<PeerStatus>? SessionEnded;
+
     /// <summary>Connections refused before a session (silent, hostile, wrong certificate).</summary>
     public long RejectedConnections => _listener?.RejectedConnections ?? 0;
 
@@ -126,9 +129,10 @@ public sealed partial class ZamHub : IAsyncDisposable
     private void Record(NodeId peer, SyncStats? stats, Exception? error)
     {
         var now = _time.GetUtcNow();
-        _peers.AddOrUpdate(peer,
+        var status = _peers.AddOrUpdate(peer,
             _ => Next(new PeerStatus(peer, 0, 0, null, null, null, 0, 0, 0, 0)),
             (_, current) => Next(current));
+        SessionEnded?.Invoke(status);
 
         PeerStatus Next(PeerStatus s) => stats is not null
             ? s with
