@@ -26,6 +26,8 @@ internal static class Program
         new TcpSyncBenchmark(),
         new HubFanInBenchmark(),
         new TlsOverheadBenchmark(),
+        new CodecBenchmark(),
+        new GeneratorCostBenchmark(),
     ];
 
     public static async Task<int> Main(string[] args)

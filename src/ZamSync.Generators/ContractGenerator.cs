@@ -4,6 +4,7 @@ using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using ZamSync.Generators.Diagnostics;
 using ZamSync.Generators.Emit;
+using ZamSync.Generators.Manifest;
 using ZamSync.Generators.Model;
 using ZamSync.Generators.Parsing;
 
@@ -26,6 +27,7 @@ public sealed class ContractGenerator : IIncrementalGenerator
         public const string Registry = "ZamSync.Registry";
         public const string States = "ZamSync.States";
         public const string ValidStates = "ZamSync.ValidStates";
+        public const string Manifest = "ZamSync.Manifest";
     }
 
     public void Initialize(IncrementalGeneratorInitializationContext context)
@@ -45,13 +47,21 @@ public sealed class ContractGenerator : IIncrementalGenerator
         context.RegisterSourceOutput(validEvents, static (spc, model) =>
             Emit(spc, model.Type.FullyQualifiedName, () => spc.AddSource(EventEmitter.HintName(model), EventEmitter.Emit(model))));
 
+        var manifest = context.AdditionalTextsProvider
+            .Where(static t => ContractManifest.IsManifestPath(t.Path))
+            .Select(static (t, ct) => t.GetText(ct)?.ToString() ?? "")
+            .Collect()
+            .Select(static (texts, _) => texts.IsDefaultOrEmpty ? null : texts[0])
+            .WithTrackingName(TrackingNames.Manifest);
+
         var registry = validEvents
             .Select(static (m, _) => RegistryEmitter.Entry(m))
             .Collect()
-            .Select(static (entries, _) => new RegistryModel(entries
+            .Combine(manifest)
+            .Select(static (input, _) => new RegistryModel(input.Left
                 .OrderBy(e => e.Id)
                 .ThenBy(e => e.TypeName, StringComparer.Ordinal)
-                .ToEquatableArray()))
+                .ToEquatableArray(), input.Right))
             .WithTrackingName(TrackingNames.Registry);
         context.RegisterSourceOutput(registry, static (spc, model) =>
         {

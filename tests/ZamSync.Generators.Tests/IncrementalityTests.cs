@@ -10,7 +10,7 @@ namespace ZamSync.Generators.Tests;
 
 public class IncrementalityTests
 {
-    private static readonly string[] OurSteps = [Names.Events, Names.ValidEvents, Names.Registry, Names.States, Names.ValidStates];
+    private static readonly string[] OurSteps = [Names.Events, Names.ValidEvents, Names.Manifest, Names.Registry, Names.States, Names.ValidStates];
 
     private const string Unrelated = "namespace Other; public class Helper { public int Value => 1; }";
 

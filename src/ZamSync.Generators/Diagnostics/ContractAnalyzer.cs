@@ -9,7 +9,7 @@ using ZamSync.Generators.Parsing;
 namespace ZamSync.Generators.Diagnostics;
 
 /// <summary>
-/// Reports every contract rule a user fixes (ZS1xxx–ZS4xxx). It runs the same parsers as the generator, so the
+/// Reports every contract rule a user fixes (ZS1xxx–ZS5xxx; ZS5xxx through <see cref="ManifestRules"/>). It runs the same parsers as the generator, so the
 /// analyzer and the generator never disagree about what is valid.
 /// </summary>
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
@@ -30,7 +30,16 @@ public sealed class ContractAnalyzer : DiagnosticAnalyzer
         DiagnosticDescriptors.ApplyForNonEvent,
         DiagnosticDescriptors.EventNotHandled,
         DiagnosticDescriptors.MissingReset,
-        DiagnosticDescriptors.DuplicateHandler);
+        DiagnosticDescriptors.DuplicateHandler,
+        DiagnosticDescriptors.ManifestUnreadable,
+        DiagnosticDescriptors.EventIdReused,
+        DiagnosticDescriptors.RetiredEventIdReused,
+        DiagnosticDescriptors.MemberRemoved,
+        DiagnosticDescriptors.MemberTypeChanged,
+        DiagnosticDescriptors.RetiredSlotReused,
+        DiagnosticDescriptors.EventRemoved,
+        DiagnosticDescriptors.EventNotRecorded,
+        DiagnosticDescriptors.MemberNotRecorded);
 
     public override void Initialize(AnalysisContext context)
     {
@@ -40,7 +49,7 @@ public sealed class ContractAnalyzer : DiagnosticAnalyzer
         {
             if (start.Compilation.GetTypeByMetadataName(SymbolHelpers.ZamEventAttribute) is null) return;
 
-            var events = new ConcurrentBag<(INamedTypeSymbol Type, uint Id, AttributeData Attribute)>();
+            var events = new ConcurrentBag<(INamedTypeSymbol Type, uint Id, AttributeData Attribute, Model.EventModel Model)>();
             var handled = new ConcurrentDictionary<ITypeSymbol, bool>(SymbolEqualityComparer.Default);
             int states = 0;
 
@@ -51,7 +60,7 @@ public sealed class ContractAnalyzer : DiagnosticAnalyzer
                 if (SymbolHelpers.FindAttribute(type, SymbolHelpers.ZamEventAttribute) is { } attribute)
                 {
                     var model = EventParser.Parse(type, attribute, diagnostics, symbolContext.CancellationToken);
-                    if (model.Id != 0) events.Add((type, model.Id, attribute));
+                    if (model.Id != 0) events.Add((type, model.Id, attribute, model));
                 }
                 if (SymbolHelpers.FindAttribute(type, SymbolHelpers.ZamStateAttribute) is not null)
                 {
@@ -75,6 +84,8 @@ public sealed class ContractAnalyzer : DiagnosticAnalyzer
                             e.Id, e.Type.ToDisplayString(), other.Type.ToDisplayString()));
                     }
                 }
+                ManifestRules.Check(end, all.Select(e => new ManifestRules.Declared(e.Type, e.Id, e.Attribute, e.Model)).ToList());
+
                 // Only a compilation that declares a state can say an event is unhandled: a contracts-only
                 // assembly's events are handled elsewhere.
                 if (System.Threading.Volatile.Read(ref states) == 0) return;

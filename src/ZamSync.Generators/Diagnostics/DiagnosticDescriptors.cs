@@ -4,7 +4,7 @@ namespace ZamSync.Generators.Diagnostics;
 
 /// <summary>
 /// Every ZamSync diagnostic. Ids are reserved in blocks and never reused once retired:
-/// ZS1xxx declaration shape, ZS2xxx identity, ZS3xxx members, ZS4xxx dispatch, ZS5xxx evolution (reserved),
+/// ZS1xxx declaration shape, ZS2xxx identity, ZS3xxx members, ZS4xxx dispatch, ZS5xxx evolution (the contract manifest),
 /// ZS9xxx infrastructure. Each id has a page at docs/diagnostics/ZS####.md.
 /// </summary>
 public static class DiagnosticDescriptors
@@ -79,6 +79,52 @@ public static class DiagnosticDescriptors
     public static readonly DiagnosticDescriptor DuplicateHandler = Create(
         "ZS4005", "Event is handled twice",
         "'{0}' has more than one Apply for '{1}'; keep one", "ZamSync.Dispatch", DiagnosticSeverity.Error);
+
+    // ---- ZS5xxx: evolution, checked against the committed contract manifest (zamsync.contract.txt) ----
+    public static readonly DiagnosticDescriptor ManifestUnreadable = Create(
+        "ZS5001", "Contract manifest cannot be read",
+        "The contract manifest cannot be read: {0}", "ZamSync.Evolution", DiagnosticSeverity.Error,
+        WellKnownDiagnosticTags.CompilationEnd);
+
+    public static readonly DiagnosticDescriptor EventIdReused = Create(
+        "ZS5002", "Event id is recorded for another type",
+        "Event id {0} of '{1}' is recorded in the contract manifest for '{2}'; an id is never reused for another type, give '{1}' a new id", "ZamSync.Evolution", DiagnosticSeverity.Error,
+        WellKnownDiagnosticTags.CompilationEnd);
+
+    public static readonly DiagnosticDescriptor RetiredEventIdReused = Create(
+        "ZS5003", "Retired event id is used again",
+        "Event id {0} of '{1}' was retired (last used by '{2}'); a retired id is never used again, give '{1}' a new id", "ZamSync.Evolution", DiagnosticSeverity.Error,
+        WellKnownDiagnosticTags.CompilationEnd);
+
+    public static readonly DiagnosticDescriptor MemberRemoved = Create(
+        "ZS5004", "Member removed without retiring its slot",
+        "'{0}' has no member in slot {1} ('{2}: {3}' in the contract manifest); restore it, or retire the slot by updating the manifest", "ZamSync.Evolution", DiagnosticSeverity.Error,
+        WellKnownDiagnosticTags.CompilationEnd);
+
+    public static readonly DiagnosticDescriptor MemberTypeChanged = Create(
+        "ZS5005", "Member type changed",
+        "Member '{1}' of '{0}' in slot {2} has type '{3}', but the contract manifest records '{4}'; a slot's type never changes, add a new member in a new slot", "ZamSync.Evolution", DiagnosticSeverity.Error,
+        WellKnownDiagnosticTags.CompilationEnd);
+
+    public static readonly DiagnosticDescriptor RetiredSlotReused = Create(
+        "ZS5006", "Retired slot is used again",
+        "Member '{1}' of '{0}' uses slot {2}, which was retired; a retired slot is never used again, use a new slot", "ZamSync.Evolution", DiagnosticSeverity.Error,
+        WellKnownDiagnosticTags.CompilationEnd);
+
+    public static readonly DiagnosticDescriptor EventRemoved = Create(
+        "ZS5007", "Event removed without retiring its id",
+        "Event id {0} ('{1}') is in the contract manifest but no event type of this compilation has it; restore it, or retire the id by updating the manifest", "ZamSync.Evolution", DiagnosticSeverity.Warning,
+        WellKnownDiagnosticTags.CompilationEnd);
+
+    public static readonly DiagnosticDescriptor EventNotRecorded = Create(
+        "ZS5008", "Event is not recorded in the contract manifest",
+        "Event '{0}' (id {1}) is not recorded in the contract manifest; update the manifest to record it", "ZamSync.Evolution", DiagnosticSeverity.Warning,
+        WellKnownDiagnosticTags.CompilationEnd);
+
+    public static readonly DiagnosticDescriptor MemberNotRecorded = Create(
+        "ZS5009", "Member is not recorded in the contract manifest",
+        "Member '{1}' of '{0}' (slot {2}) is not recorded in the contract manifest; update the manifest to record it", "ZamSync.Evolution", DiagnosticSeverity.Warning,
+        WellKnownDiagnosticTags.CompilationEnd);
 
     // ---- ZS9xxx: infrastructure ----
     public static readonly DiagnosticDescriptor GeneratorFailure = Create(

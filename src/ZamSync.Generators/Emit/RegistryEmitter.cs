@@ -1,6 +1,7 @@
 using System.Linq;
 using System.Security.Cryptography;
 using System.Text;
+using ZamSync.Generators.Manifest;
 using ZamSync.Generators.Model;
 
 namespace ZamSync.Generators.Emit;
@@ -23,10 +24,12 @@ internal static class RegistryEmitter
             schema.Append(' ').Append(m.Slot).Append(' ').Append(m.Name).Append(": ").Append(m.SchemaTypeName).Append(';');
         }
         schema.Append(" }");
-        return new RegistryEntry(model.Id, SchemaName(model), model.Type.FullyQualifiedName, schema.ToString());
+        var slots = model.Members.Select(m => new ManifestSlot(m.Slot, m.Name, m.SchemaTypeName, false, 0)).ToEquatableArray();
+        return new RegistryEntry(model.Id, SchemaName(model), model.Type.FullyQualifiedName, schema.ToString(), slots);
     }
 
-    private static string SchemaName(EventModel model) =>
+    /// <summary>The event's name in the schema and the manifest: fully qualified, without global::.</summary>
+    public static string SchemaName(EventModel model) =>
         model.Type.FullyQualifiedName.StartsWith("global::", System.StringComparison.Ordinal) ? model.Type.FullyQualifiedName.Substring(8) : model.Type.FullyQualifiedName;
 
     /// <summary>Duplicate ids (reported as ZS2002) would make the registry ambiguous: emit nothing.</summary>
@@ -45,6 +48,12 @@ internal static class RegistryEmitter
         return hex.ToString();
     }
 
+    /// <summary>The proposed manifest: the committed one (if any) merged with the current events.</summary>
+    public static string Manifest(RegistryModel model) =>
+        ContractManifest.Propose(
+            model.ManifestText is null ? null : ContractManifest.Parse(model.ManifestText),
+            model.Entries.Select(e => new ManifestEvent(e.Id, e.Name, false, e.Slots, 0)));
+
     public static string Emit(RegistryModel model)
     {
         string schema = Schema(model);
@@ -59,6 +68,12 @@ internal static class RegistryEmitter
         w.Line();
         w.Line("/// <summary>The canonical schema: one line per event, sorted by id (id, type, then slot, name and type of each member).</summary>");
         w.Line($"public const string Schema = {Common.Literal(schema)};");
+        w.Line();
+        w.Line("/// <summary>");
+        w.Line($"/// The contract manifest ({ContractManifest.FileName}) for this contract: the committed one with new events and");
+        w.Line("/// slots added and removed ones retired. tools/ZamSync.ManifestTool writes it next to the project.");
+        w.Line("/// </summary>");
+        w.Line($"public const string Manifest = {Common.Literal(Manifest(model))};");
         w.Line();
         w.Line("/// <summary>Every event type id, ascending.</summary>");
         w.Line("public static global::System.ReadOnlySpan<uint> EventTypeIds => new uint[] { " + string.Join(", ", model.Entries.Select(e => e.Id + "u")) + " };");

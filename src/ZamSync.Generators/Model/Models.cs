@@ -68,7 +68,10 @@ public sealed record HandlerModel(uint EventId, string EventTypeName, bool Event
 public sealed record StateModel(TypeIdentity Type, EquatableArray<HandlerModel> Handlers, bool IsValid);
 
 /// <summary>An entry of the assembly's contract registry.</summary>
-public sealed record RegistryEntry(uint Id, string Name, string TypeName, string Schema);
+public sealed record RegistryEntry(uint Id, string Name, string TypeName, string Schema, EquatableArray<ZamSync.Generators.Manifest.ManifestSlot> Slots);
 
-/// <summary>Every valid event of the compilation, sorted by id (then type name), for the registry.</summary>
-public sealed record RegistryModel(EquatableArray<RegistryEntry> Entries);
+/// <summary>
+/// Every valid event of the compilation, sorted by id (then type name), for the registry, and the text of the
+/// committed contract manifest if the project has one (the registry proposes its update).
+/// </summary>
+public sealed record RegistryModel(EquatableArray<RegistryEntry> Entries, string? ManifestText);

@@ -31,11 +31,32 @@ public static class TestCompiler
                 // The SDK's defaults: binding redirects between reference-assembly versions are expected.
                 specificDiagnosticOptions: [new("CS1701", ReportDiagnostic.Suppress), new("CS1702", ReportDiagnostic.Suppress)]));
 
-    public static GeneratorDriver CreateDriver(bool trackSteps = true) =>
+    public static GeneratorDriver CreateDriver(bool trackSteps = true, ImmutableArray<AdditionalText> additionalTexts = default, AnalyzerConfigOptionsProvider? options = null) =>
         CSharpGeneratorDriver.Create(
             [new ContractGenerator().AsSourceGenerator()],
+            additionalTexts: additionalTexts.IsDefault ? [] : additionalTexts,
             parseOptions: ParseOptions,
+            optionsProvider: options,
             driverOptions: new GeneratorDriverOptions(IncrementalGeneratorOutputKind.None, trackIncrementalGeneratorSteps: trackSteps));
+
+    /// <summary>Generates and analyzes with a contract manifest (an AdditionalFile) and optional build properties.</summary>
+    public static async Task<ImmutableArray<Diagnostic>> AnalyzeWithManifestAsync(string? manifest, IReadOnlyDictionary<string, string>? buildProperties, params string[] sources)
+    {
+        ImmutableArray<AdditionalText> texts = manifest is null ? [] : [new InMemoryAdditionalText("/project/zamsync.contract.txt", manifest)];
+        var options = new GlobalOptionsProvider(buildProperties ?? new Dictionary<string, string>());
+        var driver = CreateDriver(additionalTexts: texts, options: options).RunGeneratorsAndUpdateCompilation(Compile(sources), out var output, out _);
+        var withAnalyzers = output.WithAnalyzers([new ContractAnalyzer()], new AnalyzerOptions(texts, options));
+        var diagnostics = await withAnalyzers.GetAnalyzerDiagnosticsAsync();
+        return diagnostics.OrderBy(d => d.Location.SourceSpan.Start).ThenBy(d => d.Id, StringComparer.Ordinal).ToImmutableArray();
+    }
+
+    /// <summary>Runs the generator with a manifest and returns the generated sources.</summary>
+    public static Dictionary<string, string> GenerateWithManifest(string? manifest, params string[] sources)
+    {
+        ImmutableArray<AdditionalText> texts = manifest is null ? [] : [new InMemoryAdditionalText("/project/zamsync.contract.txt", manifest)];
+        var driver = CreateDriver(additionalTexts: texts).RunGenerators(Compile(sources));
+        return GeneratedSources(driver.GetRunResult());
+    }
 
     /// <summary>Runs the generator; returns the compilation with generated sources and the generator's own diagnostics.</summary>
     public static (Compilation Output, ImmutableArray<Diagnostic> GeneratorDiagnostics, GeneratorDriverRunResult Result) Generate(Compilation input)
@@ -59,4 +80,32 @@ public static class TestCompiler
     /// <summary>Text under a diagnostic's span.</summary>
     public static string SpanText(Diagnostic diagnostic) =>
         diagnostic.Location.SourceTree!.GetText().ToString(diagnostic.Location.SourceSpan);
+}
+
+/// <summary>An AdditionalFile held in memory.</summary>
+public sealed class InMemoryAdditionalText(string path, string text) : AdditionalText
+{
+    private readonly Microsoft.CodeAnalysis.Text.SourceText _text = Microsoft.CodeAnalysis.Text.SourceText.From(text);
+
+    public override string Path { get; } = path;
+
+    public override Microsoft.CodeAnalysis.Text.SourceText GetText(CancellationToken cancellationToken = default) => _text;
+}
+
+/// <summary>Global analyzer options (<c>build_property.*</c>), as the SDK passes MSBuild properties to analyzers.</summary>
+public sealed class GlobalOptionsProvider(IReadOnlyDictionary<string, string> values) : AnalyzerConfigOptionsProvider
+{
+    private sealed class Options(IReadOnlyDictionary<string, string> values) : AnalyzerConfigOptions
+    {
+        public override bool TryGetValue(string key, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out string? value) =>
+            values.TryGetValue(key, out value);
+    }
+
+    private static readonly Options Empty = new(new Dictionary<string, string>());
+
+    public override AnalyzerConfigOptions GlobalOptions { get; } = new Options(values);
+
+    public override AnalyzerConfigOptions GetOptions(SyntaxTree tree) => Empty;
+
+    public override AnalyzerConfigOptions GetOptions(AdditionalText textFile) => Empty;
 }

@@ -14,6 +14,12 @@ namespace ZamSync.Generated
         /// <summary>The canonical schema: one line per event, sorted by id (id, type, then slot, name and type of each member).</summary>
         public const string Schema = "zamsync-contract 1\n1 Clinic.PatientRegistered { 0 PatientId: string; 1 Name: string; 2 BirthDate: System.DateOnly; }\n2 Clinic.VitalsRecorded { 0 PatientId: string; 1 Systolic: int; 2 Diastolic: int; }\n";
 
+        /// <summary>
+        /// The contract manifest (zamsync.contract.txt) for this contract: the committed one with new events and
+        /// slots added and removed ones retired. tools/ZamSync.ManifestTool writes it next to the project.
+        /// </summary>
+        public const string Manifest = "# ZamSync contract manifest: what has shipped. Checked by the ZamSync analyzer (ZS5xxx).\n# Update with: dotnet run --project tools/ZamSync.ManifestTool -- <project>.csproj (see docs/contracts.md)\nzamsync-manifest 1\nevent 1 Clinic.PatientRegistered\n  slot 0 PatientId: string\n  slot 1 Name: string\n  slot 2 BirthDate: System.DateOnly\nevent 2 Clinic.VitalsRecorded\n  slot 0 PatientId: string\n  slot 1 Systolic: int\n  slot 2 Diastolic: int\n";
+
         /// <summary>Every event type id, ascending.</summary>
         public static global::System.ReadOnlySpan<uint> EventTypeIds => new uint[] { 1u, 2u };
 
