@@ -22,7 +22,8 @@ public sealed class NodeDirectory(string path)
 
     public bool HasCertificate => File.Exists(NodeCertificate) && File.Exists(CaCertificate);
 
-    public static ZamEngineOptions EngineOptions => new() { ContractFingerprint = ClinicContract.Fingerprint };
+    /// <summary>Engine options for every node: the contract (fingerprint and schema) comes from the generator.</summary>
+    public static ZamEngineOptions EngineOptions => new();
 
     public Task<ZamEngine<ClinicNetworkState>> OpenAsync(CancellationToken cancellationToken = default) =>
         ZamEngine<ClinicNetworkState>.OpenAsync(Path, new NodeId(Config.NodeId), EngineOptions, cancellationToken);

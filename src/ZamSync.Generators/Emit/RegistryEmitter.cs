@@ -59,6 +59,9 @@ internal static class RegistryEmitter
         string schema = Schema(model);
         var w = new IndentedWriter();
         Common.Header(w);
+        // The engine reads the contract from this attribute on the state's assembly for its handshakes.
+        w.Line("[assembly: global::ZamSync.ZamContractAttribute(global::ZamSync.Generated.ZamContracts.Fingerprint, global::ZamSync.Generated.ZamContracts.Schema)]");
+        w.Line();
         w.Open("namespace ZamSync.Generated");
         w.Line("/// <summary>This assembly's ZamSync contract: every event type, its schema and fingerprint.</summary>");
         w.Line(Common.GeneratedCode);

@@ -43,6 +43,9 @@ public abstract partial class ZamEngine : IAsyncDisposable
     /// <summary>The contract fingerprint sent in handshakes.</summary>
     public string ContractFingerprint => _options.ContractFingerprint;
 
+    /// <summary>The contract's canonical schema sent in handshakes (empty when unknown).</summary>
+    public string ContractSchema => _options.ContractSchema;
+
     public ZamMetrics Metrics { get; }
 
     public HybridLogicalClock Clock { get; }

@@ -39,8 +39,11 @@ public sealed class ZamEngine<TState> : ZamEngine where TState : class, IStateSt
         ArgumentException.ThrowIfNullOrEmpty(directory);
         ArgumentNullException.ThrowIfNull(state);
         if (nodeId.IsEmpty) throw new ArgumentException("A node needs a non-zero id.", nameof(nodeId));
-        if (options is not null && System.Text.Encoding.UTF8.GetByteCount(options.ContractFingerprint) > Sync.SyncMessageCodec.MaxFingerprintBytes)
+        options = WithContract(options ?? new ZamEngineOptions());
+        if (System.Text.Encoding.UTF8.GetByteCount(options.ContractFingerprint) > Sync.SyncMessageCodec.MaxFingerprintBytes)
             throw new ArgumentException($"The contract fingerprint is longer than the {Sync.SyncMessageCodec.MaxFingerprintBytes} UTF-8 bytes a handshake carries.", nameof(options));
+        if (System.Text.Encoding.UTF8.GetByteCount(options.ContractSchema) > Sync.SyncMessageCodec.MaxSchemaBytes)
+            throw new ArgumentException($"The contract schema is longer than the {Sync.SyncMessageCodec.MaxSchemaBytes} UTF-8 bytes a handshake carries.", nameof(options));
         cancellationToken.ThrowIfCancellationRequested();
         // Opening reads the whole index from disk; keep it off the caller's thread.
         return Task.Run(() =>
@@ -50,7 +53,7 @@ public sealed class ZamEngine<TState> : ZamEngine where TState : class, IStateSt
             var directoryLock = DirectoryLock.Acquire(fullPath);
             try
             {
-                var engine = new ZamEngine<TState>(fullPath, nodeId, state, options ?? new ZamEngineOptions(), directoryLock);
+                var engine = new ZamEngine<TState>(fullPath, nodeId, state, options, directoryLock);
                 engine.Open();
                 return engine;
             }
@@ -60,6 +63,14 @@ public sealed class ZamEngine<TState> : ZamEngine where TState : class, IStateSt
                 throw;
             }
         }, cancellationToken);
+    }
+
+    /// <summary>Takes the contract from the generator's attribute on the state's assembly, unless set explicitly.</summary>
+    private static ZamEngineOptions WithContract(ZamEngineOptions options)
+    {
+        if (options.ContractFingerprint.Length > 0) return options;
+        var contract = System.Reflection.CustomAttributeExtensions.GetCustomAttribute<ZamContractAttribute>(typeof(TState).Assembly);
+        return contract is null ? options : options with { ContractFingerprint = contract.Fingerprint, ContractSchema = contract.Schema };
     }
 
     [UnconditionalSuppressMessage("Trimming", "IL2091", Justification = "States are constructed by the application that names them.")]

@@ -19,10 +19,18 @@ public sealed record ZamEngineOptions
     public TimeSpan MaxClockDrift { get; init; } = TimeSpan.FromMinutes(15);
 
     /// <summary>
-    /// The contract fingerprint exchanged in the handshake: peers with different fingerprints refuse each
-    /// other. Until the source generator computes it, applications set it themselves.
+    /// The contract fingerprint exchanged in the handshake. Left empty, the engine takes it (and
+    /// <see cref="ContractSchema"/>) from the <see cref="ZamContractAttribute"/> the generator writes on the state's
+    /// assembly; set it only to override.
     /// </summary>
     public string ContractFingerprint { get; init; } = "";
+
+    /// <summary>
+    /// The contract's canonical schema. When two peers' fingerprints differ, their schemas decide: compatible
+    /// evolutions (new events, new slots) sync, a slot whose type changed is refused. Without a schema on both
+    /// sides, fingerprints must be equal.
+    /// </summary>
+    public string ContractSchema { get; init; } = "";
 
     /// <summary>Decides whether an event is acceptable here (optional).</summary>
     public IEventValidator? Validator { get; init; }

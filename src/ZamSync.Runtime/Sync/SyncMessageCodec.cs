@@ -22,6 +22,9 @@ public static class SyncMessageCodec
     /// <summary>Longest contract fingerprint a handshake carries, in UTF-8 bytes.</summary>
     public const int MaxFingerprintBytes = 1024;
 
+    /// <summary>Longest contract schema a handshake carries, in UTF-8 bytes.</summary>
+    public const int MaxSchemaBytes = 256 * 1024;
+
     private const int MaxDetailBytes = 4096;
 
     /// <summary>Bytes one event takes inside a batch.</summary>
@@ -53,7 +56,9 @@ public static class SyncMessageCodec
     private static void WriteHandshake(HandshakeMessage h, IBufferWriter<byte> output)
     {
         int fingerprintLength = Encoding.UTF8.GetByteCount(h.ContractFingerprint);
-        int size = 1 + 2 + 8 + 1 + 8 + Varint.SizeOf((ulong)fingerprintLength) + fingerprintLength + h.Holds.EncodedSize;
+        int schemaLength = Encoding.UTF8.GetByteCount(h.ContractSchema);
+        int size = 1 + 2 + 8 + 1 + 8 + Varint.SizeOf((ulong)fingerprintLength) + fingerprintLength
+            + Varint.SizeOf((ulong)schemaLength) + schemaLength + h.Holds.EncodedSize;
         var span = output.GetSpan(size);
         span[0] = (byte)SyncMessageKind.Handshake;
         BinaryPrimitives.WriteUInt16LittleEndian(span[1..], h.ProtocolVersion);
@@ -62,6 +67,8 @@ public static class SyncMessageCodec
         BinaryPrimitives.WriteInt64LittleEndian(span[12..], h.MaxBytesToReceive);
         int offset = 20 + Varint.Write(span[20..], (ulong)fingerprintLength);
         offset += Encoding.UTF8.GetBytes(h.ContractFingerprint, span[offset..]);
+        offset += Varint.Write(span[offset..], (ulong)schemaLength);
+        offset += Encoding.UTF8.GetBytes(h.ContractSchema, span[offset..]);
         offset += h.Holds.Encode(span[offset..]);
         output.Advance(offset);
     }
@@ -159,10 +166,11 @@ public static class SyncMessageCodec
         if (maxBytes < 0) throw Malformed("a negative byte budget");
         int offset = 20;
         string fingerprint = ReadText(span, ref offset, MaxFingerprintBytes);
+        string schema = ReadText(span, ref offset, MaxSchemaBytes);
         var holds = ReadVector(span[offset..], out int used);
         if (offset + used != span.Length) throw Malformed("trailing bytes after a handshake");
         if (node.IsEmpty) throw Malformed("a handshake without a node id");
-        return new HandshakeMessage(version, node, role, fingerprint, maxBytes, holds);
+        return new HandshakeMessage(version, node, role, fingerprint, maxBytes, holds, schema);
     }
 
     private static EventBatchMessage ReadBatch(ReadOnlyMemory<byte> message)

@@ -17,7 +17,8 @@ public abstract record SyncMessage(SyncMessageKind Kind);
 /// how many bytes the responder may send back.
 /// </summary>
 public sealed record HandshakeMessage(
-    ushort ProtocolVersion, NodeId NodeId, SyncRole Role, string ContractFingerprint, long MaxBytesToReceive, VersionVector Holds)
+    ushort ProtocolVersion, NodeId NodeId, SyncRole Role, string ContractFingerprint, long MaxBytesToReceive, VersionVector Holds,
+    string ContractSchema = "")
     : SyncMessage(SyncMessageKind.Handshake);
 
 /// <summary>Up to a few hundred events, sent in the order the receiver can apply them.</summary>

@@ -149,7 +149,7 @@ public sealed class SyncSession
             // Under OwnOnly the peer learns nothing of other origins, whichever side dialled.
             var holds = _s._policy == AccessPolicy.OwnOnly ? Restrict(Engine.Known, OriginsVisibleTo(null)) : Engine.Known;
             var hello = new HandshakeMessage(SyncMessageCodec.ProtocolVersion, Engine.NodeId, SyncRole.Initiator,
-                Engine.ContractFingerprint, _s._maxBytes == long.MaxValue ? 0 : _s._maxBytes, holds);
+                Engine.ContractFingerprint, _s._maxBytes == long.MaxValue ? 0 : _s._maxBytes, holds, Engine.ContractSchema);
             await SendAsync(hello, "sending the handshake").ConfigureAwait(false);
             var reply = Expect<HandshakeMessage>(await ReceiveAsync("waiting for the handshake", _s._options.HandshakeTimeout).ConfigureAwait(false), "a handshake");
             await CheckPeerAsync(reply, SyncRole.Responder).ConfigureAwait(false);
@@ -178,7 +178,7 @@ public sealed class SyncSession
 
             var holds = Restrict(Engine.Known, OriginsVisibleTo(null));
             await SendAsync(new HandshakeMessage(SyncMessageCodec.ProtocolVersion, Engine.NodeId, SyncRole.Responder,
-                Engine.ContractFingerprint, 0, holds), "sending the handshake").ConfigureAwait(false);
+                Engine.ContractFingerprint, 0, holds, Engine.ContractSchema), "sending the handshake").ConfigureAwait(false);
 
             // Reserve room for both completions we still owe: this one, and the final acknowledgement whose
             // values are not known yet (bounded by its origins at the widest varint).
@@ -204,14 +204,36 @@ public sealed class SyncSession
                 refusal = (RefuseReason.WrongNode, $"node {hello.NodeId} tried to sync with itself (two nodes share an id?)");
             else if (!_peer.IsEmpty && hello.NodeId != _peer)
                 refusal = (RefuseReason.WrongNode, $"expected node {_peer}, but node {hello.NodeId} answered");
-            else if (!string.Equals(hello.ContractFingerprint, Engine.ContractFingerprint, StringComparison.Ordinal))
-                refusal = (RefuseReason.ContractMismatch, $"contract fingerprints differ: node {hello.NodeId} has '{hello.ContractFingerprint}', node {Engine.NodeId} has '{Engine.ContractFingerprint}'");
+            else if (!string.Equals(hello.ContractFingerprint, Engine.ContractFingerprint, StringComparison.Ordinal) && ContractMismatch(hello) is { } mismatch)
+                refusal = (RefuseReason.ContractMismatch, mismatch);
             if (refusal is { } r)
             {
                 await TryRefuseAsync(r.Reason, r.Detail).ConfigureAwait(false);
                 throw new SyncRefusedException($"Session refused: {r.Detail}.");
             }
             _peer = hello.NodeId;
+        }
+
+        /// <summary>
+        /// Why two different contracts cannot sync, or null when they can: with both schemas at hand, only a slot
+        /// whose type differs is a conflict (new events and new slots are what versioning is for); without them,
+        /// different fingerprints are all there is to go on.
+        /// </summary>
+        private string? ContractMismatch(HandshakeMessage hello)
+        {
+            if (hello.ContractSchema.Length == 0 || Engine.ContractSchema.Length == 0)
+                return $"contract fingerprints differ: node {hello.NodeId} has '{hello.ContractFingerprint}', node {Engine.NodeId} has '{Engine.ContractFingerprint}'";
+            IReadOnlyList<string> differences;
+            try
+            {
+                differences = ContractCompatibility.Differences(Engine.ContractSchema, hello.ContractSchema);
+            }
+            catch (FormatException ex)
+            {
+                return $"node {hello.NodeId} sent a contract schema that cannot be read ({ex.Message})";
+            }
+            return differences.Count == 0 ? null
+                : $"contracts of node {Engine.NodeId} (here) and node {hello.NodeId} (there) conflict: " + string.Join("; ", differences);
         }
 
         private async Task TryRefuseAsync(RefuseReason reason, string detail)

@@ -2,6 +2,8 @@
 #nullable enable
 #pragma warning disable CS1591 // generated members are documented in docs/contracts.md
 
+[assembly: global::ZamSync.ZamContractAttribute(global::ZamSync.Generated.ZamContracts.Fingerprint, global::ZamSync.Generated.ZamContracts.Schema)]
+
 namespace ZamSync.Generated
 {
     /// <summary>This assembly's ZamSync contract: every event type, its schema and fingerprint.</summary>

@@ -37,9 +37,3 @@ public partial class ClinicState
         list.Add((e.Systolic, e.Diastolic));
     }
 }
-
-/// <summary>The contract's fingerprint, for the handshake: nodes with another contract are refused.</summary>
-public static class Contract
-{
-    public static ZamEngineOptions EngineOptions => new() { ContractFingerprint = ZamSync.Generated.ZamContracts.Fingerprint };
-}

@@ -8,7 +8,7 @@ using ZamSync.Net.Hub;
 string listen = args.Length > 0 ? args[0] : "127.0.0.1:7000";
 int? sessions = args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : null;
 
-await using var engine = await ZamEngine<ClinicState>.OpenAsync("hub-data", NodeId.Parse("1000"), Contract.EngineOptions);
+await using var engine = await ZamEngine<ClinicState>.OpenAsync("hub-data", NodeId.Parse("1000"));
 await using var hub = new ZamHub(engine, new ZamHubOptions { Listen = listen });
 var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
 int served = 0;

@@ -7,7 +7,7 @@ using ZamSync.Net.Tcp;
 string hubAddress = args.Length > 0 ? args[0] : "127.0.0.1:7000";
 var hubId = NodeId.Parse("1000");
 
-await using var clinic = await ZamEngine<ClinicState>.OpenAsync("node-data", NodeId.Parse("7"), Contract.EngineOptions);
+await using var clinic = await ZamEngine<ClinicState>.OpenAsync("node-data", NodeId.Parse("7"));
 await clinic.SubmitAsync(new PatientRegistered("P-001", "Dorji", new DateOnly(1990, 4, 2)));
 await clinic.SubmitAsync(new VitalsRecorded("P-001", 120, 80));
 
