@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
+using ZamSync.Tests.Shared;
 
 namespace Clinic.Tests;
 
@@ -65,27 +66,11 @@ public class TemplateTests
 
     private static void WriteNuGetConfig(string directory, string feed, string packages)
     {
-        string machinePackages = Environment.GetEnvironmentVariable("NUGET_PACKAGES")
-            ?? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget", "packages");
-        File.WriteAllText(Path.Combine(directory, "NuGet.config"), $"""
-            <?xml version="1.0" encoding="utf-8"?>
-            <configuration>
-              <config><add key="globalPackagesFolder" value="{packages}" /></config>
-              <packageSources>
-                <clear />
-                <add key="local" value="{feed}" />
-                <add key="nuget.org" value="https://api.nuget.org/v3/index.json" />
-              </packageSources>
-              <packageSourceMapping>
-                <packageSource key="local"><package pattern="ZamSync.*" /></packageSource>
-                <packageSource key="nuget.org"><package pattern="*" /></packageSource>
-              </packageSourceMapping>
-            </configuration>
-            """);
+        LocalPackageFeed.WriteNuGetConfig(directory, feed, packages);
         // Reuse what this machine already downloaded, so the test needs no network beyond the package feed.
         File.WriteAllText(Path.Combine(directory, "Directory.Build.targets"), $"""
             <Project>
-              <PropertyGroup><RestoreAdditionalProjectFallbackFolders>{machinePackages}</RestoreAdditionalProjectFallbackFolders></PropertyGroup>
+              <PropertyGroup><RestoreAdditionalProjectFallbackFolders>{LocalPackageFeed.MachinePackages}</RestoreAdditionalProjectFallbackFolders></PropertyGroup>
             </Project>
             """);
     }

@@ -1,3 +1,5 @@
+using ZamSync.Tests.Shared;
+
 namespace ZamSync.Generators.Tests;
 
 /// <summary>
@@ -66,25 +68,8 @@ public class PackagingTests
 
             string consumer = Path.Combine(root, "consumer");
             Directory.CreateDirectory(consumer);
-            string machinePackages = Environment.GetEnvironmentVariable("NUGET_PACKAGES")
-                ?? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget", "packages");
-            // Own global packages folder, so a stale ZamSync.Runtime from an earlier run can never be picked up; the
-            // machine's folder is a fallback for MemoryPack.Core and System.IO.Hashing. ZamSync.* maps to the feed only.
-            File.WriteAllText(Path.Combine(consumer, "NuGet.config"), $"""
-                <?xml version="1.0" encoding="utf-8"?>
-                <configuration>
-                  <config><add key="globalPackagesFolder" value="{Path.Combine(root, "packages")}" /></config>
-                  <packageSources>
-                    <clear />
-                    <add key="local" value="{feed}" />
-                    <add key="nuget.org" value="https://api.nuget.org/v3/index.json" />
-                  </packageSources>
-                  <packageSourceMapping>
-                    <packageSource key="local"><package pattern="ZamSync.*" /></packageSource>
-                    <packageSource key="nuget.org"><package pattern="*" /></packageSource>
-                  </packageSourceMapping>
-                </configuration>
-                """);
+            string machinePackages = LocalPackageFeed.MachinePackages;
+            LocalPackageFeed.WriteNuGetConfig(consumer, feed, Path.Combine(root, "packages"));
             File.WriteAllText(Path.Combine(consumer, "Consumer.csproj"), $"""
                 <Project Sdk="Microsoft.NET.Sdk">
                   <PropertyGroup>

@@ -47,14 +47,16 @@ internal sealed class TcpSyncBenchmark : IBenchmark
         }
     }
 
+    /// <param name="options">The receiver's (connecting side's) options.</param>
+    /// <param name="serverOptions">The source's (listening side's) options; the same as <paramref name="options"/> when null.</param>
     internal static async Task<(double EventsPerSecond, double WireBytesPerEvent)> SyncOverTcpAsync(
-        ZamEngine source, NodeId receiverId, BenchContext context, int events, TcpTransportOptions? options)
+        ZamEngine source, NodeId receiverId, BenchContext context, int events, TcpTransportOptions? options, TcpTransportOptions? serverOptions = null)
     {
         using var dir = context.NewDirectory("tcp-receiver");
         var receiver = await ZamEngine<CounterState>.OpenAsync(dir.Path, receiverId, new CounterState()).ConfigureAwait(false);
         await using (receiver.ConfigureAwait(false))
         {
-            var listener = TcpTransport.Bind("127.0.0.1:0", options);
+            var listener = TcpTransport.Bind("127.0.0.1:0", serverOptions ?? options);
             await using (listener.ConfigureAwait(false))
             {
                 long start = Stopwatch.GetTimestamp();

@@ -44,7 +44,8 @@ internal sealed class TlsOverheadBenchmark : IBenchmark
                 var id = new NodeId(next++);
                 var options = new TcpTransportOptions { Tls = Options(ca, id, NodeRole.Node) };
                 // The listener side here is the source (hub role); the receiver connects with its node certificate.
-                return (await SyncOverTlsAsync(source, sourceTls, id, options, context, events).ConfigureAwait(false));
+                var server = new TcpTransportOptions { Tls = sourceTls };
+                return (await TcpSyncBenchmark.SyncOverTcpAsync(source, id, context, events, options, server).ConfigureAwait(false)).EventsPerSecond;
             }).ConfigureAwait(false);
             context.Info($"empty session ms plain {emptyPlain.Describe("N2")}, TLS {emptyTls.Describe("N2")}; sync events/s plain {plain.Describe("N0")}, TLS {tls.Describe("N0")}");
             string size = OpenTimeBenchmark.SizeLabel(events);
@@ -81,33 +82,6 @@ internal sealed class TlsOverheadBenchmark : IBenchmark
                 double ms = Measure.Milliseconds(start);
                 await serving.ConfigureAwait(false);
                 return ms;
-            }
-        }
-    }
-
-    private static async Task<double> SyncOverTlsAsync(ZamEngine source, TlsOptions serverTls, NodeId receiverId, TcpTransportOptions clientOptions, BenchContext context, int events)
-    {
-        using var dir = context.NewDirectory("tls-receiver");
-        var receiver = await ZamEngine<CounterState>.OpenAsync(dir.Path, receiverId, new CounterState()).ConfigureAwait(false);
-        await using (receiver.ConfigureAwait(false))
-        {
-            var listener = TcpTransport.Bind("127.0.0.1:0", new TcpTransportOptions { Tls = serverTls });
-            await using (listener.ConfigureAwait(false))
-            {
-                long start = Stopwatch.GetTimestamp();
-                var serving = Task.Run(async () =>
-                {
-                    var peer = await listener.AcceptSplitAsync().ConfigureAwait(false);
-                    await using (peer.ConfigureAwait(false)) return await source.CreateSession(peer).ServeOneAsync(peer.PeerId).ConfigureAwait(false);
-                });
-                var link = await TcpTransport.ConnectAsync(source.NodeId, listener.LocalEndPoint.ToString(), clientOptions).ConfigureAwait(false);
-                await using (link.ConfigureAwait(false))
-                {
-                    var stats = await receiver.CreateSession(link).SyncAsync(source.NodeId).ConfigureAwait(false);
-                    await serving.ConfigureAwait(false);
-                    if (stats.EventsReceived != events) throw new InvalidOperationException($"TLS receiver got {stats.EventsReceived} of {events}.");
-                    return events / Stopwatch.GetElapsedTime(start).TotalSeconds;
-                }
             }
         }
     }
