@@ -34,16 +34,12 @@ public sealed class CommandLineTests : IDisposable
 
         int port = FreePort();
         using var stop = new CancellationTokenSource();
-        var serving = ClinicApp.RunAsync(["serve", "--dir", Dir("hub"), "--listen", $"127.0.0.1:{port}"], new TestConsole().Console, stop.Token);
+        var hubConsole = new TestConsole();
+        var serving = ClinicApp.RunAsync(["serve", "--dir", Dir("hub"), "--listen", $"127.0.0.1:{port}"], hubConsole.Console, stop.Token);
         try
         {
-            int sync = -1;
-            for (int attempt = 0; attempt < 50 && sync != 0; attempt++)
-            {
-                // The hub binds asynchronously: the first attempts may find nothing listening yet.
-                sync = await console.RunAsync("sync", "--dir", Dir("clinic"), "--hub", $"127.0.0.1:{port}", "--hub-id", "1000", "--max-bytes", "100000");
-                if (sync != 0) await Task.Delay(100);
-            }
+            await hubConsole.WaitForAsync("serving on").WaitAsync(TimeSpan.FromSeconds(30));
+            int sync = await console.RunAsync("sync", "--dir", Dir("clinic"), "--hub", $"127.0.0.1:{port}", "--hub-id", "1000", "--max-bytes", "100000");
             Assert.Equal(0, sync);
             Assert.Contains("sent 2 events", console.Output);
         }
@@ -89,17 +85,13 @@ public sealed class CommandLineTests : IDisposable
         Assert.Equal(0, await console.RunAsync("issue", "--hub-dir", Dir("other-hub"), "--dir", Dir("stranger")));
         int port = FreePort();
         using var stop = new CancellationTokenSource();
-        var serving = ClinicApp.RunAsync(["serve", "--dir", Dir("hub"), "--listen", $"127.0.0.1:{port}"], new TestConsole().Console, stop.Token);
+        var hubConsole = new TestConsole();
+        var serving = ClinicApp.RunAsync(["serve", "--dir", Dir("hub"), "--listen", $"127.0.0.1:{port}"], hubConsole.Console, stop.Token);
         try
         {
+            await hubConsole.WaitForAsync("serving on").WaitAsync(TimeSpan.FromSeconds(30));
             var stranger = new TestConsole();
-            int exit = 0;
-            for (int attempt = 0; attempt < 50; attempt++)
-            {
-                exit = await stranger.RunAsync("sync", "--dir", Dir("stranger"), "--hub", $"127.0.0.1:{port}", "--hub-id", "1000");
-                if (!stranger.Output.Contains("refused", StringComparison.OrdinalIgnoreCase) && !stranger.Output.Contains("Connection refused")) await Task.Delay(100);
-                else break;
-            }
+            int exit = await stranger.RunAsync("sync", "--dir", Dir("stranger"), "--hub", $"127.0.0.1:{port}", "--hub-id", "1000");
             Assert.Equal(1, exit);
             Assert.Contains("error: ", stranger.Output);
         }
