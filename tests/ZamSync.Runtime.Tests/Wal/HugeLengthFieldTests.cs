@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using ZamSync.Tests.Support;
 using ZamSync.Wal;
 using static ZamSync.Tests.Wal.WalFileSurgery;
@@ -22,17 +21,14 @@ public class HugeLengthFieldTests(FiveEventLog log) : IClassFixture<FiveEventLog
         return dir;
     }
 
-    /// <summary>Runs <paramref name="open"/> and checks it neither took long nor allocated anything near the claimed length.</summary>
+    /// <summary>Runs <paramref name="open"/> and checks it allocated nothing near the claimed length.</summary>
     private static async Task<T> CheapAsync<T>(Func<Task<T>> open)
     {
         long allocatedBefore = GC.GetTotalAllocatedBytes(precise: true);
-        var watch = Stopwatch.StartNew();
         var result = await open();
-        watch.Stop();
         long allocated = GC.GetTotalAllocatedBytes(precise: true) - allocatedBefore;
         // Other tests run in parallel and allocate too, so the bound is loose; the claimed length is 2 GiB.
         Assert.True(allocated < 256L << 20, $"opening allocated {allocated:N0} bytes");
-        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(10), $"opening took {watch.Elapsed}");
         return result;
     }
 
