@@ -28,6 +28,7 @@ public class DiagnosticTests
     [Theory]
     [InlineData(nameof(Contracts.Clinic))]
     [InlineData(nameof(Contracts.Shop))]
+    [InlineData(nameof(Contracts.Ledger))]
     public async Task Clean_contracts_have_no_diagnostics(string contract)
     {
         var diagnostics = await TestCompiler.AnalyzeAsync(GeneratedCodeTests.Source(contract));
@@ -126,6 +127,47 @@ public class DiagnosticTests
     public Task ZS4005_event_handled_twice() =>
         Expect("[ZamEvent(1)] public partial record Evt(int X); [ZamState] public partial class S { void Apply(Evt e) { } void Apply(Evt e, EventContext c) { } public void Reset() { } }",
             "ZS4005", DiagnosticSeverity.Error, "Apply");
+
+    private const string SnapshotState = "[ZamEvent(1)] public partial record Evt(int X); public sealed record Plain(string Name);\n";
+
+    [Theory]
+    [InlineData("public Dictionary<string, Plain> Items { get; } = new();", "Dictionary<string, Plain>")]
+    [InlineData("public Plain? Last { get; set; }", "Plain?")]
+    [InlineData("public object Box = new();", "object")]
+    public Task ZS4006_snapshot_member_cannot_be_serialized(string member, string spanText) =>
+        Expect(SnapshotState + $"[ZamState(Snapshots = true)] public partial class S {{ {member} void Apply(Evt e) {{ }} public void Reset() {{ }} }}",
+            "ZS4006", DiagnosticSeverity.Error, spanText);
+
+    [Fact]
+    public async Task ZS4006_says_what_to_do()
+    {
+        var d = await Single(SnapshotState + "[ZamState(Snapshots = true)] public partial class S { public List<Plain> Items { get; } = new(); void Apply(Evt e) { } public void Reset() { } }", "ZS4006");
+        Assert.Contains("Snapshot member 'Items' of state 'S' has type 'System.Collections.Generic.List<Plain>'", d.GetMessage());
+        Assert.Contains("[MemoryPackable]", d.GetMessage());
+    }
+
+    [Fact]
+    public async Task Plain_types_in_a_state_without_snapshots_are_fine()
+    {
+        var diagnostics = await TestCompiler.AnalyzeAsync(Usings + SnapshotState +
+            "[ZamState] public partial class S { public Dictionary<string, Plain> Items { get; } = new(); void Apply(Evt e) { } public void Reset() { } }");
+        Assert.Empty(diagnostics);
+    }
+
+    [Theory]
+    [InlineData("public string Name { get; } = \"\";", "string")]
+    [InlineData("public string Name { get; init; } = \"\";", "string")]
+    [InlineData("public int[] Codes { get; } = new int[3];", "int[]")]
+    [InlineData("public IReadOnlyList<int> Codes { get; } = new List<int>();", "IReadOnlyList<int>")]
+    [InlineData("public readonly System.Collections.ObjectModel.ReadOnlyCollection<int> Codes = new(new List<int>());", "System.Collections.ObjectModel.ReadOnlyCollection<int>")]
+    public Task ZS4007_snapshot_member_cannot_be_restored(string member, string spanText) =>
+        Expect(SnapshotState + $"[ZamState(Snapshots = true)] public partial class S {{ {member} void Apply(Evt e) {{ }} public void Reset() {{ }} }}",
+            "ZS4007", DiagnosticSeverity.Error, spanText);
+
+    [Fact]
+    public Task Snapshot_members_follow_the_slot_rules() =>
+        Expect("[ZamEvent(1)] public partial record Evt(int X); [ZamState(Snapshots = true)] public partial class S { [ZamMember(0)] public int A { get; set; } public int B { get; set; } void Apply(Evt e) { } public void Reset() { } }",
+            "ZS3002", DiagnosticSeverity.Error, "B");
 
     [Fact]
     public void Every_descriptor_has_a_documentation_page_and_a_unique_id()

@@ -8,6 +8,7 @@ public class GeneratedCodeTests
     [Theory]
     [InlineData(nameof(Contracts.Clinic))]
     [InlineData(nameof(Contracts.Shop))]
+    [InlineData(nameof(Contracts.Ledger))]
     public void Generated_code_compiles_with_no_warning_under_nullable_and_warnings_as_errors(string contract)
     {
         var (output, generatorDiagnostics, result) = TestCompiler.Generate(TestCompiler.Compile(Source(contract)));
@@ -38,6 +39,22 @@ public class GeneratedCodeTests
             ["Shop.LineItem.ZamEvent.g.cs", "Shop.OrderPlaced.ZamEvent.g.cs", "ZamSync.Generated.ZamContracts.g.cs"],
             sources.Keys.Order(StringComparer.Ordinal));
         foreach (var (hint, text) in sources) Snapshot.Match(hint.Replace(".g.cs", "").Replace("ZamSync.Generated", "Shop.ZamSync.Generated"), text);
+    }
+
+    [Fact]
+    public void Snapshot_state_source_matches_its_snapshot()
+    {
+        var sources = TestCompiler.GeneratedSources(TestCompiler.Generate(TestCompiler.Compile(Contracts.Ledger)).Result);
+
+        Snapshot.Match("Ledger.LedgerState.ZamState", sources["Ledger.LedgerState.ZamState.g.cs"]);
+    }
+
+    [Fact]
+    public void A_state_without_Snapshots_does_not_implement_ISnapshotableState()
+    {
+        var sources = TestCompiler.GeneratedSources(TestCompiler.Generate(TestCompiler.Compile(Contracts.Clinic)).Result);
+
+        Assert.DoesNotContain("ISnapshotableState", sources["Clinic.ClinicState.ZamState.g.cs"]);
     }
 
     [Fact]
@@ -79,6 +96,7 @@ public class GeneratedCodeTests
     {
         nameof(Contracts.Clinic) => Contracts.Clinic,
         nameof(Contracts.Shop) => Contracts.Shop,
+        nameof(Contracts.Ledger) => Contracts.Ledger,
         _ => throw new ArgumentOutOfRangeException(nameof(contract)),
     };
 }

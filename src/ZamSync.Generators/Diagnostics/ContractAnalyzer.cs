@@ -31,6 +31,8 @@ public sealed class ContractAnalyzer : DiagnosticAnalyzer
         DiagnosticDescriptors.EventNotHandled,
         DiagnosticDescriptors.MissingReset,
         DiagnosticDescriptors.DuplicateHandler,
+        DiagnosticDescriptors.UnserializableSnapshotMember,
+        DiagnosticDescriptors.UnrestorableSnapshotMember,
         DiagnosticDescriptors.ManifestUnreadable,
         DiagnosticDescriptors.EventIdReused,
         DiagnosticDescriptors.RetiredEventIdReused,

@@ -80,6 +80,14 @@ public static class DiagnosticDescriptors
         "ZS4005", "Event is handled twice",
         "'{0}' has more than one Apply for '{1}'; keep one", "ZamSync.Dispatch", DiagnosticSeverity.Error);
 
+    public static readonly DiagnosticDescriptor UnserializableSnapshotMember = Create(
+        "ZS4006", "State snapshot member cannot be serialized",
+        "Snapshot member '{1}' of state '{0}' has type '{2}', which cannot be serialized: {3}; a snapshot holds primitives, strings, enums, unmanaged structs, collections of them, [ZamEvent] and [MemoryPackable] types (make the member non-public to keep it out of the snapshot)", "ZamSync.Dispatch", DiagnosticSeverity.Error);
+
+    public static readonly DiagnosticDescriptor UnrestorableSnapshotMember = Create(
+        "ZS4007", "State snapshot member cannot be restored",
+        "Snapshot member '{1}' of state '{0}' is read-only and its type '{2}' is not a collection that ReadSnapshot can clear and fill; give it a setter (a private one is enough) or make it non-public", "ZamSync.Dispatch", DiagnosticSeverity.Error);
+
     // ---- ZS5xxx: evolution, checked against the committed contract manifest (zamsync.contract.txt) ----
     public static readonly DiagnosticDescriptor ManifestUnreadable = Create(
         "ZS5001", "Contract manifest cannot be read",

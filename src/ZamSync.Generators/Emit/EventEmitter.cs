@@ -66,33 +66,7 @@ internal static class EventEmitter
             w.Line("return;");
             w.Close();
         }
-        if (n == 0)
-        {
-            w.Line("writer.WriteObjectHeader(0);");
-        }
-        else
-        {
-            w.Line("var __buffer = global::MemoryPack.Internal.ReusableLinkedArrayBufferWriterPool.Rent();");
-            w.Open("try");
-            w.Line($"global::System.Span<int> __ends = stackalloc int[{n}];");
-            w.Line("var __slots = new global::MemoryPack.MemoryPackWriter<global::MemoryPack.Internal.ReusableLinkedArrayBufferWriter>(ref __buffer, writer.OptionalState);");
-            for (int slot = 0; slot < n; slot++)
-            {
-                string write = bySlot.TryGetValue(slot, out var m) ? Write(m) + " " : "";
-                w.Line($"{write}__ends[{slot}] = __slots.WrittenCount;");
-            }
-            w.Line("__slots.Flush();");
-            w.Line($"writer.WriteObjectHeader({n});");
-            w.Line("writer.WriteVarInt(__ends[0]);");
-            w.Open($"for (int __i = 1; __i < {n}; __i++)");
-            w.Line("writer.WriteVarInt(__ends[__i] - __ends[__i - 1]);");
-            w.Close();
-            w.Line("__buffer.WriteToAndReset(ref writer);");
-            w.Close();
-            w.Open("finally");
-            w.Line("global::MemoryPack.Internal.ReusableLinkedArrayBufferWriterPool.Return(__buffer);");
-            w.Close();
-        }
+        WriteSlots(w, n, bySlot, "value");
         w.Close();
         w.Line();
 
@@ -137,13 +111,49 @@ internal static class EventEmitter
         w.Close();
     }
 
-    private static string Local(MemberModel m) => Local(m.Name);
+    /// <summary>
+    /// The version-tolerant object body: the members of <paramref name="receiver"/> written slot by slot into a
+    /// pooled buffer, then the header (slot count), one varint length per slot and the slot bytes, to the
+    /// <c>MemoryPackWriter</c> named <c>writer</c>. Shared with the state snapshot.
+    /// </summary>
+    internal static void WriteSlots(IndentedWriter w, int n, Dictionary<int, MemberModel> bySlot, string receiver)
+    {
+        if (n == 0)
+        {
+            w.Line("writer.WriteObjectHeader(0);");
+        }
+        else
+        {
+            w.Line("var __buffer = global::MemoryPack.Internal.ReusableLinkedArrayBufferWriterPool.Rent();");
+            w.Open("try");
+            w.Line($"global::System.Span<int> __ends = stackalloc int[{n}];");
+            w.Line("var __slots = new global::MemoryPack.MemoryPackWriter<global::MemoryPack.Internal.ReusableLinkedArrayBufferWriter>(ref __buffer, writer.OptionalState);");
+            for (int slot = 0; slot < n; slot++)
+            {
+                string write = bySlot.TryGetValue(slot, out var m) ? Write(m, receiver) + " " : "";
+                w.Line($"{write}__ends[{slot}] = __slots.WrittenCount;");
+            }
+            w.Line("__slots.Flush();");
+            w.Line($"writer.WriteObjectHeader({n});");
+            w.Line("writer.WriteVarInt(__ends[0]);");
+            w.Open($"for (int __i = 1; __i < {n}; __i++)");
+            w.Line("writer.WriteVarInt(__ends[__i] - __ends[__i - 1]);");
+            w.Close();
+            w.Line("__buffer.WriteToAndReset(ref writer);");
+            w.Close();
+            w.Open("finally");
+            w.Line("global::MemoryPack.Internal.ReusableLinkedArrayBufferWriterPool.Return(__buffer);");
+            w.Close();
+        }
+    }
+
+    internal static string Local(MemberModel m) => Local(m.Name);
 
     private static string Local(string name) => "__v_" + name;
 
-    private static string Write(MemberModel m)
+    internal static string Write(MemberModel m, string receiver)
     {
-        string v = "value." + Common.Escape(m.Name);
+        string v = receiver + "." + Common.Escape(m.Name);
         return m.Kind switch
         {
             MemberKind.Unmanaged => $"__slots.WriteUnmanaged({v});",
@@ -155,7 +165,7 @@ internal static class EventEmitter
         };
     }
 
-    private static string Read(MemberModel m) => m.Kind switch
+    internal static string Read(MemberModel m) => m.Kind switch
     {
         MemberKind.Unmanaged => $"reader.ReadUnmanaged(out {Local(m)});",
         MemberKind.UnmanagedNullable => $"reader.DangerousReadUnmanaged(out {Local(m)});",

@@ -23,7 +23,8 @@ internal static class StateEmitter
         w.Line("/// Events of other types (from nodes running a newer contract) are stored and forwarded but not applied.");
         w.Line("/// </remarks>");
         w.Line(Common.GeneratedCode);
-        w.Open($"partial class {Common.Escape(model.Type.Name)} : global::ZamSync.IStateStore");
+        string interfaces = model.Snapshot is null ? "global::ZamSync.IStateStore" : "global::ZamSync.IStateStore, global::ZamSync.ISnapshotableState";
+        w.Open($"partial class {Common.Escape(model.Type.Name)} : {interfaces}");
 
         w.Open("void global::ZamSync.IStateStore.Apply(in global::ZamSync.EventEnvelope envelope)");
         w.Open("switch (envelope.EventType)");
@@ -46,9 +47,89 @@ internal static class StateEmitter
         w.Close();
         w.Line();
         w.Line("void global::ZamSync.IStateStore.Reset() => Reset();");
+        if (model.Snapshot is { } snapshot) EmitSnapshot(w, snapshot);
 
         w.Close();
         Common.CloseScopes(w, scopes);
         return w.ToString();
     }
+
+    /// <summary>
+    /// <c>ISnapshotableState</c>: the snapshot members in MemoryPack's version-tolerant object layout, as an event's
+    /// formatter writes them. Reading calls the user's Reset(), then restores each slot the snapshot has: settable
+    /// members are assigned, read-only collections are cleared and filled (keeping their comparer). A slot the
+    /// snapshot lacks (an older writer) keeps what Reset() left; slots it has beyond ours (a newer writer) are skipped.
+    /// </summary>
+    private static void EmitSnapshot(IndentedWriter w, SnapshotModel snapshot)
+    {
+        var bySlot = snapshot.Members.ToDictionary(m => m.Member.Slot);
+        int n = snapshot.SlotCount;
+
+        w.Line();
+        w.Line("/// <remarks>");
+        w.Line($"/// ZamSync state snapshot: MemoryPack version-tolerant layout, {n} slot(s).");
+        w.Line("/// <list type=\"table\">");
+        for (int slot = 0; slot < n; slot++)
+        {
+            string description = bySlot.TryGetValue(slot, out var m)
+                ? $"{m.Member.Name}: <c>{Xml(m.Member.SchemaTypeName)}</c>{(m.CollectionElementType is null ? "" : " (cleared and filled)")}"
+                : "(empty)";
+            w.Line($"/// <item><term>slot {slot}</term><description>{description}</description></item>");
+        }
+        w.Line("/// </list>");
+        w.Line("/// </remarks>");
+        w.Open("void global::ZamSync.ISnapshotableState.WriteSnapshot(global::System.Buffers.IBufferWriter<byte> destination)");
+        w.Line("using var __state = global::MemoryPack.MemoryPackWriterOptionalStatePool.Rent(null);");
+        w.Line("var writer = new global::MemoryPack.MemoryPackWriter<global::System.Buffers.IBufferWriter<byte>>(ref destination, __state);");
+        EventEmitter.WriteSlots(w, n, snapshot.Members.ToDictionary(m => m.Member.Slot, m => m.Member), "this");
+        w.Line("writer.Flush();");
+        w.Close();
+        w.Line();
+
+        w.Open("void global::ZamSync.ISnapshotableState.ReadSnapshot(global::System.ReadOnlySpan<byte> snapshot)");
+        w.Line("Reset();");
+        w.Line("using var __state = global::MemoryPack.MemoryPackReaderOptionalStatePool.Rent(null);");
+        w.Line("var reader = new global::MemoryPack.MemoryPackReader(snapshot, __state);");
+        w.Open("if (!reader.TryReadObjectHeader(out var __count))");
+        w.Line("return;");
+        w.Close();
+        w.Line("global::System.Span<int> __lengths = stackalloc int[__count];");
+        w.Open("for (int __i = 0; __i < __count; __i++)");
+        w.Line("__lengths[__i] = reader.ReadVarIntInt32();");
+        w.Close();
+        for (int slot = 0; slot < n; slot++)
+        {
+            if (!bySlot.TryGetValue(slot, out var s))
+            {
+                w.Line($"if (__count > {slot} && __lengths[{slot}] != 0) reader.Advance(__lengths[{slot}]);");
+                continue;
+            }
+            var m = s.Member;
+            string local = EventEmitter.Local(m);
+            string target = "this." + Common.Escape(m.Name);
+            w.Open($"if (__count > {slot} && __lengths[{slot}] != 0)");
+            w.Line($"{m.TypeName} {local} = default!;");
+            w.Line(EventEmitter.Read(m));
+            if (s.CollectionElementType is null)
+            {
+                w.Line($"{target} = {local};");
+            }
+            else
+            {
+                string collection = $"((global::System.Collections.Generic.ICollection<{s.CollectionElementType}>){target})";
+                w.Line($"{collection}.Clear();");
+                w.Open($"if ({local} is not null)");
+                w.Line($"foreach (var __item in {local}) {collection}.Add(__item);");
+                w.Close();
+            }
+            w.Close();
+        }
+        w.Line("// Slots from a newer contract: skip them.");
+        w.Open($"for (int __i = {n}; __i < __count; __i++)");
+        w.Line("reader.Advance(__lengths[__i]);");
+        w.Close();
+        w.Close();
+    }
+
+    private static string Xml(string text) => text.Replace("&", "&amp;").Replace("<", "&lt;").Replace(">", "&gt;");
 }

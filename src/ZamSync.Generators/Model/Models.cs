@@ -64,8 +64,18 @@ public sealed record EventModel(
 /// <summary>One Apply overload of a state: the event it handles, by id, and whether it takes an EventContext.</summary>
 public sealed record HandlerModel(uint EventId, string EventTypeName, bool EventIsValueType, bool TakesContext);
 
-/// <summary>A [ZamState] type.</summary>
-public sealed record StateModel(TypeIdentity Type, EquatableArray<HandlerModel> Handlers, bool IsValid);
+/// <summary>
+/// One member of a state snapshot. <see cref="CollectionElementType"/> is null when ReadSnapshot assigns the
+/// member; otherwise the member is read-only and ReadSnapshot clears it and adds each element through
+/// <c>ICollection&lt;CollectionElementType&gt;</c>.
+/// </summary>
+public sealed record SnapshotMemberModel(MemberModel Member, string? CollectionElementType);
+
+/// <summary>What <c>[ZamState(Snapshots = true)]</c> writes: the members in slot order and the slot count.</summary>
+public sealed record SnapshotModel(EquatableArray<SnapshotMemberModel> Members, int SlotCount);
+
+/// <summary>A [ZamState] type. <see cref="Snapshot"/> is null unless the state opted in to snapshots.</summary>
+public sealed record StateModel(TypeIdentity Type, EquatableArray<HandlerModel> Handlers, SnapshotModel? Snapshot, bool IsValid);
 
 /// <summary>An entry of the assembly's contract registry.</summary>
 public sealed record RegistryEntry(uint Id, string Name, string TypeName, string Schema, EquatableArray<ZamSync.Generators.Manifest.ManifestSlot> Slots);

@@ -14,7 +14,7 @@ namespace ZamSync.Generators.Parsing;
 /// </summary>
 internal static class EventParser
 {
-    private sealed class Candidate(ISymbol symbol, ITypeSymbol type, AttributeData? slot, bool settable)
+    internal sealed class Candidate(ISymbol symbol, ITypeSymbol type, AttributeData? slot, bool settable)
     {
         public ISymbol Symbol { get; } = symbol;
         public ITypeSymbol Type { get; } = type;
@@ -54,6 +54,27 @@ internal static class EventParser
         cancellationToken.ThrowIfCancellationRequested();
 
         // ---- members and slots ----
+        var (candidates, members, slotCount) = ParseMembers(type, display, Report, DiagnosticDescriptors.UnserializableMember);
+
+        // ---- construction ----
+        var construction = ChooseConstruction(type, candidates, out var constructionProblem);
+        if (construction is null)
+        {
+            Report(DiagnosticDescriptors.NoUsableConstructor, SymbolHelpers.IdentifierLocation(type), display, constructionProblem);
+            construction = new ConstructionModel(EquatableArray<string>.Empty, EquatableArray<string>.Empty);
+        }
+
+        return new EventModel(identity, id, members, slotCount, construction, valid);
+    }
+
+    /// <summary>
+    /// The serialized members of a type (an event's, or a snapshot state's) with their slots and kinds: public
+    /// instance fields and properties that hold data, implicit or [ZamMember] slots (ZS3002–ZS3004), and each
+    /// type classified (<paramref name="unserializable"/> when it cannot be written).
+    /// </summary>
+    internal static (List<Candidate> Candidates, EquatableArray<MemberModel> Members, int SlotCount) ParseMembers(
+        INamedTypeSymbol type, string display, Action<DiagnosticDescriptor, Location, object[]> report, DiagnosticDescriptor unserializable)
+    {
         var candidates = Candidates(type);
         bool anyPinned = candidates.Any(c => c.SlotAttribute is not null);
         var taken = new Dictionary<int, Candidate>();
@@ -64,18 +85,18 @@ internal static class EventParser
             {
                 if (c.SlotAttribute is null)
                 {
-                    Report(DiagnosticDescriptors.MixedSlots, c.Symbol.Locations.FirstOrDefault() ?? Location.None, display, c.Symbol.Name);
+                    report(DiagnosticDescriptors.MixedSlots, c.Symbol.Locations.FirstOrDefault() ?? Location.None, [display, c.Symbol.Name]);
                     continue;
                 }
                 c.Slot = c.SlotAttribute.ConstructorArguments.Length == 1 && c.SlotAttribute.ConstructorArguments[0].Value is int slot ? slot : -1;
                 if (c.Slot < 0 || c.Slot > 248)
                 {
-                    Report(DiagnosticDescriptors.SlotOutOfRange, SymbolHelpers.ArgumentLocation(c.SlotAttribute), display, c.Symbol.Name, c.Slot);
+                    report(DiagnosticDescriptors.SlotOutOfRange, SymbolHelpers.ArgumentLocation(c.SlotAttribute), [display, c.Symbol.Name, c.Slot]);
                     continue;
                 }
                 if (taken.TryGetValue(c.Slot, out var other))
                 {
-                    Report(DiagnosticDescriptors.DuplicateSlot, SymbolHelpers.ArgumentLocation(c.SlotAttribute), display, c.Symbol.Name, c.Slot, other.Symbol.Name);
+                    report(DiagnosticDescriptors.DuplicateSlot, SymbolHelpers.ArgumentLocation(c.SlotAttribute), [display, c.Symbol.Name, c.Slot, other.Symbol.Name]);
                     continue;
                 }
                 taken[c.Slot] = c;
@@ -86,7 +107,7 @@ internal static class EventParser
             }
             if (i > 248 && !anyPinned)
             {
-                Report(DiagnosticDescriptors.SlotOutOfRange, c.Symbol.Locations.FirstOrDefault() ?? Location.None, display, c.Symbol.Name, i);
+                report(DiagnosticDescriptors.SlotOutOfRange, c.Symbol.Locations.FirstOrDefault() ?? Location.None, [display, c.Symbol.Name, i]);
             }
 
             if (MemberTypes.Classify(c.Type, out var whyNot) is { } kind)
@@ -95,16 +116,8 @@ internal static class EventParser
             }
             else
             {
-                Report(DiagnosticDescriptors.UnserializableMember, SymbolHelpers.MemberTypeLocation(c.Symbol), display, c.Symbol.Name, c.Type.ToDisplayString(), whyNot);
+                report(unserializable, SymbolHelpers.MemberTypeLocation(c.Symbol), [display, c.Symbol.Name, c.Type.ToDisplayString(), whyNot]);
             }
-        }
-
-        // ---- construction ----
-        var construction = ChooseConstruction(type, candidates, out var constructionProblem);
-        if (construction is null)
-        {
-            Report(DiagnosticDescriptors.NoUsableConstructor, SymbolHelpers.IdentifierLocation(type), display, constructionProblem);
-            construction = new ConstructionModel(EquatableArray<string>.Empty, EquatableArray<string>.Empty);
         }
 
         var members = candidates
@@ -119,7 +132,7 @@ internal static class EventParser
                 c.Settable))
             .ToEquatableArray();
         int slotCount = members.Count == 0 ? 0 : members.Max(m => m.Slot) + 1;
-        return new EventModel(identity, id, members, slotCount, construction, valid);
+        return (candidates, members, slotCount);
     }
 
     /// <summary>Reasons a type cannot carry generated code (shared with [ZamState], which needs less).</summary>

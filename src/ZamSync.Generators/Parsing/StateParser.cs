@@ -61,7 +61,70 @@ internal static class StateParser
         }
 
         var sorted = handlers.OrderBy(h => h.EventId).ThenBy(h => h.EventTypeName, System.StringComparer.Ordinal).ToEquatableArray();
-        return new StateModel(SymbolHelpers.Identity(type), sorted, valid);
+
+        SnapshotModel? snapshot = null;
+        if (WantsSnapshots(type))
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            snapshot = ParseSnapshot(type, display, Report);
+        }
+        return new StateModel(SymbolHelpers.Identity(type), sorted, snapshot, valid);
+    }
+
+    /// <summary><c>[ZamState(Snapshots = true)]</c>.</summary>
+    private static bool WantsSnapshots(INamedTypeSymbol type) =>
+        SymbolHelpers.FindAttribute(type, SymbolHelpers.ZamStateAttribute) is { } attribute
+        && attribute.NamedArguments.Any(a => a.Key == "Snapshots" && a.Value.Value is true);
+
+    /// <summary>
+    /// The snapshot members are the members an event would serialize (public data fields and properties, slots
+    /// implicit or pinned by [ZamMember]); each must be serializable (ZS4006) and restorable (ZS4007): assignable
+    /// from the state's own code, or a read-only collection that can be cleared and filled.
+    /// </summary>
+    private static SnapshotModel ParseSnapshot(INamedTypeSymbol type, string display, System.Action<DiagnosticDescriptor, Location, object[]> report)
+    {
+        var (candidates, members, slotCount) = EventParser.ParseMembers(type, display, report, DiagnosticDescriptors.UnserializableSnapshotMember);
+        var result = new List<SnapshotMemberModel>();
+        foreach (var member in members)
+        {
+            var symbol = candidates.First(c => c.Symbol.Name == member.Name).Symbol;
+            bool assignable = symbol switch
+            {
+                IPropertySymbol p => p.SetMethod is { IsInitOnly: false },
+                IFieldSymbol f => !f.IsReadOnly,
+                _ => false,
+            };
+            string? element = null;
+            if (!assignable)
+            {
+                var memberType = symbol is IPropertySymbol p ? p.Type : ((IFieldSymbol)symbol).Type;
+                element = FillableElementType(memberType);
+                if (element is null)
+                {
+                    report(DiagnosticDescriptors.UnrestorableSnapshotMember, SymbolHelpers.MemberTypeLocation(symbol), [display, member.Name, memberType.ToDisplayString()]);
+                    continue;
+                }
+            }
+            result.Add(new SnapshotMemberModel(member with { IsSettable = assignable }, element));
+        }
+        return new SnapshotModel(result.ToEquatableArray(), slotCount);
+    }
+
+    /// <summary>
+    /// The T of the one <c>ICollection&lt;T&gt;</c> a read-only member's type is or implements, so ReadSnapshot can
+    /// call Clear and Add on the existing instance (which keeps its comparer); null for arrays (fixed size),
+    /// read-only and immutable collections (Add throws), structs, and anything else.
+    /// </summary>
+    private static string? FillableElementType(ITypeSymbol type)
+    {
+        if (type is not INamedTypeSymbol named || named.IsValueType) return null;
+        string ns = named.ContainingNamespace?.ToDisplayString() ?? "";
+        if (ns == "System.Collections.Immutable" || (ns == "System.Collections.ObjectModel" && named.Name.StartsWith("ReadOnly", System.StringComparison.Ordinal)))
+            return null;
+        var collections = (named.TypeKind == TypeKind.Interface ? named.AllInterfaces.Add(named) : named.AllInterfaces)
+            .Where(i => SymbolHelpers.Is(i, "System.Collections.Generic.ICollection"))
+            .ToList();
+        return collections.Count == 1 ? collections[0].TypeArguments[0].ToDisplayString(SymbolHelpers.Qualified) : null;
     }
 
     /// <summary>The event types a state's Apply methods take (for the analyzer's "no state handles it").</summary>

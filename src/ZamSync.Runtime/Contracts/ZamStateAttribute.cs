@@ -7,4 +7,14 @@ namespace ZamSync;
 /// <see cref="IStateStore.Apply(in EventEnvelope)"/> as a switch on the event type.
 /// </summary>
 [AttributeUsage(AttributeTargets.Class, Inherited = false, AllowMultiple = false)]
-public sealed class ZamStateAttribute : Attribute;
+public sealed class ZamStateAttribute : Attribute
+{
+    /// <summary>
+    /// When true, the generator also implements <see cref="ISnapshotableState"/>: the state's public
+    /// properties and fields (not computed ones) are written with MemoryPack's version-tolerant object layout,
+    /// in slots like an event's members (<see cref="ZamMemberAttribute"/> pins them). Every such member must be
+    /// serializable (ZS4006) and restorable: settable, or a collection that can be cleared and filled (ZS4007).
+    /// See <c>docs/contracts.md</c>.
+    /// </summary>
+    public bool Snapshots { get; set; }
+}
