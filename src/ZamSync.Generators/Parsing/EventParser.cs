@@ -30,37 +30,37 @@ internal static class EventParser
         void Report(DiagnosticDescriptor descriptor, Location location, params object[] args)
         {
             valid = false;
-            diagnostics?.Add(Diagnostic.Create(descriptor, location, args));
+            // The type's name leads every message; only diagnostics need it, so only they build it.
+            diagnostics?.Add(Diagnostic.Create(descriptor, location, [type.ToDisplayString(), .. args]));
         }
 
         var identity = SymbolHelpers.Identity(type);
-        string display = type.ToDisplayString();
 
         // ---- shape ----
-        if (!SymbolHelpers.IsPartial(type)) Report(DiagnosticDescriptors.TypeNotPartial, SymbolHelpers.IdentifierLocation(type), display, "event");
+        if (!SymbolHelpers.IsPartial(type)) Report(DiagnosticDescriptors.TypeNotPartial, SymbolHelpers.IdentifierLocation(type), "event");
         foreach (var reason in ShapeProblems(type))
         {
-            Report(DiagnosticDescriptors.UnsupportedTypeShape, SymbolHelpers.IdentifierLocation(type), display, reason);
+            Report(DiagnosticDescriptors.UnsupportedTypeShape, SymbolHelpers.IdentifierLocation(type), reason);
         }
         if (SymbolHelpers.FindAttribute(type, "MemoryPack.MemoryPackableAttribute") is { } memoryPackable)
         {
-            Report(DiagnosticDescriptors.MemoryPackableOnContract, SymbolHelpers.AttributeLocation(memoryPackable), display);
+            Report(DiagnosticDescriptors.MemoryPackableOnContract, SymbolHelpers.AttributeLocation(memoryPackable));
         }
 
         // ---- identity ----
         uint id = attribute.ConstructorArguments.Length == 1 && attribute.ConstructorArguments[0].Value is uint v ? v : 0;
-        if (id == 0) Report(DiagnosticDescriptors.InvalidEventId, SymbolHelpers.ArgumentLocation(attribute), display);
+        if (id == 0) Report(DiagnosticDescriptors.InvalidEventId, SymbolHelpers.ArgumentLocation(attribute));
 
         cancellationToken.ThrowIfCancellationRequested();
 
         // ---- members and slots ----
-        var (candidates, members, slotCount) = ParseMembers(type, display, Report, DiagnosticDescriptors.UnserializableMember);
+        var (candidates, members, slotCount) = ParseMembers(type, Report, DiagnosticDescriptors.UnserializableMember);
 
         // ---- construction ----
         var construction = ChooseConstruction(type, candidates, out var constructionProblem);
         if (construction is null)
         {
-            Report(DiagnosticDescriptors.NoUsableConstructor, SymbolHelpers.IdentifierLocation(type), display, constructionProblem);
+            Report(DiagnosticDescriptors.NoUsableConstructor, SymbolHelpers.IdentifierLocation(type), constructionProblem);
             construction = new ConstructionModel(EquatableArray<string>.Empty, EquatableArray<string>.Empty);
         }
 
@@ -70,10 +70,12 @@ internal static class EventParser
     /// <summary>
     /// The serialized members of a type (an event's, or a snapshot state's) with their slots and kinds: public
     /// instance fields and properties that hold data, implicit or [ZamMember] slots (ZS3002–ZS3004), and each
-    /// type classified (<paramref name="unserializable"/> when it cannot be written).
+    /// type classified (<paramref name="unserializable"/> when it cannot be written). <paramref name="report"/> gets
+    /// each diagnostic's arguments after the type's name, which the caller's report puts first (only when it builds
+    /// a diagnostic).
     /// </summary>
     internal static (List<Candidate> Candidates, EquatableArray<MemberModel> Members, int SlotCount) ParseMembers(
-        INamedTypeSymbol type, string display, Action<DiagnosticDescriptor, Location, object[]> report, DiagnosticDescriptor unserializable)
+        INamedTypeSymbol type, Action<DiagnosticDescriptor, Location, object[]> report, DiagnosticDescriptor unserializable)
     {
         var candidates = Candidates(type);
         bool anyPinned = candidates.Any(c => c.SlotAttribute is not null);
@@ -85,18 +87,18 @@ internal static class EventParser
             {
                 if (c.SlotAttribute is null)
                 {
-                    report(DiagnosticDescriptors.MixedSlots, c.Symbol.Locations.FirstOrDefault() ?? Location.None, [display, c.Symbol.Name]);
+                    report(DiagnosticDescriptors.MixedSlots, c.Symbol.Locations.FirstOrDefault() ?? Location.None, [c.Symbol.Name]);
                     continue;
                 }
                 c.Slot = c.SlotAttribute.ConstructorArguments.Length == 1 && c.SlotAttribute.ConstructorArguments[0].Value is int slot ? slot : -1;
                 if (c.Slot < 0 || c.Slot > 248)
                 {
-                    report(DiagnosticDescriptors.SlotOutOfRange, SymbolHelpers.ArgumentLocation(c.SlotAttribute), [display, c.Symbol.Name, c.Slot]);
+                    report(DiagnosticDescriptors.SlotOutOfRange, SymbolHelpers.ArgumentLocation(c.SlotAttribute), [c.Symbol.Name, c.Slot]);
                     continue;
                 }
                 if (taken.TryGetValue(c.Slot, out var other))
                 {
-                    report(DiagnosticDescriptors.DuplicateSlot, SymbolHelpers.ArgumentLocation(c.SlotAttribute), [display, c.Symbol.Name, c.Slot, other.Symbol.Name]);
+                    report(DiagnosticDescriptors.DuplicateSlot, SymbolHelpers.ArgumentLocation(c.SlotAttribute), [c.Symbol.Name, c.Slot, other.Symbol.Name]);
                     continue;
                 }
                 taken[c.Slot] = c;
@@ -107,7 +109,7 @@ internal static class EventParser
             }
             if (i > 248 && !anyPinned)
             {
-                report(DiagnosticDescriptors.SlotOutOfRange, c.Symbol.Locations.FirstOrDefault() ?? Location.None, [display, c.Symbol.Name, i]);
+                report(DiagnosticDescriptors.SlotOutOfRange, c.Symbol.Locations.FirstOrDefault() ?? Location.None, [c.Symbol.Name, i]);
             }
 
             if (MemberTypes.Classify(c.Type, out var whyNot) is { } kind)
@@ -116,7 +118,7 @@ internal static class EventParser
             }
             else
             {
-                report(unserializable, SymbolHelpers.MemberTypeLocation(c.Symbol), [display, c.Symbol.Name, c.Type.ToDisplayString(), whyNot]);
+                report(unserializable, SymbolHelpers.MemberTypeLocation(c.Symbol), [c.Symbol.Name, c.Type.ToDisplayString(), whyNot]);
             }
         }
 

@@ -68,7 +68,7 @@ internal static class MemberTypes
 
         if (type is INamedTypeSymbol named)
         {
-            if (named.TypeKind == TypeKind.Interface && !CollectionInterfaces.Contains(SymbolHelpers.FullName(named)))
+            if (named.TypeKind == TypeKind.Interface && !CollectionInterfaces.Any(name => SymbolHelpers.Is(named, name)))
             {
                 whyNot = "an interface does not say which concrete type to create";
                 return null;
@@ -83,8 +83,7 @@ internal static class MemberTypes
                 }
             }
             // MemoryPack ships formatters for the BCL types it knows; anything else needs a contract of its own.
-            string ns = named.ContainingNamespace?.ToDisplayString() ?? "";
-            if (ns == "System" || ns.StartsWith("System.", System.StringComparison.Ordinal)) return MemberKind.Value;
+            if (SymbolHelpers.InSystemNamespace(named)) return MemberKind.Value;
             whyNot = "it is neither a [ZamEvent] nor a [MemoryPackable] type";
             return null;
         }

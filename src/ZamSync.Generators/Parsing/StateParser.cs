@@ -17,23 +17,23 @@ internal static class StateParser
         void Report(DiagnosticDescriptor descriptor, Location location, params object[] args)
         {
             valid = false;
-            diagnostics?.Add(Diagnostic.Create(descriptor, location, args));
+            // The type's name leads every message; only diagnostics need it, so only they build it.
+            diagnostics?.Add(Diagnostic.Create(descriptor, location, [type.ToDisplayString(), .. args]));
         }
 
-        string display = type.ToDisplayString();
-        if (!SymbolHelpers.IsPartial(type)) Report(DiagnosticDescriptors.TypeNotPartial, SymbolHelpers.IdentifierLocation(type), display, "state");
+        if (!SymbolHelpers.IsPartial(type)) Report(DiagnosticDescriptors.TypeNotPartial, SymbolHelpers.IdentifierLocation(type), "state");
         if (type.TypeKind != TypeKind.Class || type.IsRecord)
         {
-            Report(DiagnosticDescriptors.UnsupportedTypeShape, SymbolHelpers.IdentifierLocation(type), display, "a state must be a class");
+            Report(DiagnosticDescriptors.UnsupportedTypeShape, SymbolHelpers.IdentifierLocation(type), "a state must be a class");
         }
         foreach (var reason in EventParser.ShapeProblems(type, forState: true))
         {
-            Report(DiagnosticDescriptors.UnsupportedTypeShape, SymbolHelpers.IdentifierLocation(type), display, reason);
+            Report(DiagnosticDescriptors.UnsupportedTypeShape, SymbolHelpers.IdentifierLocation(type), reason);
         }
 
         bool hasReset = type.GetMembers("Reset").OfType<IMethodSymbol>().Any(m =>
             m is { IsStatic: false, ReturnsVoid: true, Parameters.Length: 0, TypeParameters.Length: 0, DeclaredAccessibility: Accessibility.Public, MethodKind: MethodKind.Ordinary });
-        if (!hasReset) Report(DiagnosticDescriptors.MissingReset, SymbolHelpers.IdentifierLocation(type), display);
+        if (!hasReset) Report(DiagnosticDescriptors.MissingReset, SymbolHelpers.IdentifierLocation(type));
 
         cancellationToken.ThrowIfCancellationRequested();
 
@@ -43,18 +43,18 @@ internal static class StateParser
         {
             if (WrongSignature(method) is { } why)
             {
-                Report(DiagnosticDescriptors.ApplyWrongSignature, MethodLocation(method), display, "Apply", why);
+                Report(DiagnosticDescriptors.ApplyWrongSignature, MethodLocation(method), "Apply", why);
                 continue;
             }
             var eventType = method.Parameters[0].Type;
             if (SymbolHelpers.EventId(eventType) is not { } id)
             {
-                Report(DiagnosticDescriptors.ApplyForNonEvent, ParameterTypeLocation(method.Parameters[0]), display, eventType.ToDisplayString());
+                Report(DiagnosticDescriptors.ApplyForNonEvent, ParameterTypeLocation(method.Parameters[0]), eventType.ToDisplayString());
                 continue;
             }
             if (!seen.Add(eventType))
             {
-                Report(DiagnosticDescriptors.DuplicateHandler, MethodLocation(method), display, eventType.ToDisplayString());
+                Report(DiagnosticDescriptors.DuplicateHandler, MethodLocation(method), eventType.ToDisplayString());
                 continue;
             }
             handlers.Add(new HandlerModel(id, eventType.ToDisplayString(SymbolHelpers.Qualified), eventType.IsValueType, method.Parameters.Length == 2));
@@ -66,7 +66,7 @@ internal static class StateParser
         if (WantsSnapshots(type))
         {
             cancellationToken.ThrowIfCancellationRequested();
-            snapshot = ParseSnapshot(type, display, Report);
+            snapshot = ParseSnapshot(type, Report);
         }
         return new StateModel(SymbolHelpers.Identity(type), sorted, snapshot, valid);
     }
@@ -81,9 +81,9 @@ internal static class StateParser
     /// implicit or pinned by [ZamMember]); each must be serializable (ZS4006) and restorable (ZS4007): assignable
     /// from the state's own code, or a read-only collection that can be cleared and filled.
     /// </summary>
-    private static SnapshotModel ParseSnapshot(INamedTypeSymbol type, string display, System.Action<DiagnosticDescriptor, Location, object[]> report)
+    private static SnapshotModel ParseSnapshot(INamedTypeSymbol type, System.Action<DiagnosticDescriptor, Location, object[]> report)
     {
-        var (candidates, members, slotCount) = EventParser.ParseMembers(type, display, report, DiagnosticDescriptors.UnserializableSnapshotMember);
+        var (candidates, members, slotCount) = EventParser.ParseMembers(type, report, DiagnosticDescriptors.UnserializableSnapshotMember);
         var result = new List<SnapshotMemberModel>();
         foreach (var member in members)
         {
@@ -101,7 +101,7 @@ internal static class StateParser
                 element = FillableElementType(memberType);
                 if (element is null)
                 {
-                    report(DiagnosticDescriptors.UnrestorableSnapshotMember, SymbolHelpers.MemberTypeLocation(symbol), [display, member.Name, memberType.ToDisplayString()]);
+                    report(DiagnosticDescriptors.UnrestorableSnapshotMember, SymbolHelpers.MemberTypeLocation(symbol), [member.Name, memberType.ToDisplayString()]);
                     continue;
                 }
             }
@@ -118,8 +118,8 @@ internal static class StateParser
     private static string? FillableElementType(ITypeSymbol type)
     {
         if (type is not INamedTypeSymbol named || named.IsValueType) return null;
-        string ns = named.ContainingNamespace?.ToDisplayString() ?? "";
-        if (ns == "System.Collections.Immutable" || (ns == "System.Collections.ObjectModel" && named.Name.StartsWith("ReadOnly", System.StringComparison.Ordinal)))
+        if (SymbolHelpers.InNamespace(named, "System.Collections.Immutable")
+            || (named.Name.StartsWith("ReadOnly", System.StringComparison.Ordinal) && SymbolHelpers.InNamespace(named, "System.Collections.ObjectModel")))
             return null;
         var collections = (named.TypeKind == TypeKind.Interface ? named.AllInterfaces.Add(named) : named.AllInterfaces)
             .Where(i => SymbolHelpers.Is(i, "System.Collections.Generic.ICollection"))

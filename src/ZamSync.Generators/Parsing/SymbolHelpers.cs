@@ -26,7 +26,41 @@ internal static class SymbolHelpers
     public static string FullName(ISymbol? symbol) =>
         symbol is null ? "" : symbol.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat.WithGlobalNamespaceStyle(SymbolDisplayGlobalNamespaceStyle.Omitted).WithGenericsOptions(SymbolDisplayGenericsOptions.None));
 
-    public static bool Is(ITypeSymbol? type, string fullName) => type is not null && FullName(type) == fullName;
+    /// <summary>
+    /// Whether <paramref name="type"/>'s <see cref="FullName"/> is <paramref name="fullName"/>, compared part by part
+    /// from the innermost name outwards without building the display string (the parsers ask this for every
+    /// attribute and interface they look at, on every run of the incremental pipeline).
+    /// </summary>
+    public static bool Is(ITypeSymbol? type, string fullName) => type is not null && HasFullName(type, fullName);
+
+    private static bool HasFullName(ISymbol symbol, string fullName)
+    {
+        int end = fullName.Length;
+        for (ISymbol? part = symbol; part is not null; part = part.ContainingSymbol)
+        {
+            if (part is INamespaceSymbol { IsGlobalNamespace: true }) break;
+            if (part is not (INamespaceOrTypeSymbol)) return false;
+            string name = part.Name;
+            int start = end - name.Length;
+            if (start < 0 || string.CompareOrdinal(fullName, start, name, 0, name.Length) != 0) return false;
+            if (start == 0) return part.ContainingSymbol is null or INamespaceSymbol { IsGlobalNamespace: true };
+            if (fullName[start - 1] != '.') return false;
+            end = start - 1;
+        }
+        return false;
+    }
+
+    /// <summary>Whether the type's namespace is exactly <paramref name="fullName"/> (compared without building its display string).</summary>
+    public static bool InNamespace(ITypeSymbol type, string fullName) =>
+        type.ContainingNamespace is { IsGlobalNamespace: false } ns && HasFullName(ns, fullName);
+
+    /// <summary>Whether the type lives in <c>System</c> or one of its child namespaces.</summary>
+    public static bool InSystemNamespace(ITypeSymbol type)
+    {
+        INamespaceSymbol? outermost = null;
+        for (var ns = type.ContainingNamespace; ns is { IsGlobalNamespace: false }; ns = ns.ContainingNamespace) outermost = ns;
+        return outermost?.Name == "System";
+    }
 
     public static AttributeData? FindAttribute(ISymbol symbol, string fullName) =>
         symbol.GetAttributes().FirstOrDefault(a => Is(a.AttributeClass, fullName));
