@@ -15,6 +15,30 @@ public class RoundTripTests
         namespace V2 { [ZamEvent(101)] public partial record Renamed([ZamMember(1)] int Age, [ZamMember(0)] string Name, [ZamMember(3)] string? Email); }
         """;
 
+    // Classes with ordinary setters: Deserialize(ref value) with a non-null value overwrites that instance, as
+    // MemoryPack's own formatters do. Runs inside the generated assembly (the ref overload is generic).
+    private const string Overwrite = """
+        using MemoryPack;
+        using ZamSync;
+        namespace Overwrite
+        {
+            [ZamEvent(200)] public partial class Old { [ZamMember(0)] public int Number { get; set; } [ZamMember(1)] public int[]? Codes { get; set; } }
+            [ZamEvent(201)] public partial class New { [ZamMember(0)] public int Number { get; set; } [ZamMember(1)] public int[]? Codes { get; set; } [ZamMember(2)] public string? Note { get; set; } }
+            public static class Run
+            {
+                public static string Into()
+                {
+                    var bytes = MemoryPackSerializer.Serialize(new Old { Number = 7, Codes = [1, 2, 3] });
+                    int[] codes = [9, 9, 9];
+                    var target = new New { Number = 1, Codes = codes, Note = "stale" };
+                    var value = target;
+                    MemoryPackSerializer.Deserialize(bytes, ref value);
+                    return $"{ReferenceEquals(value, target)} {ReferenceEquals(value!.Codes, codes)} {value.Number} {string.Join(",", value.Codes!)} {value.Note ?? "null"}";
+                }
+            }
+        }
+        """;
+
     // Runs inside the generated assembly: the typed SubmitAsync<TEvent> against a real engine and state.
     private const string Node = """
         using System.Threading.Tasks;
@@ -35,7 +59,7 @@ public class RoundTripTests
 
     private static readonly Lazy<Assembly> Loaded = new(() =>
     {
-        var (output, _, _) = TestCompiler.Generate(TestCompiler.CompileAssembly("RoundTrip", Contracts.Clinic, Contracts.Shop, Versions, Node));
+        var (output, _, _) = TestCompiler.Generate(TestCompiler.CompileAssembly("RoundTrip", Contracts.Clinic, Contracts.Shop, Versions, Overwrite, Node));
         using var pe = new MemoryStream();
         var emit = output.Emit(pe);
         Assert.True(emit.Success, string.Join("\n", emit.Diagnostics));
@@ -127,6 +151,13 @@ public class RoundTripTests
         Assert.Equal("Karma", Get(again, "Name"));
         Assert.Equal(42, Get(again, "Age"));
         Assert.Null(Get(again, "Email")); // a slot the old writer did not have reads as default
+    }
+
+    [Fact]
+    public void Deserializing_into_an_existing_instance_overwrites_it_and_empties_slots_the_writer_lacked()
+    {
+        // Same instance, same array refilled in place; the slot the older writer did not have is reset, not kept.
+        Assert.Equal("True True 7 1,2,3 null", T("Overwrite.Run").GetMethod("Into")!.Invoke(null, []));
     }
 
     [Fact]

@@ -71,6 +71,9 @@ internal static class EventEmitter
         w.Line();
 
         // ---- Deserialize ----
+        // The ref readers hand back T? (null on the wire stays null), as ReadValue<T>()! did before: a non-nullable
+        // member's local takes what the bytes say, like MemoryPack's own formatters.
+        w.Line("#pragma warning disable CS8600, CS8601");
         w.Open($"public override void Deserialize(ref global::MemoryPack.MemoryPackReader reader, scoped ref {valueType} value)");
         w.Open("if (!reader.TryReadObjectHeader(out var __count))");
         w.Line("value = default;");
@@ -80,21 +83,51 @@ internal static class EventEmitter
         w.Open("for (int __i = 0; __i < __count; __i++)");
         w.Line("__lengths[__i] = reader.ReadVarIntInt32();");
         w.Close();
+        bool overwrite = model.Construction.CanOverwrite;
         foreach (var m in model.Members)
         {
-            w.Line($"{m.TypeName} {Local(m)} = default!;");
+            w.Line($"{m.TypeName} {Local(m)};");
         }
-        for (int slot = 0; slot < n; slot++)
+        if (overwrite && model.Members.Count > 0)
         {
-            // A zero length is an empty slot (a retired member, or one this writer left out): keep the default.
-            string read = bySlot.TryGetValue(slot, out var m) ? Read(m) : $"reader.Advance(__lengths[{slot}]);";
-            w.Line($"if (__count > {slot} && __lengths[{slot}] != 0) {read}");
+            // Overwriting: start from the instance's own arrays and collections, which the readers refill in place.
+            w.Open("if (value is null)");
+            foreach (var m in model.Members) w.Line($"{Local(m)} = default!;");
+            w.Close();
+            w.Open("else");
+            foreach (var m in model.Members) w.Line($"{Local(m)} = value.{Common.Escape(m.Name)};");
+            w.Close();
         }
-        w.Line("// Slots from a newer contract: skip them.");
-        w.Open($"for (int __i = {n}; __i < __count; __i++)");
-        w.Line("reader.Advance(__lengths[__i]);");
-        w.Close();
+        else
+        {
+            foreach (var m in model.Members) w.Line($"{Local(m)} = default!;");
+        }
+        if (n > 0)
+        {
+            // The usual case, a writer of this same contract: every slot is present, no per-slot count check.
+            w.Open($"if (__count == {n})");
+            EmitSlotReads(w, n, bySlot, checkCount: false);
+            w.Close();
+            w.Open("else");
+            EmitSlotReads(w, n, bySlot, checkCount: true);
+            w.Line("// Slots from a newer contract: skip them.");
+            w.Open($"for (int __i = {n}; __i < __count; __i++)");
+            w.Line("reader.Advance(__lengths[__i]);");
+            w.Close();
+            w.Close();
+        }
+        else
+        {
+            w.Line("// Slots from a newer contract: skip them.");
+            w.Open("for (int __i = 0; __i < __count; __i++)");
+            w.Line("reader.Advance(__lengths[__i]);");
+            w.Close();
+        }
         string arguments = string.Join(", ", model.Construction.ConstructorArguments.Select(Local));
+        if (overwrite)
+        {
+            w.Open("if (value is null)");
+        }
         if (model.Construction.Initialized.Count == 0)
         {
             w.Line($"value = new {self}({arguments});");
@@ -106,7 +139,18 @@ internal static class EventEmitter
             foreach (var name in model.Construction.Initialized) w.Line($"    {Common.Escape(name)} = {Local(name)},");
             w.Line("};");
         }
+        if (overwrite)
+        {
+            w.Close();
+            if (model.Members.Count > 0)
+            {
+                w.Open("else");
+                foreach (var m in model.Members) w.Line($"value.{Common.Escape(m.Name)} = {Local(m)};");
+                w.Close();
+            }
+        }
         w.Close();
+        w.Line("#pragma warning restore CS8600, CS8601");
 
         w.Close();
     }
@@ -147,6 +191,25 @@ internal static class EventEmitter
         }
     }
 
+    private static void EmitSlotReads(IndentedWriter w, int n, Dictionary<int, MemberModel> bySlot, bool checkCount)
+    {
+        for (int slot = 0; slot < n; slot++)
+        {
+            string present = checkCount ? $"__count > {slot} && __lengths[{slot}] != 0" : $"__lengths[{slot}] != 0";
+            if (bySlot.TryGetValue(slot, out var m))
+            {
+                // A zero length (or a slot this older writer did not have) is an empty slot: the member's default,
+                // also when overwriting, so no value of the previous instance survives.
+                w.Line($"if ({present}) {Read(m, refill: true)} else {Local(m)} = default!;");
+            }
+            else
+            {
+                // A retired member's slot: skip its bytes.
+                w.Line($"if ({present}) reader.Advance(__lengths[{slot}]);");
+            }
+        }
+    }
+
     internal static string Local(MemberModel m) => Local(m.Name);
 
     private static string Local(string name) => "__v_" + name;
@@ -165,14 +228,22 @@ internal static class EventEmitter
         };
     }
 
-    internal static string Read(MemberModel m) => m.Kind switch
+    /// <summary>
+    /// The statement reading member <paramref name="m"/>'s slot into its local. <paramref name="refill"/> (the
+    /// event's Deserialize): the ref overloads, which refill the array or collection already in the local (an
+    /// overwritten instance's) when they can and allocate when it is null; the generated code around them disables
+    /// CS8600/CS8601, as they hand back T?. Otherwise (the state snapshot, whose locals always start empty) a new
+    /// value is read and assigned. The bytes read are the same either way.
+    /// </summary>
+    internal static string Read(MemberModel m, bool refill) => m.Kind switch
     {
         MemberKind.Unmanaged => $"reader.ReadUnmanaged(out {Local(m)});",
         MemberKind.UnmanagedNullable => $"reader.DangerousReadUnmanaged(out {Local(m)});",
         MemberKind.String => $"{Local(m)} = reader.ReadString()!;",
-        MemberKind.UnmanagedArray => $"{Local(m)} = reader.ReadUnmanagedArray<{m.ElementTypeName}>()!;",
+        MemberKind.UnmanagedArray => refill ? $"reader.ReadUnmanagedArray(ref {Local(m)});" : $"{Local(m)} = reader.ReadUnmanagedArray<{m.ElementTypeName}>()!;",
+        // ReadArray(ref T?[]?) would not take a T[] local without a nullability warning; a new array it is.
         MemberKind.Array => $"{Local(m)} = reader.ReadArray<{m.ElementTypeName}>()!;",
-        _ => $"{Local(m)} = reader.ReadValue<{m.TypeName}>()!;",
+        _ => refill ? $"reader.ReadValue(ref {Local(m)});" : $"{Local(m)} = reader.ReadValue<{m.TypeName}>()!;",
     };
 
     private static string Xml(string text) => text.Replace("&", "&amp;").Replace("<", "&lt;").Replace(">", "&gt;");

@@ -109,7 +109,7 @@ internal static class StateEmitter
             string target = "this." + Common.Escape(m.Name);
             w.Open($"if (__count > {slot} && __lengths[{slot}] != 0)");
             w.Line($"{m.TypeName} {local} = default!;");
-            w.Line(EventEmitter.Read(m));
+            w.Line(EventEmitter.Read(m, refill: false));
             if (s.CollectionElementType is null)
             {
                 w.Line($"{target} = {local};");

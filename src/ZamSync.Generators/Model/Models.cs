@@ -49,8 +49,13 @@ public sealed record TypeIdentity(
 /// <summary>One serialized member in its slot. <see cref="TypeName"/> is global::-qualified with nullability.</summary>
 public sealed record MemberModel(string Name, string TypeName, string SchemaTypeName, string ElementTypeName, MemberKind Kind, int Slot, bool IsSettable);
 
-/// <summary>How deserialization builds the value: constructor arguments (member names in parameter order), then settable members.</summary>
-public sealed record ConstructionModel(EquatableArray<string> ConstructorArguments, EquatableArray<string> Initialized);
+/// <summary>
+/// How deserialization builds the value: constructor arguments (member names in parameter order), then settable
+/// members. <see cref="CanOverwrite"/>: a class built by its parameterless constructor whose members all have
+/// ordinary (not init-only) setters, so a non-null <c>value</c> passed to Deserialize is overwritten in place, as
+/// MemoryPack does, instead of allocating a new instance.
+/// </summary>
+public sealed record ConstructionModel(EquatableArray<string> ConstructorArguments, EquatableArray<string> Initialized, bool CanOverwrite);
 
 /// <summary>A [ZamEvent] type. <see cref="IsValid"/> false means the analyzer reports errors and nothing is emitted.</summary>
 public sealed record EventModel(

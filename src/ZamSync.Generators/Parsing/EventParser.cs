@@ -14,12 +14,14 @@ namespace ZamSync.Generators.Parsing;
 /// </summary>
 internal static class EventParser
 {
-    internal sealed class Candidate(ISymbol symbol, ITypeSymbol type, AttributeData? slot, bool settable)
+    internal sealed class Candidate(ISymbol symbol, ITypeSymbol type, AttributeData? slot, bool settable, bool mutable)
     {
         public ISymbol Symbol { get; } = symbol;
         public ITypeSymbol Type { get; } = type;
         public AttributeData? SlotAttribute { get; } = slot;
         public bool Settable { get; } = settable;
+        /// <summary>Settable after construction: a non-init setter or a non-readonly field.</summary>
+        public bool Mutable { get; } = mutable;
         public int Slot { get; set; }
         public MemberKind Kind { get; set; }
     }
@@ -61,7 +63,7 @@ internal static class EventParser
         if (construction is null)
         {
             Report(DiagnosticDescriptors.NoUsableConstructor, SymbolHelpers.IdentifierLocation(type), constructionProblem);
-            construction = new ConstructionModel(EquatableArray<string>.Empty, EquatableArray<string>.Empty);
+            construction = new ConstructionModel(EquatableArray<string>.Empty, EquatableArray<string>.Empty, false);
         }
 
         return new EventModel(identity, id, members, slotCount, construction, valid);
@@ -179,11 +181,11 @@ internal static class EventParser
                     if (p.SetMethod is null && !auto && parameter is null) continue; // computed: not data
                     var slot = SymbolHelpers.FindAttribute(p, SymbolHelpers.ZamMemberAttribute)
                         ?? (parameter is null ? null : SymbolHelpers.FindAttribute(parameter, SymbolHelpers.ZamMemberAttribute));
-                    list.Add(new Candidate(p, p.Type, slot, p.SetMethod is not null));
+                    list.Add(new Candidate(p, p.Type, slot, p.SetMethod is not null, p.SetMethod is { IsInitOnly: false }));
                     break;
                 }
                 case IFieldSymbol f when !f.IsConst:
-                    list.Add(new Candidate(f, f.Type, SymbolHelpers.FindAttribute(f, SymbolHelpers.ZamMemberAttribute), !f.IsReadOnly));
+                    list.Add(new Candidate(f, f.Type, SymbolHelpers.FindAttribute(f, SymbolHelpers.ZamMemberAttribute), !f.IsReadOnly, !f.IsReadOnly));
                     break;
             }
         }
@@ -239,6 +241,7 @@ internal static class EventParser
             }
             initialized.Add(c.Symbol.Name);
         }
-        return new ConstructionModel(arguments.ToEquatableArray(), initialized.ToEquatableArray());
+        bool canOverwrite = !type.IsValueType && arguments.Count == 0 && candidates.All(c => c.Mutable);
+        return new ConstructionModel(arguments.ToEquatableArray(), initialized.ToEquatableArray(), canOverwrite);
     }
 }

@@ -87,17 +87,14 @@ internal static class StateParser
         var result = new List<SnapshotMemberModel>();
         foreach (var member in members)
         {
-            var symbol = candidates.First(c => c.Symbol.Name == member.Name).Symbol;
-            bool assignable = symbol switch
-            {
-                IPropertySymbol p => p.SetMethod is { IsInitOnly: false },
-                IFieldSymbol f => !f.IsReadOnly,
-                _ => false,
-            };
+            var candidate = candidates.First(c => c.Symbol.Name == member.Name);
+            var symbol = candidate.Symbol;
+            // Assignable from the state's own code: a non-init setter (any accessibility) or a non-readonly field.
+            bool assignable = candidate.Mutable;
             string? element = null;
             if (!assignable)
             {
-                var memberType = symbol is IPropertySymbol p ? p.Type : ((IFieldSymbol)symbol).Type;
+                var memberType = candidate.Type;
                 element = FillableElementType(memberType);
                 if (element is null)
                 {

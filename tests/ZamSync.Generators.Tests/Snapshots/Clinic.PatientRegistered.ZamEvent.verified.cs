@@ -54,6 +54,7 @@ namespace Clinic
                 }
             }
 
+            #pragma warning disable CS8600, CS8601
             public override void Deserialize(ref global::MemoryPack.MemoryPackReader reader, scoped ref global::Clinic.PatientRegistered? value)
             {
                 if (!reader.TryReadObjectHeader(out var __count))
@@ -66,19 +67,32 @@ namespace Clinic
                 {
                     __lengths[__i] = reader.ReadVarIntInt32();
                 }
-                string __v_PatientId = default!;
-                string __v_Name = default!;
-                global::System.DateOnly __v_BirthDate = default!;
-                if (__count > 0 && __lengths[0] != 0) __v_PatientId = reader.ReadString()!;
-                if (__count > 1 && __lengths[1] != 0) __v_Name = reader.ReadString()!;
-                if (__count > 2 && __lengths[2] != 0) reader.ReadUnmanaged(out __v_BirthDate);
-                // Slots from a newer contract: skip them.
-                for (int __i = 3; __i < __count; __i++)
+                string __v_PatientId;
+                string __v_Name;
+                global::System.DateOnly __v_BirthDate;
+                __v_PatientId = default!;
+                __v_Name = default!;
+                __v_BirthDate = default!;
+                if (__count == 3)
                 {
-                    reader.Advance(__lengths[__i]);
+                    if (__lengths[0] != 0) __v_PatientId = reader.ReadString()!; else __v_PatientId = default!;
+                    if (__lengths[1] != 0) __v_Name = reader.ReadString()!; else __v_Name = default!;
+                    if (__lengths[2] != 0) reader.ReadUnmanaged(out __v_BirthDate); else __v_BirthDate = default!;
+                }
+                else
+                {
+                    if (__count > 0 && __lengths[0] != 0) __v_PatientId = reader.ReadString()!; else __v_PatientId = default!;
+                    if (__count > 1 && __lengths[1] != 0) __v_Name = reader.ReadString()!; else __v_Name = default!;
+                    if (__count > 2 && __lengths[2] != 0) reader.ReadUnmanaged(out __v_BirthDate); else __v_BirthDate = default!;
+                    // Slots from a newer contract: skip them.
+                    for (int __i = 3; __i < __count; __i++)
+                    {
+                        reader.Advance(__lengths[__i]);
+                    }
                 }
                 value = new global::Clinic.PatientRegistered(__v_PatientId, __v_Name, __v_BirthDate);
             }
+            #pragma warning restore CS8600, CS8601
         }
     }
 }

@@ -47,6 +47,7 @@ namespace Shop
                 }
             }
 
+            #pragma warning disable CS8600, CS8601
             public override void Deserialize(ref global::MemoryPack.MemoryPackReader reader, scoped ref global::Shop.LineItem value)
             {
                 if (!reader.TryReadObjectHeader(out var __count))
@@ -59,14 +60,24 @@ namespace Shop
                 {
                     __lengths[__i] = reader.ReadVarIntInt32();
                 }
-                string __v_Sku = default!;
-                int __v_Quantity = default!;
-                if (__count > 0 && __lengths[0] != 0) __v_Sku = reader.ReadString()!;
-                if (__count > 1 && __lengths[1] != 0) reader.ReadUnmanaged(out __v_Quantity);
-                // Slots from a newer contract: skip them.
-                for (int __i = 2; __i < __count; __i++)
+                string __v_Sku;
+                int __v_Quantity;
+                __v_Sku = default!;
+                __v_Quantity = default!;
+                if (__count == 2)
                 {
-                    reader.Advance(__lengths[__i]);
+                    if (__lengths[0] != 0) __v_Sku = reader.ReadString()!; else __v_Sku = default!;
+                    if (__lengths[1] != 0) reader.ReadUnmanaged(out __v_Quantity); else __v_Quantity = default!;
+                }
+                else
+                {
+                    if (__count > 0 && __lengths[0] != 0) __v_Sku = reader.ReadString()!; else __v_Sku = default!;
+                    if (__count > 1 && __lengths[1] != 0) reader.ReadUnmanaged(out __v_Quantity); else __v_Quantity = default!;
+                    // Slots from a newer contract: skip them.
+                    for (int __i = 2; __i < __count; __i++)
+                    {
+                        reader.Advance(__lengths[__i]);
+                    }
                 }
                 value = new global::Shop.LineItem()
                 {
@@ -74,6 +85,7 @@ namespace Shop
                     Quantity = __v_Quantity,
                 };
             }
+            #pragma warning restore CS8600, CS8601
         }
     }
 }

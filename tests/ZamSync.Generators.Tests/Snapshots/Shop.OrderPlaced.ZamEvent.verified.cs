@@ -70,6 +70,7 @@ namespace Shop
                 }
             }
 
+            #pragma warning disable CS8600, CS8601
             public override void Deserialize(ref global::MemoryPack.MemoryPackReader reader, scoped ref global::Shop.OrderPlaced? value)
             {
                 if (!reader.TryReadObjectHeader(out var __count))
@@ -82,31 +83,58 @@ namespace Shop
                 {
                     __lengths[__i] = reader.ReadVarIntInt32();
                 }
-                global::System.DateTime __v_At = default!;
-                global::Shop.Channel __v_Channel = default!;
-                decimal? __v_Discount = default!;
-                global::System.Guid __v_OrderId = default!;
-                string? __v_Note = default!;
-                int[] __v_Codes = default!;
-                global::System.Collections.Generic.List<global::Shop.LineItem> __v_Lines = default!;
-                global::System.Collections.Generic.Dictionary<string, long> __v_Totals = default!;
-                string[] __v_Tags = default!;
-                global::System.DateOnly? __v_ShipBy = default!;
-                if (__count > 0 && __lengths[0] != 0) reader.ReadUnmanaged(out __v_At);
-                if (__count > 1 && __lengths[1] != 0) reader.ReadUnmanaged(out __v_Channel);
-                if (__count > 2 && __lengths[2] != 0) reader.DangerousReadUnmanaged(out __v_Discount);
-                if (__count > 3 && __lengths[3] != 0) reader.ReadUnmanaged(out __v_OrderId);
-                if (__count > 4 && __lengths[4] != 0) reader.Advance(__lengths[4]);
-                if (__count > 5 && __lengths[5] != 0) __v_Note = reader.ReadString()!;
-                if (__count > 6 && __lengths[6] != 0) __v_Codes = reader.ReadUnmanagedArray<int>()!;
-                if (__count > 7 && __lengths[7] != 0) __v_Lines = reader.ReadValue<global::System.Collections.Generic.List<global::Shop.LineItem>>()!;
-                if (__count > 8 && __lengths[8] != 0) __v_Totals = reader.ReadValue<global::System.Collections.Generic.Dictionary<string, long>>()!;
-                if (__count > 9 && __lengths[9] != 0) __v_Tags = reader.ReadArray<string>()!;
-                if (__count > 10 && __lengths[10] != 0) reader.DangerousReadUnmanaged(out __v_ShipBy);
-                // Slots from a newer contract: skip them.
-                for (int __i = 11; __i < __count; __i++)
+                global::System.DateTime __v_At;
+                global::Shop.Channel __v_Channel;
+                decimal? __v_Discount;
+                global::System.Guid __v_OrderId;
+                string? __v_Note;
+                int[] __v_Codes;
+                global::System.Collections.Generic.List<global::Shop.LineItem> __v_Lines;
+                global::System.Collections.Generic.Dictionary<string, long> __v_Totals;
+                string[] __v_Tags;
+                global::System.DateOnly? __v_ShipBy;
+                __v_At = default!;
+                __v_Channel = default!;
+                __v_Discount = default!;
+                __v_OrderId = default!;
+                __v_Note = default!;
+                __v_Codes = default!;
+                __v_Lines = default!;
+                __v_Totals = default!;
+                __v_Tags = default!;
+                __v_ShipBy = default!;
+                if (__count == 11)
                 {
-                    reader.Advance(__lengths[__i]);
+                    if (__lengths[0] != 0) reader.ReadUnmanaged(out __v_At); else __v_At = default!;
+                    if (__lengths[1] != 0) reader.ReadUnmanaged(out __v_Channel); else __v_Channel = default!;
+                    if (__lengths[2] != 0) reader.DangerousReadUnmanaged(out __v_Discount); else __v_Discount = default!;
+                    if (__lengths[3] != 0) reader.ReadUnmanaged(out __v_OrderId); else __v_OrderId = default!;
+                    if (__lengths[4] != 0) reader.Advance(__lengths[4]);
+                    if (__lengths[5] != 0) __v_Note = reader.ReadString()!; else __v_Note = default!;
+                    if (__lengths[6] != 0) reader.ReadUnmanagedArray(ref __v_Codes); else __v_Codes = default!;
+                    if (__lengths[7] != 0) reader.ReadValue(ref __v_Lines); else __v_Lines = default!;
+                    if (__lengths[8] != 0) reader.ReadValue(ref __v_Totals); else __v_Totals = default!;
+                    if (__lengths[9] != 0) __v_Tags = reader.ReadArray<string>()!; else __v_Tags = default!;
+                    if (__lengths[10] != 0) reader.DangerousReadUnmanaged(out __v_ShipBy); else __v_ShipBy = default!;
+                }
+                else
+                {
+                    if (__count > 0 && __lengths[0] != 0) reader.ReadUnmanaged(out __v_At); else __v_At = default!;
+                    if (__count > 1 && __lengths[1] != 0) reader.ReadUnmanaged(out __v_Channel); else __v_Channel = default!;
+                    if (__count > 2 && __lengths[2] != 0) reader.DangerousReadUnmanaged(out __v_Discount); else __v_Discount = default!;
+                    if (__count > 3 && __lengths[3] != 0) reader.ReadUnmanaged(out __v_OrderId); else __v_OrderId = default!;
+                    if (__count > 4 && __lengths[4] != 0) reader.Advance(__lengths[4]);
+                    if (__count > 5 && __lengths[5] != 0) __v_Note = reader.ReadString()!; else __v_Note = default!;
+                    if (__count > 6 && __lengths[6] != 0) reader.ReadUnmanagedArray(ref __v_Codes); else __v_Codes = default!;
+                    if (__count > 7 && __lengths[7] != 0) reader.ReadValue(ref __v_Lines); else __v_Lines = default!;
+                    if (__count > 8 && __lengths[8] != 0) reader.ReadValue(ref __v_Totals); else __v_Totals = default!;
+                    if (__count > 9 && __lengths[9] != 0) __v_Tags = reader.ReadArray<string>()!; else __v_Tags = default!;
+                    if (__count > 10 && __lengths[10] != 0) reader.DangerousReadUnmanaged(out __v_ShipBy); else __v_ShipBy = default!;
+                    // Slots from a newer contract: skip them.
+                    for (int __i = 11; __i < __count; __i++)
+                    {
+                        reader.Advance(__lengths[__i]);
+                    }
                 }
                 value = new global::Shop.OrderPlaced()
                 {
@@ -122,6 +150,7 @@ namespace Shop
                     ShipBy = __v_ShipBy,
                 };
             }
+            #pragma warning restore CS8600, CS8601
         }
     }
 }
