@@ -128,9 +128,9 @@ internal static class EventParser
             .OrderBy(c => c.Slot)
             .Select(c => new MemberModel(
                 c.Symbol.Name,
-                c.Type.ToDisplayString(SymbolHelpers.Qualified),
-                c.Type.ToDisplayString(SymbolHelpers.Schema),
-                c.Type is IArrayTypeSymbol array ? array.ElementType.ToDisplayString(SymbolHelpers.Qualified) : "",
+                TypeNames.Qualified(c.Type),
+                TypeNames.Schema(c.Type),
+                c.Type is IArrayTypeSymbol array ? TypeNames.Qualified(array.ElementType) : "",
                 c.Kind,
                 c.Slot,
                 c.Settable))

@@ -57,7 +57,7 @@ internal static class StateParser
                 Report(DiagnosticDescriptors.DuplicateHandler, MethodLocation(method), eventType.ToDisplayString());
                 continue;
             }
-            handlers.Add(new HandlerModel(id, eventType.ToDisplayString(SymbolHelpers.Qualified), eventType.IsValueType, method.Parameters.Length == 2));
+            handlers.Add(new HandlerModel(id, TypeNames.Qualified(eventType), eventType.IsValueType, method.Parameters.Length == 2));
         }
 
         var sorted = handlers.OrderBy(h => h.EventId).ThenBy(h => h.EventTypeName, System.StringComparer.Ordinal).ToEquatableArray();
@@ -121,7 +121,7 @@ internal static class StateParser
         var collections = (named.TypeKind == TypeKind.Interface ? named.AllInterfaces.Add(named) : named.AllInterfaces)
             .Where(i => SymbolHelpers.Is(i, "System.Collections.Generic.ICollection"))
             .ToList();
-        return collections.Count == 1 ? collections[0].TypeArguments[0].ToDisplayString(SymbolHelpers.Qualified) : null;
+        return collections.Count == 1 ? TypeNames.Qualified(collections[0].TypeArguments[0]) : null;
     }
 
     /// <summary>The event types a state's Apply methods take (for the analyzer's "no state handles it").</summary>

@@ -94,7 +94,7 @@ internal static class SymbolHelpers
             containing.Insert(0, new ContainingTypeModel(Keyword(outer), outer.Name));
         }
         string ns = type.ContainingNamespace is { IsGlobalNamespace: false } n ? n.ToDisplayString() : "";
-        return new TypeIdentity(ns, type.Name, type.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat), Keyword(type), type.IsValueType, containing.ToEquatableArray());
+        return new TypeIdentity(ns, type.Name, TypeNames.Qualified(type), Keyword(type), type.IsValueType, containing.ToEquatableArray());
     }
 
     /// <summary>The type's name in the first declaration: where shape diagnostics point.</summary>
