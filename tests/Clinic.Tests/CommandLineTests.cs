@@ -53,6 +53,12 @@ public sealed class CommandLineTests : IDisposable
         Assert.Equal(0, await status.RunAsync("status", "--dir", Dir("hub")));
         Assert.Contains("1 patients, 2 events applied", status.Output);
         Assert.Matches(@"│\s*7\s*│\s*2\s*│", status.Output);
+
+        var clinicStatus = new TestConsole();
+        Assert.Equal(0, await clinicStatus.RunAsync("status", "--dir", Dir("clinic")));
+        Assert.Contains("last sync: ", clinicStatus.Output);
+        Assert.Contains("with hub 1000: sent 2 events, received 0", clinicStatus.Output);
+        Assert.Matches(@"│\s*1000\s*│\s*0\s*│", clinicStatus.Output); // nothing waiting for the hub any more
     }
 
     [Fact]

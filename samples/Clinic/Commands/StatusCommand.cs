@@ -19,6 +19,7 @@ internal static class StatusCommand
             var (patients, applied, digest) = engine.Read(s => (s.Patients.Count, s.EventsApplied, s.Digest()));
             console.MarkupLineInterpolated($"[bold]{config.Kind} {config.NodeId}[/] ({config.Name}) in {directory.Path}");
             console.MarkupLineInterpolated($"{patients} patients, {applied} events applied, state hash {digest}");
+            console.MarkupLineInterpolated($"last sync: {directory.LastSync ?? "never"}");
 
             var known = engine.Known;
             var events = new Table().Border(TableBorder.Rounded).Title("events held").AddColumn("origin").AddColumn(new TableColumn("events").RightAligned());

@@ -28,7 +28,8 @@ internal static class SyncCommand
             var interval = result.GetValue(every);
             do
             {
-                await SyncOnceAsync(console, engine, hubNode, address, tls, result.GetValue(maxBytes), cancellationToken);
+                var stats = await SyncOnceAsync(console, engine, hubNode, address, tls, result.GetValue(maxBytes), cancellationToken);
+                directory.RecordSync($"with hub {hubNode}: sent {stats.EventsSent} events, received {stats.EventsReceived}" + (stats.BudgetExhausted ? " (budget reached)" : ""));
                 if (interval is { } wait) await Task.Delay(wait, cancellationToken);
             }
             while (interval is not null && !cancellationToken.IsCancellationRequested);
@@ -37,7 +38,7 @@ internal static class SyncCommand
         return command;
     }
 
-    private static async Task SyncOnceAsync(IAnsiConsole console, ZamEngine engine, NodeId hub, string address,
+    private static async Task<SyncStats> SyncOnceAsync(IAnsiConsole console, ZamEngine engine, NodeId hub, string address,
         ZamSync.Net.Tls.TlsOptions tls, long? maxBytes, CancellationToken cancellationToken)
     {
         await using var link = await TcpTransport.ConnectAsync(hub, address, new TcpTransportOptions { Tls = tls }, cancellationToken);
@@ -56,5 +57,6 @@ internal static class SyncCommand
         });
         console.MarkupLineInterpolated($"[green]Synced[/] with hub {hub}: sent {stats!.EventsSent} events, received {stats.EventsReceived} ({stats.BytesSent:N0} B up, {stats.BytesReceived:N0} B down, {stats.Duration.TotalSeconds:N1} s)");
         if (stats.BudgetExhausted) console.MarkupLine("[yellow]The byte budget was reached: the rest goes in the next sync.[/]");
+        return stats;
     }
 }

@@ -20,6 +20,15 @@ public sealed class NodeDirectory(string path)
 
     public NodeConfig Config => NodeConfig.Load(Path);
 
+    private string LastSyncFile => System.IO.Path.Combine(Path, "last-sync.txt");
+
+    /// <summary>Remembers the last successful sync, for <c>status</c>.</summary>
+    public void RecordSync(string summary) =>
+        File.WriteAllText(LastSyncFile, $"{DateTimeOffset.UtcNow:yyyy-MM-dd HH:mm:ss} UTC: {summary}");
+
+    /// <summary>The last successful sync, or null if this node never synced.</summary>
+    public string? LastSync => File.Exists(LastSyncFile) ? File.ReadAllText(LastSyncFile) : null;
+
     public bool HasCertificate => File.Exists(NodeCertificate) && File.Exists(CaCertificate);
 
     /// <summary>Engine options for every node: the contract (fingerprint and schema) comes from the generator.</summary>
