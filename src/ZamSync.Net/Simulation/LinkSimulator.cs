@@ -113,7 +113,14 @@ public sealed class LinkSimulator : IAsyncDisposable
                     ConnectionCut?.Invoke(cut);
                     return; // the caller tears down both directions
                 }
-                inFlight.Writer.TryWrite((buffer[..n], Schedule(n, ref linkFreeAt)));
+                // A link delivers bytes as they trickle through, not in the lumps the sender wrote: slice
+                // what was read into pieces of about 20 ms of link time, each delivered when it has crossed.
+                int piece = BytesPerSecond > 0 ? Math.Clamp(BytesPerSecond / 50, 64, 16 * 1024) : n;
+                for (int at = 0; at < n; at += piece)
+                {
+                    int length = Math.Min(piece, n - at);
+                    inFlight.Writer.TryWrite((buffer[at..(at + length)], Schedule(length, ref linkFreeAt)));
+                }
                 moved += n;
             }
             inFlight.Writer.TryComplete();
