@@ -30,6 +30,9 @@ public sealed class ContractGenerator : IIncrementalGenerator
         public const string Manifest = "ZamSync.Manifest";
     }
 
+    /// <summary>The MSBuild property (made visible to the compiler) that turns the registry off when "false".</summary>
+    public const string EmitRegistryProperty = "build_property.ZamSyncEmitRegistry";
+
     public void Initialize(IncrementalGeneratorInitializationContext context)
     {
         var events = context.SyntaxProvider.ForAttributeWithMetadataName(
@@ -54,6 +57,12 @@ public sealed class ContractGenerator : IIncrementalGenerator
             .Select(static (texts, _) => texts.IsDefaultOrEmpty ? null : texts[0])
             .WithTrackingName(TrackingNames.Manifest);
 
+        // ZamSyncEmitRegistry=false (an assembly whose [ZamEvent] types are private to it, like the runtime's own
+        // wire messages): no registry, no [assembly: ZamContract], no module initializer; it registers its formatters.
+        var emitRegistry = context.AnalyzerConfigOptionsProvider
+            .Select(static (options, _) => !(options.GlobalOptions.TryGetValue(EmitRegistryProperty, out var value)
+                && string.Equals(value?.Trim(), "false", StringComparison.OrdinalIgnoreCase)));
+
         var registry = validEvents
             .Select(static (m, _) => RegistryEmitter.Entry(m))
             .Collect()
@@ -63,9 +72,10 @@ public sealed class ContractGenerator : IIncrementalGenerator
                 .ThenBy(e => e.TypeName, StringComparer.Ordinal)
                 .ToEquatableArray(), input.Right))
             .WithTrackingName(TrackingNames.Registry);
-        context.RegisterSourceOutput(registry, static (spc, model) =>
+        context.RegisterSourceOutput(registry.Combine(emitRegistry), static (spc, input) =>
         {
-            if (RegistryEmitter.CanEmit(model)) Emit(spc, "the contract registry", () => spc.AddSource(RegistryEmitter.HintName, RegistryEmitter.Emit(model)));
+            var model = input.Left;
+            if (input.Right && RegistryEmitter.CanEmit(model)) Emit(spc, "the contract registry", () => spc.AddSource(RegistryEmitter.HintName, RegistryEmitter.Emit(model)));
         });
 
         var states = context.SyntaxProvider.ForAttributeWithMetadataName(

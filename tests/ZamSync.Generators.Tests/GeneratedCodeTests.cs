@@ -76,6 +76,39 @@ public class GeneratedCodeTests
         Assert.Contains("3u => typeof(global::B.Early),\n", one["ZamSync.Generated.ZamContracts.g.cs"]);
     }
 
+    [Theory]
+    [InlineData("false", false)]
+    [InlineData(" False ", false)]
+    [InlineData("true", true)]
+    [InlineData("", true)]
+    public void ZamSyncEmitRegistry_false_leaves_out_the_registry_and_keeps_every_formatter(string value, bool registry)
+    {
+        string source = """
+            namespace A;
+            [ZamSync.ZamEvent(1)] internal sealed partial class Hello { [ZamSync.ZamMember(0)] public ulong Node { get; set; } }
+            [ZamSync.ZamEvent(2)] internal sealed partial class Bye { [ZamSync.ZamMember(0)] public byte[]? Why { get; set; } }
+            public static class Use
+            {
+                // The formatters are there to register by hand, as the runtime does for its wire messages.
+                public static void Register()
+                {
+                    MemoryPack.MemoryPackFormatterProvider.Register(new Hello.__ZamFormatter());
+                    MemoryPack.MemoryPackFormatterProvider.Register(new Bye.__ZamFormatter());
+                }
+            }
+            """;
+        var options = new GlobalOptionsProvider(new Dictionary<string, string> { ["build_property.ZamSyncEmitRegistry"] = value });
+        var driver = TestCompiler.CreateDriver(options: options).RunGeneratorsAndUpdateCompilation(TestCompiler.Compile(source), out var output, out var diagnostics);
+
+        Assert.Empty(diagnostics);
+        var sources = TestCompiler.GeneratedSources(driver.GetRunResult());
+        Assert.Contains("A.Hello.ZamEvent.g.cs", sources.Keys);
+        Assert.Contains("A.Bye.ZamEvent.g.cs", sources.Keys);
+        Assert.Equal(registry, sources.ContainsKey("ZamSync.Generated.ZamContracts.g.cs"));
+        var problems = output.GetDiagnostics().Where(d => d.Severity >= DiagnosticSeverity.Warning || d.IsWarningAsError).ToList();
+        Assert.True(problems.Count == 0, string.Join("\n", problems));
+    }
+
     [Fact]
     public void Invalid_types_get_no_code()
     {

@@ -153,6 +153,21 @@ public class RoundTripTests
         Assert.Null(Get(again, "Email")); // a slot the old writer did not have reads as default
     }
 
+    [Theory]
+    [InlineData("V1.Renamed")] // slot 2 is beyond the reader's slots: skipped
+    [InlineData("V2.Renamed")] // slot 2 is the reader's retired (empty) slot: skipped
+    public void A_negative_slot_length_is_refused_rather_than_followed_backwards(string reader)
+    {
+        var v2 = Create("V2.Renamed", 42, "Karma", "k@example.org");
+        byte[] bytes = MemoryPackSerializer.Serialize(v2.GetType(), v2);
+        Assert.Equal(4, bytes[0]); // object header: four slots (slot 2 empty), then their lengths
+        Assert.Equal(0, bytes[3]);
+        bytes[3] = 0x9C; // slot 2's length: -100 as MemoryPack's one-byte varint
+
+        var error = Assert.Throws<MemoryPackSerializationException>(() => MemoryPackSerializer.Deserialize(T(reader), bytes));
+        Assert.Contains("negative", error.Message);
+    }
+
     [Fact]
     public void Deserializing_into_an_existing_instance_overwrites_it_and_empties_slots_the_writer_lacked()
     {

@@ -82,6 +82,8 @@ internal static class EventEmitter
         w.Line("global::System.Span<int> __lengths = stackalloc int[__count];");
         w.Open("for (int __i = 0; __i < __count; __i++)");
         w.Line("__lengths[__i] = reader.ReadVarIntInt32();");
+        // A negative length would move the reader backwards when a slot is skipped: refuse it.
+        w.Line($"if (__lengths[__i] < 0) {NegativeLength}");
         w.Close();
         bool overwrite = model.Construction.CanOverwrite;
         foreach (var m in model.Members)
@@ -209,6 +211,9 @@ internal static class EventEmitter
             }
         }
     }
+
+    /// <summary>The statement refusing a negative slot length (hostile or corrupt bytes).</summary>
+    internal const string NegativeLength = "throw new global::MemoryPack.MemoryPackSerializationException(\"A slot length is negative.\");";
 
     internal static string Local(MemberModel m) => Local(m.Name);
 

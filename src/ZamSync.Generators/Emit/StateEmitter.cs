@@ -96,6 +96,7 @@ internal static class StateEmitter
         w.Line("global::System.Span<int> __lengths = stackalloc int[__count];");
         w.Open("for (int __i = 0; __i < __count; __i++)");
         w.Line("__lengths[__i] = reader.ReadVarIntInt32();");
+        w.Line($"if (__lengths[__i] < 0) {EventEmitter.NegativeLength}");
         w.Close();
         for (int slot = 0; slot < n; slot++)
         {

@@ -1,17 +1,21 @@
 using System.Buffers;
-using System.Buffers.Binary;
 using System.Text;
+using MemoryPack;
+using ZamSync.Sync.Wire;
 
 namespace ZamSync.Sync;
 
 /// <summary>
-/// Binary layout of the session's messages (docs/protocol.md). Decoding is defensive: every count and
-/// length is checked against the bytes actually present before anything is allocated, so a hostile
-/// message costs at most its own size.
+/// The session's messages on the wire (docs/protocol.md): a kind byte, then the message as a MemoryPack
+/// version-tolerant object written and read by the formatters the contract generator makes for the types in
+/// <c>Sync/Wire</c>. Decoding is defensive: any failure of the reader is a <see cref="SyncProtocolException"/>, every
+/// array is checked against the bytes actually present before it is allocated (so a hostile message costs about its
+/// own size), and the decoded fields are validated (identity, role, budget, text limits, vectors, batch shape).
 /// </summary>
 public static class SyncMessageCodec
 {
-    public const ushort ProtocolVersion = 1;
+    /// <summary>2: the messages became MemoryPack version-tolerant objects (1 was a hand-written layout).</summary>
+    public const ushort ProtocolVersion = 2;
 
     /// <summary>Most entries accepted in a received version vector.</summary>
     public const int MaxVectorEntries = 1 << 20;
@@ -25,24 +29,83 @@ public static class SyncMessageCodec
     /// <summary>Longest contract schema a handshake carries, in UTF-8 bytes.</summary>
     public const int MaxSchemaBytes = 256 * 1024;
 
+    /// <summary>
+    /// Longest message decoded at all (transports cap frames lower). It also keeps every array's byte count
+    /// (elements × element size, each element count already bounded by the bytes present) far from overflowing.
+    /// </summary>
+    public const int MaxMessageBytes = 64 * 1024 * 1024;
+
     private const int MaxDetailBytes = 4096;
 
-    /// <summary>Bytes one event takes inside a batch.</summary>
-    public static int EventSize(in EventEnvelope e) =>
-        8 + Varint.SizeOf(e.Sequence) + 8 + 4 + 4 + Varint.SizeOf((ulong)e.Payload.Length) + e.Payload.Length;
+    // An unmanaged array is a 4-byte count and its elements.
+    private const int ArrayHeader = 4;
 
-    /// <summary>Bytes of a batch header (kind and a u16 count).</summary>
-    public const int BatchHeaderSize = 3;
+    // The most a slot length takes (MemoryPack's varint: a type byte and 4 bytes for an int beyond 16 bits).
+    private const int MaxSlotLength = 5;
+
+    private const int BatchSlots = 7;
+
+    /// <summary>
+    /// Bytes one event adds to a batch: origin, sequence, HLC physical (8 each), HLC logical, event type and payload
+    /// length (4 each), and the payload. Exact, so an upper bound.
+    /// </summary>
+    public static int EventSize(in EventEnvelope e) => 8 + 8 + 8 + 4 + 4 + 4 + e.Payload.Length;
+
+    /// <summary>
+    /// An upper bound of a batch's bytes besides its events: the kind, the object header, the slot lengths at their
+    /// widest and the arrays' counts. A batch takes at most this plus the <see cref="EventSize"/> of each event.
+    /// </summary>
+    public const int BatchHeaderSize = 1 + 1 + BatchSlots * MaxSlotLength + BatchSlots * ArrayHeader;
+
+    /// <summary>An upper bound of the bytes of a <see cref="SyncCompleteMessage"/> over <paramref name="origins"/> origins.</summary>
+    public static int SyncCompleteSize(int origins) => 1 + 1 + 3 * MaxSlotLength + 1 + 2 * (ArrayHeader + 8 * origins);
+
+    private static readonly UTF8Encoding StrictUtf8 = new(false, throwOnInvalidBytes: true);
+
+    static SyncMessageCodec()
+    {
+        // The runtime has no generated registry (ZamSyncEmitRegistry=false in its project): register here.
+        MemoryPackFormatterProvider.Register(new HandshakeWire.__ZamFormatter());
+        MemoryPackFormatterProvider.Register(new EventBatchWire.__ZamFormatter());
+        MemoryPackFormatterProvider.Register(new SyncCompleteWire.__ZamFormatter());
+        MemoryPackFormatterProvider.Register(new RefuseWire.__ZamFormatter());
+    }
 
     public static void Write(SyncMessage message, IBufferWriter<byte> output)
     {
         switch (message)
         {
-            case HandshakeMessage h: WriteHandshake(h, output); break;
-            case EventBatchMessage b: WriteBatch(b.Events, output); break;
-            case SyncCompleteMessage c: WriteComplete(c, output); break;
-            case RefuseMessage r: WriteRefuse(r, output); break;
-            default: throw new ArgumentException($"Unknown message {message.GetType().Name}.", nameof(message));
+            case HandshakeMessage h:
+                var (origins, sequences) = Columns(h.Holds);
+                Write(output, SyncMessageKind.Handshake, new HandshakeWire
+                {
+                    ProtocolVersion = h.ProtocolVersion,
+                    NodeId = h.NodeId.Value,
+                    Role = (byte)h.Role,
+                    MaxBytesToReceive = h.MaxBytesToReceive,
+                    ContractFingerprint = Encoding.UTF8.GetBytes(h.ContractFingerprint),
+                    ContractSchema = Encoding.UTF8.GetBytes(h.ContractSchema),
+                    HoldsOrigins = origins,
+                    HoldsSequences = sequences,
+                });
+                break;
+            case EventBatchMessage b:
+                Write(output, SyncMessageKind.EventBatch, ToWire(b.Events));
+                break;
+            case SyncCompleteMessage c:
+                var (completeOrigins, completeSequences) = Columns(c.Holds);
+                Write(output, SyncMessageKind.SyncComplete, new SyncCompleteWire
+                {
+                    Flags = c.BudgetExhausted ? (byte)1 : (byte)0,
+                    HoldsOrigins = completeOrigins,
+                    HoldsSequences = completeSequences,
+                });
+                break;
+            case RefuseMessage r:
+                Write(output, SyncMessageKind.Refuse, new RefuseWire { Reason = (ushort)r.Reason, Detail = DetailBytes(r.Detail) });
+                break;
+            default:
+                throw new ArgumentException($"Unknown message {message.GetType().Name}.", nameof(message));
         }
     }
 
@@ -53,101 +116,91 @@ public static class SyncMessageCodec
         return buffer.WrittenSpan.ToArray();
     }
 
-    private static void WriteHandshake(HandshakeMessage h, IBufferWriter<byte> output)
+    private static void Write<T>(IBufferWriter<byte> output, SyncMessageKind kind, T wire)
     {
-        int fingerprintLength = Encoding.UTF8.GetByteCount(h.ContractFingerprint);
-        int schemaLength = Encoding.UTF8.GetByteCount(h.ContractSchema);
-        int size = 1 + 2 + 8 + 1 + 8 + Varint.SizeOf((ulong)fingerprintLength) + fingerprintLength
-            + Varint.SizeOf((ulong)schemaLength) + schemaLength + h.Holds.EncodedSize;
-        var span = output.GetSpan(size);
-        span[0] = (byte)SyncMessageKind.Handshake;
-        BinaryPrimitives.WriteUInt16LittleEndian(span[1..], h.ProtocolVersion);
-        BinaryPrimitives.WriteUInt64LittleEndian(span[3..], h.NodeId.Value);
-        span[11] = (byte)h.Role;
-        BinaryPrimitives.WriteInt64LittleEndian(span[12..], h.MaxBytesToReceive);
-        int offset = 20 + Varint.Write(span[20..], (ulong)fingerprintLength);
-        offset += Encoding.UTF8.GetBytes(h.ContractFingerprint, span[offset..]);
-        offset += Varint.Write(span[offset..], (ulong)schemaLength);
-        offset += Encoding.UTF8.GetBytes(h.ContractSchema, span[offset..]);
-        offset += h.Holds.Encode(span[offset..]);
-        output.Advance(offset);
+        output.GetSpan(1)[0] = (byte)kind;
+        output.Advance(1);
+        MemoryPackSerializer.Serialize(output, wire);
     }
 
-    private static void WriteBatch(IReadOnlyList<EventEnvelope> events, IBufferWriter<byte> output)
+    private static EventBatchWire ToWire(IReadOnlyList<EventEnvelope> events)
     {
         if (events.Count > ushort.MaxValue) throw new ArgumentException("Too many events for one batch.", nameof(events));
-        var header = output.GetSpan(BatchHeaderSize);
-        header[0] = (byte)SyncMessageKind.EventBatch;
-        BinaryPrimitives.WriteUInt16LittleEndian(header[1..], (ushort)events.Count);
-        output.Advance(BatchHeaderSize);
-        foreach (var e in events) WriteEvent(e, output);
-    }
-
-    /// <summary>Appends one event in batch layout.</summary>
-    public static void WriteEvent(in EventEnvelope e, IBufferWriter<byte> output)
-    {
-        int size = EventSize(e);
-        var span = output.GetSpan(size);
-        BinaryPrimitives.WriteUInt64LittleEndian(span, e.Origin.Value);
-        int offset = 8 + Varint.Write(span[8..], e.Sequence);
-        BinaryPrimitives.WriteInt64LittleEndian(span[offset..], e.Hlc.Physical);
-        BinaryPrimitives.WriteUInt32LittleEndian(span[(offset + 8)..], e.Hlc.Logical);
-        BinaryPrimitives.WriteUInt32LittleEndian(span[(offset + 12)..], e.EventType);
-        offset += 16;
-        offset += Varint.Write(span[offset..], (ulong)e.Payload.Length);
-        e.Payload.Span.CopyTo(span[offset..]);
-        output.Advance(offset + e.Payload.Length);
-    }
-
-    private static void WriteComplete(SyncCompleteMessage c, IBufferWriter<byte> output)
-    {
-        var span = output.GetSpan(2 + c.Holds.EncodedSize);
-        span[0] = (byte)SyncMessageKind.SyncComplete;
-        span[1] = c.BudgetExhausted ? (byte)1 : (byte)0;
-        output.Advance(2 + c.Holds.Encode(span[2..]));
-    }
-
-    private static void WriteRefuse(RefuseMessage r, IBufferWriter<byte> output)
-    {
-        var detail = Encoding.UTF8.GetBytes(r.Detail);
-        if (detail.Length > MaxDetailBytes)
+        int count = events.Count;
+        var wire = new EventBatchWire
         {
-            // Cut at a character boundary: the reader decodes strictly, and half a character would turn
-            // the refusal into a malformed message.
-            int cut = MaxDetailBytes;
-            while (cut > 0 && (detail[cut] & 0xC0) == 0x80) cut--;
-            detail = detail[..cut];
+            Origins = new ulong[count],
+            Sequences = new ulong[count],
+            HlcPhysical = new long[count],
+            HlcLogical = new uint[count],
+            EventTypes = new uint[count],
+            PayloadLengths = new int[count],
+        };
+        long total = 0;
+        for (int i = 0; i < count; i++) total += events[i].Payload.Length;
+        var payloads = new byte[total];
+        int offset = 0;
+        for (int i = 0; i < count; i++)
+        {
+            var e = events[i];
+            wire.Origins[i] = e.Origin.Value;
+            wire.Sequences[i] = e.Sequence;
+            wire.HlcPhysical[i] = e.Hlc.Physical;
+            wire.HlcLogical[i] = e.Hlc.Logical;
+            wire.EventTypes[i] = e.EventType;
+            wire.PayloadLengths[i] = e.Payload.Length;
+            e.Payload.Span.CopyTo(payloads.AsSpan(offset));
+            offset += e.Payload.Length;
         }
-        var span = output.GetSpan(3 + Varint.MaxLength + detail.Length);
-        span[0] = (byte)SyncMessageKind.Refuse;
-        BinaryPrimitives.WriteUInt16LittleEndian(span[1..], (ushort)r.Reason);
-        int offset = 3 + Varint.Write(span[3..], (ulong)detail.Length);
-        detail.CopyTo(span[offset..]);
-        output.Advance(offset + detail.Length);
+        wire.Payloads = payloads;
+        return wire;
+    }
+
+    private static (ulong[] Origins, ulong[] Sequences) Columns(VersionVector vector)
+    {
+        var origins = new ulong[vector.Count];
+        var sequences = new ulong[vector.Count];
+        int i = 0;
+        foreach (var (origin, sequence) in vector) // ascending by origin
+        {
+            origins[i] = origin.Value;
+            sequences[i] = sequence;
+            i++;
+        }
+        return (origins, sequences);
+    }
+
+    private static byte[] DetailBytes(string detail)
+    {
+        var bytes = Encoding.UTF8.GetBytes(detail);
+        if (bytes.Length <= MaxDetailBytes) return bytes;
+        // Cut at a character boundary: the reader decodes strictly, and half a character would turn the refusal
+        // into a malformed message.
+        int cut = MaxDetailBytes;
+        while (cut > 0 && (bytes[cut] & 0xC0) == 0x80) cut--;
+        return bytes[..cut];
     }
 
     /// <summary>
-    /// Decodes one message. Event payloads point into <paramref name="message"/>: they are valid as long as
-    /// its memory is. Throws <see cref="SyncProtocolException"/> on anything malformed.
+    /// Decodes one message. Event payloads are slices of one array the batch's payloads are copied into, independent
+    /// of <paramref name="message"/>'s memory. Throws <see cref="SyncProtocolException"/> on anything malformed.
     /// </summary>
     public static SyncMessage Read(ReadOnlyMemory<byte> message)
     {
         var span = message.Span;
         if (span.IsEmpty) throw Malformed("an empty message");
+        if (span.Length > MaxMessageBytes) throw Malformed($"a message of {span.Length} bytes (at most {MaxMessageBytes})");
+        var body = span[1..];
         try
         {
             return (SyncMessageKind)span[0] switch
             {
-                SyncMessageKind.Handshake => ReadHandshake(span),
-                SyncMessageKind.EventBatch => ReadBatch(message),
-                SyncMessageKind.SyncComplete => ReadComplete(span),
-                SyncMessageKind.Refuse => ReadRefuse(span),
+                SyncMessageKind.Handshake => ReadHandshake(Deserialize<HandshakeWire>(body, "handshake")),
+                SyncMessageKind.EventBatch => ReadBatch(Deserialize<EventBatchWire>(body, "batch")),
+                SyncMessageKind.SyncComplete => ReadComplete(Deserialize<SyncCompleteWire>(body, "completion")),
+                SyncMessageKind.Refuse => ReadRefuse(Deserialize<RefuseWire>(body, "refusal")),
                 var kind => throw Malformed($"unknown message kind {(byte)kind}"),
             };
-        }
-        catch (ArgumentOutOfRangeException)
-        {
-            throw Malformed("a message shorter than its fields");
         }
         catch (DecoderFallbackException)
         {
@@ -155,85 +208,113 @@ public static class SyncMessageCodec
         }
     }
 
-    private static HandshakeMessage ReadHandshake(ReadOnlySpan<byte> span)
+    /// <summary>Runs the generated formatter; whatever it throws on bad bytes becomes a protocol error.</summary>
+    private static T Deserialize<T>(ReadOnlySpan<byte> body, string what) where T : class
     {
-        if (span.Length < 21) throw Malformed("a truncated handshake");
-        ushort version = BinaryPrimitives.ReadUInt16LittleEndian(span[1..]);
-        var node = new NodeId(BinaryPrimitives.ReadUInt64LittleEndian(span[3..]));
-        var role = (SyncRole)span[11];
-        if (role is not (SyncRole.Initiator or SyncRole.Responder)) throw Malformed($"unknown role {(byte)role}");
-        long maxBytes = BinaryPrimitives.ReadInt64LittleEndian(span[12..]);
-        if (maxBytes < 0) throw Malformed("a negative byte budget");
-        int offset = 20;
-        string fingerprint = ReadText(span, ref offset, MaxFingerprintBytes);
-        string schema = ReadText(span, ref offset, MaxSchemaBytes);
-        var holds = ReadVector(span[offset..], out int used);
-        if (offset + used != span.Length) throw Malformed("trailing bytes after a handshake");
-        if (node.IsEmpty) throw Malformed("a handshake without a node id");
-        return new HandshakeMessage(version, node, role, fingerprint, maxBytes, holds, schema);
+        T? wire = null;
+        int read;
+        try
+        {
+            read = MemoryPackSerializer.Deserialize(body, ref wire);
+        }
+        // What MemoryPack's reader and the generated formatters throw on bytes that are not a valid object: the
+        // reader's own exception (truncation, a length beyond the bytes, an unknown varint code, a negative slot
+        // length), an overflowing varint, a negative array count (rejected by the array allocation), and a span
+        // sliced beyond its end.
+        catch (MemoryPackSerializationException ex)
+        {
+            throw Malformed($"a {what} MemoryPack cannot read ({ex.Message})");
+        }
+        catch (OverflowException)
+        {
+            throw Malformed($"a {what} with an impossible count or length");
+        }
+        catch (ArgumentException)
+        {
+            throw Malformed($"a {what} shorter than its fields");
+        }
+        catch (IndexOutOfRangeException)
+        {
+            throw Malformed($"a {what} shorter than its fields");
+        }
+        if (wire is null) throw Malformed($"a null {what}");
+        if (read != body.Length) throw Malformed($"trailing bytes after a {what}");
+        return wire;
     }
 
-    private static EventBatchMessage ReadBatch(ReadOnlyMemory<byte> message)
+    private static HandshakeMessage ReadHandshake(HandshakeWire w)
     {
-        var span = message.Span;
-        if (span.Length < BatchHeaderSize) throw Malformed("a truncated batch header");
-        int count = BinaryPrimitives.ReadUInt16LittleEndian(span[1..]);
+        var node = new NodeId(w.NodeId);
+        if (node.IsEmpty) throw Malformed("a handshake without a node id");
+        var role = (SyncRole)w.Role;
+        if (role is not (SyncRole.Initiator or SyncRole.Responder)) throw Malformed($"unknown role {w.Role}");
+        if (w.MaxBytesToReceive < 0) throw Malformed("a negative byte budget");
+        string fingerprint = Text(w.ContractFingerprint, MaxFingerprintBytes, "contract fingerprint");
+        string schema = Text(w.ContractSchema, MaxSchemaBytes, "contract schema");
+        var holds = Vector(w.HoldsOrigins, w.HoldsSequences);
+        return new HandshakeMessage(w.ProtocolVersion, node, role, fingerprint, w.MaxBytesToReceive, holds, schema);
+    }
+
+    private static EventBatchMessage ReadBatch(EventBatchWire w)
+    {
+        if (w.Origins is not { } origins || w.Sequences is not { } sequences || w.HlcPhysical is not { } physical
+            || w.HlcLogical is not { } logical || w.EventTypes is not { } types || w.PayloadLengths is not { } lengths
+            || w.Payloads is not { } payloads)
+            throw Malformed("a batch missing a column");
+        int count = origins.Length;
         if (count > MaxBatchEvents) throw Malformed($"a batch of {count} events (at most {MaxBatchEvents})");
-        // Each event takes at least 26 bytes: refuse a count the bytes cannot hold before allocating.
-        if (count * 26L > span.Length - BatchHeaderSize) throw Malformed($"a batch claiming {count} events in {span.Length} bytes");
+        if (sequences.Length != count || physical.Length != count || logical.Length != count || types.Length != count || lengths.Length != count)
+            throw Malformed("a batch whose columns differ in length");
+        long total = 0;
+        foreach (int length in lengths)
+        {
+            if (length < 0) throw Malformed($"a payload of {length} bytes");
+            total += length;
+        }
+        if (total != payloads.Length) throw Malformed($"payloads of {total} bytes in {payloads.Length}");
         var events = new EventEnvelope[count];
-        int offset = BatchHeaderSize;
+        int offset = 0;
         for (int i = 0; i < count; i++)
         {
-            if (span.Length - offset < 8) throw Malformed("a truncated event");
-            var origin = new NodeId(BinaryPrimitives.ReadUInt64LittleEndian(span[offset..]));
-            offset += 8;
-            if (!Varint.TryRead(span[offset..], out ulong seq, out int n)) throw Malformed("a bad sequence number");
-            offset += n;
-            if (span.Length - offset < 16) throw Malformed("a truncated event");
-            var hlc = new Hlc(BinaryPrimitives.ReadInt64LittleEndian(span[offset..]), BinaryPrimitives.ReadUInt32LittleEndian(span[(offset + 8)..]));
-            uint type = BinaryPrimitives.ReadUInt32LittleEndian(span[(offset + 12)..]);
-            offset += 16;
-            if (!Varint.TryRead(span[offset..], out ulong length, out n)) throw Malformed("a bad payload length");
-            offset += n;
-            if (length > (ulong)(span.Length - offset)) throw Malformed($"a payload of {length} bytes with {span.Length - offset} left");
-            events[i] = new EventEnvelope(origin, seq, hlc, type, message.Slice(offset, (int)length));
-            offset += (int)length;
+            events[i] = new EventEnvelope(new NodeId(origins[i]), sequences[i], new Hlc(physical[i], logical[i]), types[i],
+                new ReadOnlyMemory<byte>(payloads, offset, lengths[i]));
+            offset += lengths[i];
         }
-        if (offset != span.Length) throw Malformed("trailing bytes after a batch");
         return new EventBatchMessage(events);
     }
 
-    private static SyncCompleteMessage ReadComplete(ReadOnlySpan<byte> span)
+    private static SyncCompleteMessage ReadComplete(SyncCompleteWire w)
     {
-        if (span.Length < 3) throw Malformed("a truncated completion");
-        if (span[1] > 1) throw Malformed("bad completion flags");
-        var holds = ReadVector(span[2..], out int used);
-        if (2 + used != span.Length) throw Malformed("trailing bytes after a completion");
-        return new SyncCompleteMessage(span[1] == 1, holds);
+        if (w.Flags > 1) throw Malformed("bad completion flags");
+        return new SyncCompleteMessage(w.Flags == 1, Vector(w.HoldsOrigins, w.HoldsSequences));
     }
 
-    private static RefuseMessage ReadRefuse(ReadOnlySpan<byte> span)
+    private static RefuseMessage ReadRefuse(RefuseWire w) =>
+        new((RefuseReason)w.Reason, Text(w.Detail, MaxDetailBytes, "refusal detail"));
+
+    private static string Text(byte[]? utf8, int max, string what)
     {
-        if (span.Length < 4) throw Malformed("a truncated refusal");
-        var reason = (RefuseReason)BinaryPrimitives.ReadUInt16LittleEndian(span[1..]);
-        int offset = 3;
-        string detail = ReadText(span, ref offset, MaxDetailBytes);
-        return new RefuseMessage(reason, detail);
+        if (utf8 is null) throw Malformed($"a missing {what}");
+        if (utf8.Length > max) throw Malformed($"a {what} of {utf8.Length} bytes (at most {max})");
+        return StrictUtf8.GetString(utf8);
     }
 
-    private static string ReadText(ReadOnlySpan<byte> span, ref int offset, int max)
+    /// <summary>A version vector from its columns: as many sequences as origins, origins ascending and non-zero, sequences non-zero.</summary>
+    private static VersionVector Vector(ulong[]? origins, ulong[]? sequences)
     {
-        if (!Varint.TryRead(span[offset..], out ulong length, out int n)) throw Malformed("a bad text length");
-        offset += n;
-        if (length > (ulong)max || length > (ulong)(span.Length - offset)) throw Malformed($"a text of {length} bytes");
-        var text = new UTF8Encoding(false, throwOnInvalidBytes: true).GetString(span.Slice(offset, (int)length));
-        offset += (int)length;
-        return text;
+        if (origins is null || sequences is null) throw Malformed("a version vector missing a column");
+        if (origins.Length != sequences.Length) throw Malformed("a version vector whose columns differ in length");
+        if (origins.Length > MaxVectorEntries) throw Malformed($"a version vector of {origins.Length} entries");
+        ulong previous = 0;
+        for (int i = 0; i < origins.Length; i++)
+        {
+            if (origins[i] <= previous || sequences[i] == 0) throw Malformed("a malformed version vector");
+            previous = origins[i];
+        }
+        var vector = new VersionVector();
+        for (int i = 0; i < origins.Length; i++) vector.Advance(new NodeId(origins[i]), sequences[i]);
+        return vector;
     }
-
-    private static VersionVector ReadVector(ReadOnlySpan<byte> span, out int used) =>
-        VersionVector.TryDecode(span, MaxVectorEntries, out var vector, out used) ? vector : throw Malformed("a malformed version vector");
 
     private static SyncProtocolException Malformed(string what) => new($"The peer sent a malformed message: {what}.");
 }

@@ -290,8 +290,9 @@ public sealed class SyncSession
         private async Task<bool> SendMissingAsync(VersionVector theirs, int reserve)
         {
             var options = _s._options;
-            var batch = new ArrayBufferWriter<byte>(Math.Min(options.MaxBatchBytes + 1024, 1 << 20));
-            int count = 0;
+            var batch = new List<EventEnvelope>(Math.Min(options.MaxBatchEvents, 1024));
+            // The batch's encoded size is at most the header bound plus each event's size (docs/protocol.md).
+            long batchBytes = 0;
             foreach (var e in MissingInFoldOrder(theirs))
             {
                 int size = SyncMessageCodec.EventSize(e);
@@ -300,21 +301,21 @@ public sealed class SyncSession
                 // events instead of stopping at the first estimate.
                 long left = _sendLimit - Sent - reserve;
                 long cap = _sendLimit == long.MaxValue ? options.MaxBatchBytes : Math.Clamp(left / 2, 256, options.MaxBatchBytes);
-                if (count > 0 && (count >= options.MaxBatchEvents || batch.WrittenCount + size > cap))
+                if (batch.Count > 0 && (batch.Count >= options.MaxBatchEvents || batchBytes + size > cap))
                 {
-                    await FlushAsync(batch, count).ConfigureAwait(false);
-                    count = 0;
+                    await FlushAsync(batch).ConfigureAwait(false);
+                    batchBytes = 0;
                 }
-                long planned = Sent + SyncMessageCodec.BatchHeaderSize + batch.WrittenCount + size + Transport.FrameOverhead + reserve;
+                long planned = Sent + SyncMessageCodec.BatchHeaderSize + batchBytes + size + Transport.FrameOverhead + reserve;
                 if (planned > _sendLimit)
                 {
-                    if (count > 0) await FlushAsync(batch, count).ConfigureAwait(false);
+                    if (batch.Count > 0) await FlushAsync(batch).ConfigureAwait(false);
                     return true;
                 }
-                SyncMessageCodec.WriteEvent(e, batch);
-                count++;
+                batch.Add(e);
+                batchBytes += size;
             }
-            if (count > 0) await FlushAsync(batch, count).ConfigureAwait(false);
+            if (batch.Count > 0) await FlushAsync(batch).ConfigureAwait(false);
             return false;
         }
 
@@ -348,18 +349,14 @@ public sealed class SyncSession
             }
         }
 
-        private async Task FlushAsync(ArrayBufferWriter<byte> events, int count)
+        private async Task FlushAsync(List<EventEnvelope> events)
         {
-            _out.ResetWrittenCount();
-            var header = _out.GetSpan(SyncMessageCodec.BatchHeaderSize);
-            header[0] = (byte)SyncMessageKind.EventBatch;
-            System.Buffers.Binary.BinaryPrimitives.WriteUInt16LittleEndian(header[1..], (ushort)count);
-            _out.Advance(SyncMessageCodec.BatchHeaderSize);
-            _out.Write(events.WrittenSpan);
-            await SendRawAsync(_out.WrittenMemory, "sending events").ConfigureAwait(false);
+            int count = events.Count;
+            // The message holds a copy of the payloads: the list can be reused once it is written.
+            await SendAsync(new EventBatchMessage(events), "sending events").ConfigureAwait(false);
             _eventsSent += count;
             Report(SyncPhase.Sending);
-            events.ResetWrittenCount();
+            events.Clear();
         }
 
         private bool MaySee(NodeId origin) => _s._policy == AccessPolicy.All || origin == _peer;
@@ -376,20 +373,10 @@ public sealed class SyncSession
         private static VersionVector Restrict(VersionVector vector, HashSet<NodeId> origins) =>
             new(vector.Where(e => origins.Contains(e.Key)));
 
-        private static int SyncCompleteSize(VersionVector holds) => 2 + holds.EncodedSize;
+        private static int SyncCompleteSize(VersionVector holds) => SyncMessageCodec.SyncCompleteSize(holds.Count);
 
         // An acknowledgement over these origins can be no larger than this, whatever sequences it carries.
-        private static int AcknowledgementBound(HashSet<NodeId> origins)
-        {
-            int size = 2 + Varint.SizeOf((ulong)origins.Count);
-            ulong previous = 0;
-            foreach (var origin in origins.OrderBy(o => o.Value))
-            {
-                size += Varint.SizeOf(origin.Value - previous) + Varint.MaxLength;
-                previous = origin.Value;
-            }
-            return size;
-        }
+        private static int AcknowledgementBound(HashSet<NodeId> origins) => SyncMessageCodec.SyncCompleteSize(origins.Count);
 
         // ---- transport with deadlines ----------------------------------------------------------------------
 

@@ -66,6 +66,7 @@ namespace Clinic
                 for (int __i = 0; __i < __count; __i++)
                 {
                     __lengths[__i] = reader.ReadVarIntInt32();
+                    if (__lengths[__i] < 0) throw new global::MemoryPack.MemoryPackSerializationException("A slot length is negative.");
                 }
                 string __v_PatientId;
                 string __v_Name;

@@ -89,6 +89,7 @@ namespace Ledger
             for (int __i = 0; __i < __count; __i++)
             {
                 __lengths[__i] = reader.ReadVarIntInt32();
+                if (__lengths[__i] < 0) throw new global::MemoryPack.MemoryPackSerializationException("A slot length is negative.");
             }
             if (__count > 0 && __lengths[0] != 0)
             {

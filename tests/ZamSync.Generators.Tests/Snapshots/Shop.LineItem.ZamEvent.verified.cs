@@ -59,6 +59,7 @@ namespace Shop
                 for (int __i = 0; __i < __count; __i++)
                 {
                     __lengths[__i] = reader.ReadVarIntInt32();
+                    if (__lengths[__i] < 0) throw new global::MemoryPack.MemoryPackSerializationException("A slot length is negative.");
                 }
                 string __v_Sku;
                 int __v_Quantity;

@@ -1,6 +1,9 @@
+using System.Runtime.CompilerServices;
 using System.Text;
 using CsCheck;
+using MemoryPack;
 using ZamSync.Sync;
+using ZamSync.Sync.Wire;
 using ZamSync.Tests.Core;
 using ZamSync.Tests.Support;
 using ZamSync.Transport;
@@ -122,6 +125,105 @@ public class HostileMessageTests
         Assert.Contains("malformed", error.Message);
     }
 
+    /// <summary>A message of the current layout (kind byte, then the MemoryPack object) with any field values.</summary>
+    private static byte[] Wire<T>(SyncMessageKind kind, T wire)
+    {
+        RuntimeHelpers.RunClassConstructor(typeof(SyncMessageCodec).TypeHandle); // registers the wire formatters
+        return [(byte)kind, .. MemoryPackSerializer.Serialize(wire)];
+    }
+
+    private static EventBatchWire Batch(int count) => new()
+    {
+        Origins = Enumerable.Repeat(1UL, count).ToArray(),
+        Sequences = Enumerable.Range(1, count).Select(i => (ulong)i).ToArray(),
+        HlcPhysical = new long[count],
+        HlcLogical = new uint[count],
+        EventTypes = new uint[count],
+        PayloadLengths = new int[count],
+        Payloads = [],
+    };
+
+    private static HandshakeWire Hello() => new()
+    {
+        ProtocolVersion = SyncMessageCodec.ProtocolVersion, NodeId = 7, Role = 1, ContractFingerprint = [], ContractSchema = [],
+        HoldsOrigins = [], HoldsSequences = [],
+    };
+
+    public static TheoryData<string, byte[]> HostileFields => new()
+    {
+        { "batch of 4097 events", Wire(SyncMessageKind.EventBatch, Batch(4097)) },
+        { "batch whose columns differ in length", Wire(SyncMessageKind.EventBatch, Tweak(Batch(3), b => b.HlcLogical = new uint[2])) },
+        { "batch missing a column", Wire(SyncMessageKind.EventBatch, Tweak(Batch(2), b => b.EventTypes = null)) },
+        { "batch whose payload lengths exceed its payloads", Wire(SyncMessageKind.EventBatch, Tweak(Batch(2), b => b.PayloadLengths = [1, 1])) },
+        { "batch whose payloads exceed its payload lengths", Wire(SyncMessageKind.EventBatch, Tweak(Batch(2), b => b.Payloads = [1])) },
+        { "batch with a negative payload length", Wire(SyncMessageKind.EventBatch, Tweak(Batch(2), b => (b.PayloadLengths, b.Payloads) = ([-1, 2], [1]))) },
+        { "handshake with a 1025-byte fingerprint", Wire(SyncMessageKind.Handshake, Tweak(Hello(), h => h.ContractFingerprint = new byte[1025])) },
+        { "handshake with a schema over 256 KiB", Wire(SyncMessageKind.Handshake, Tweak(Hello(), h => h.ContractSchema = new byte[256 * 1024 + 1])) },
+        { "handshake with a fingerprint not UTF-8", Wire(SyncMessageKind.Handshake, Tweak(Hello(), h => h.ContractFingerprint = [0xC3, 0x28])) },
+        { "handshake missing its fingerprint", Wire(SyncMessageKind.Handshake, Tweak(Hello(), h => h.ContractFingerprint = null)) },
+        { "handshake vector columns differ", Wire(SyncMessageKind.Handshake, Tweak(Hello(), h => (h.HoldsOrigins, h.HoldsSequences) = ([1, 2], [1]))) },
+        { "handshake vector with origin 0", Wire(SyncMessageKind.Handshake, Tweak(Hello(), h => (h.HoldsOrigins, h.HoldsSequences) = ([0], [1]))) },
+        { "completion vector unsorted", Wire(SyncMessageKind.SyncComplete, new SyncCompleteWire { HoldsOrigins = [2, 1], HoldsSequences = [1, 1] }) },
+        { "completion vector with a duplicate origin", Wire(SyncMessageKind.SyncComplete, new SyncCompleteWire { HoldsOrigins = [2, 2], HoldsSequences = [1, 1] }) },
+        { "completion vector with a zero sequence", Wire(SyncMessageKind.SyncComplete, new SyncCompleteWire { HoldsOrigins = [2], HoldsSequences = [0] }) },
+        { "completion with flag 2", Wire(SyncMessageKind.SyncComplete, new SyncCompleteWire { Flags = 2, HoldsOrigins = [], HoldsSequences = [] }) },
+        { "refusal missing its detail", Wire(SyncMessageKind.Refuse, new RefuseWire { Reason = 1 }) },
+        { "refusal detail over 4 KiB", Wire(SyncMessageKind.Refuse, new RefuseWire { Reason = 1, Detail = new byte[4097] }) },
+        // Raw bytes: kind, object header (slot count), varint slot lengths, slot values.
+        { "completion as a null object", [3, 255] },
+        { "completion with a slot count beyond the bytes", [3, 200, 1] },
+        // Three known slots and a fourth one of length -100 (0x9C): skipping it must not move the reader backwards.
+        { "completion with a negative extra slot length", [3, 4, 1, 4, 4, 0x9C, 0, 0, 0, 0, 0, 0, 0, 0, 0] },
+        { "completion with an array count of 2^31-1", [3, 3, 1, 4, 4, 0, 0xFF, 0xFF, 0xFF, 0x7F, 0, 0, 0, 0] },
+        { "completion with an array count of -5", [3, 3, 1, 4, 4, 0, 0xFB, 0xFF, 0xFF, 0xFF, 0, 0, 0, 0] },
+        { "completion with an unknown varint code", [3, 3, 0x80, 4, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0] },
+    };
+
+    private static T Tweak<T>(T value, Action<T> change)
+    {
+        change(value);
+        return value;
+    }
+
+    [Theory]
+    [MemberData(nameof(HostileFields))]
+    public void Messages_that_MemoryPack_reads_but_whose_fields_are_invalid_are_protocol_errors(string what, byte[] bytes)
+    {
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        var error = Assert.Throws<SyncProtocolException>(() => SyncMessageCodec.Read(bytes));
+        Assert.True(GC.GetAllocatedBytesForCurrentThread() - before < 256 * 1024 + 16L * bytes.Length, what);
+        Assert.Contains("malformed", error.Message);
+    }
+
+    [Fact]
+    public void The_hand_made_completion_bytes_are_the_current_layout()
+    {
+        // Guards the raw cases above: the same bytes with a valid count and no extra slot decode.
+        var complete = Assert.IsType<SyncCompleteMessage>(SyncMessageCodec.Read(new byte[] { 3, 3, 1, 4, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0 }));
+        Assert.False(complete.BudgetExhausted);
+        Assert.Equal(0, complete.Holds.Count);
+        Assert.Equal(new byte[] { 3, 3, 1, 4, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0 }, SyncMessageCodec.ToBytes(new SyncCompleteMessage(false, new VersionVector())));
+    }
+
+    [Fact]
+    public void Upper_bounds_are_never_below_the_encoded_size()
+    {
+        var events = new[]
+        {
+            new EventEnvelope(new NodeId(ulong.MaxValue), ulong.MaxValue, new Hlc(long.MaxValue, uint.MaxValue), uint.MaxValue, new byte[70_000]),
+            new EventEnvelope(new NodeId(1), 1, new Hlc(0, 0), 0, Array.Empty<byte>()),
+        };
+        for (int n = 0; n <= events.Length; n++)
+        {
+            var batch = events[..n];
+            Assert.True(SyncMessageCodec.ToBytes(new EventBatchMessage(batch)).Length <= SyncMessageCodec.BatchHeaderSize + batch.Sum(e => SyncMessageCodec.EventSize(e)));
+        }
+        var wide = new VersionVector(Enumerable.Range(1, 20).Select(i => KeyValuePair.Create(new NodeId(ulong.MaxValue - (ulong)i), ulong.MaxValue)));
+        foreach (var holds in new[] { new VersionVector(), wide })
+            foreach (bool stopped in new[] { false, true })
+                Assert.True(SyncMessageCodec.ToBytes(new SyncCompleteMessage(stopped, holds)).Length <= SyncMessageCodec.SyncCompleteSize(holds.Count));
+    }
+
     [Fact]
     public void Every_truncation_of_every_kind_of_message_is_a_protocol_error()
     {
@@ -147,8 +249,10 @@ public class HostileMessageTests
     public void A_handshake_without_identity_or_with_an_unknown_role_is_a_protocol_error(int variant)
     {
         var bytes = SyncMessageCodec.ToBytes(new HandshakeMessage(1, new NodeId(7), SyncRole.Initiator, "", 0, new VersionVector()));
-        if (variant == 0) Array.Clear(bytes, 3, 8);
-        else bytes[11] = 3;
+        // Kind, object header, 8 one-byte slot lengths; then version (u16) at 10, node id (u64) at 12, role (u8) at 20.
+        Assert.Equal(7, bytes[12]);
+        if (variant == 0) Array.Clear(bytes, 12, 8);
+        else bytes[20] = 3;
         Assert.Throws<SyncProtocolException>(() => SyncMessageCodec.Read(bytes));
     }
 
@@ -156,7 +260,8 @@ public class HostileMessageTests
     public void A_handshake_with_a_negative_budget_is_a_protocol_error()
     {
         var bytes = SyncMessageCodec.ToBytes(new HandshakeMessage(1, new NodeId(7), SyncRole.Initiator, "", 0, new VersionVector()));
-        bytes[19] = 0x80; // sign bit of the little-endian i64 budget
+        Assert.Equal(1, bytes[20]); // the role; the little-endian i64 budget follows at 21
+        bytes[28] = 0x80; // sign bit of the budget
         Assert.Throws<SyncProtocolException>(() => SyncMessageCodec.Read(bytes));
     }
 
