@@ -1,0 +1,17 @@
+using ZamSync;
+
+namespace Contracts.V1;
+
+/// <summary>Version 1 of a reading: an id and a value.</summary>
+[ZamEvent(1)]
+public partial record Reading([property: ZamMember(0)] string Id, [property: ZamMember(1)] int Value);
+
+[ZamState]
+public partial class ReadingsState
+{
+    public SortedDictionary<string, int> Values { get; } = new(StringComparer.Ordinal);
+
+    void Apply(Reading e) => Values[e.Id] = e.Value;
+
+    public void Reset() => Values.Clear();
+}
