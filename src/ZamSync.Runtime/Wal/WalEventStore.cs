@@ -70,8 +70,6 @@ internal sealed partial class WalEventStore : IEventStore
     /// <summary>The base of a compacted log (floors, horizon, state snapshot), or null.</summary>
     public WalBase? Base { get; private set; }
 
-    public string FilePath => _path;
-
     internal WalCipher? Cipher => _cipher;
 
     /// <summary>The current fold order. Stable while the caller holds the commit pause (see <see cref="PauseCommitsAsync"/>).</summary>
@@ -93,8 +91,6 @@ internal sealed partial class WalEventStore : IEventStore
     public long Length { get { lock (_gate) return _durableLength; } }
 
     public VersionVector Known { get { lock (_gate) return _index.Known(); } }
-
-    public int Count { get { lock (_gate) return _index.Count; } }
 
     public ulong HighestSequence(NodeId origin)
     {

@@ -78,9 +78,6 @@ internal sealed class WalIndex
         else _late.Add(entry);
     }
 
-    /// <summary>True if the last batch held events that sort before events already indexed.</summary>
-    public bool HasLateEvents => _late.Count > 0;
-
     /// <summary>Merges late events into the fold order; call after each batch of <see cref="TryAdd"/>.</summary>
     public void CompleteBatch()
     {
@@ -95,7 +92,4 @@ internal sealed class WalIndex
         _fold = merged;
         _late.Clear();
     }
-
-    /// <summary>Replaces the fold list (after compaction rewrote the file).</summary>
-    public void ReplaceFold(List<FoldEntry> fold) => _fold = fold;
 }
