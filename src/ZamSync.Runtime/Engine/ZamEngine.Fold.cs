@@ -13,7 +13,7 @@ public abstract partial class ZamEngine
 {
     private readonly Lock _stateLock = new();
     private EventKey? _lastApplied;
-    private bool _refoldPending;
+    private volatile bool _refoldPending;
 
     /// <summary>Runs <paramref name="reader"/> on the up-to-date state while no event is being applied.</summary>
     private protected T ReadStateCore<T>(Func<T> reader)
@@ -28,6 +28,8 @@ public abstract partial class ZamEngine
     /// <summary>Performs a deferred re-fold, if one is pending.</summary>
     internal void SettleState()
     {
+        // Every local submit calls this: skip the lock in the common case where nothing is pending.
+        if (!_refoldPending) return;
         lock (_stateLock) SettleLocked();
     }
 
