@@ -1,5 +1,6 @@
 using System;
 using System.Linq;
+using System.Threading;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using ZamSync.Generators.Diagnostics;
@@ -35,10 +36,12 @@ public sealed class ContractGenerator : IIncrementalGenerator
 
     public void Initialize(IncrementalGeneratorInitializationContext context)
     {
-        var events = context.SyntaxProvider.ForAttributeWithMetadataName(
-                SymbolHelpers.ZamEventAttribute,
-                static (node, _) => node is TypeDeclarationSyntax,
-                static (ctx, ct) => ctx.TargetSymbol is INamedTypeSymbol type ? Guard(type, () => EventParser.Parse(type, ctx.Attributes[0], null, ct)) : null)
+        // Contract types are found by how their attribute is written, not with ForAttributeWithMetadataName: that
+        // binds every attributed type again on each edit, before any transform runs (docs/contracts.md, "Generator
+        // cost"). The transforms below bind only what they must, and confirm the attribute is ZamSync's.
+        var events = context.SyntaxProvider.CreateSyntaxProvider(
+                static (node, _) => EventSyntaxParser.IsCandidate(node),
+                static (ctx, ct) => ParseEvent((TypeDeclarationSyntax)ctx.Node, ctx.SemanticModel, ct))
             .WithTrackingName(TrackingNames.Events);
 
         var validEvents = events
@@ -78,28 +81,58 @@ public sealed class ContractGenerator : IIncrementalGenerator
             if (input.Right && RegistryEmitter.CanEmit(model)) Emit(spc, "the contract registry", () => spc.AddSource(RegistryEmitter.HintName, RegistryEmitter.Emit(model)));
         });
 
-        var states = context.SyntaxProvider.ForAttributeWithMetadataName(
-                SymbolHelpers.ZamStateAttribute,
-                static (node, _) => node is ClassDeclarationSyntax,
-                static (ctx, ct) => ctx.TargetSymbol is INamedTypeSymbol type ? Guard(type, () => StateParser.Parse(type, null, ct)) : null)
+        var states = context.SyntaxProvider.CreateSyntaxProvider(
+                static (node, _) => StateSyntaxParser.IsCandidate(node),
+                static (ctx, ct) => ParseState((ClassDeclarationSyntax)ctx.Node, ctx.SemanticModel, ct))
             .WithTrackingName(TrackingNames.States);
         context.RegisterSourceOutput(states.Where(static r => r?.Failure is not null), static (spc, r) => ReportFailure(spc, r!));
+
+        // The ids of this compilation's events, for the states' handlers: unchanged by edits that keep every
+        // event's name and id, so the states downstream stay cached.
+        var eventIds = events
+            .Select(static (r, _) => r?.Model is { } m ? new EventIdEntry(m.Type.FullyQualifiedName, m.Id) : null)
+            .Where(static e => e is not null)
+            .Collect()
+            .Select(static (entries, _) => entries.OrderBy(e => e!.TypeName, StringComparer.Ordinal).ThenBy(e => e!.Id).Select(e => e!).ToEquatableArray());
         var validStates = states
-            .Where(static r => r?.Model is { } m && StateEmitter.CanEmit(m))
-            .Select(static (r, _) => r!.Model!)
+            .Where(static r => r?.Model is not null)
+            .Combine(eventIds)
+            .Select(static (input, _) => StateResolution.Resolve(input.Left!.Model!, input.Right))
+            .Where(static m => StateEmitter.CanEmit(m))
             .WithTrackingName(TrackingNames.ValidStates);
         context.RegisterSourceOutput(validStates, static (spc, model) =>
             Emit(spc, model.Type.FullyQualifiedName, () => spc.AddSource(StateEmitter.HintName(model), StateEmitter.Emit(model))));
     }
 
-    /// <summary>A parse result: the model, or the unexpected failure (a message, never the exception object).</summary>
+    /// <summary>
+    /// A parse result: the model, or the unexpected failure (a message, never the exception object) and the name
+    /// of the type that caused it (empty on success: building a display string for every type on every run costs).
+    /// </summary>
     public sealed record ParseResult<T>(T? Model, string TypeName, string? Failure) where T : class;
 
-    private static ParseResult<T> Guard<T>(INamedTypeSymbol type, Func<T> parse) where T : class
+    private static ParseResult<EventModel>? ParseEvent(TypeDeclarationSyntax declaration, SemanticModel model, CancellationToken cancellationToken)
+    {
+        if (AttributeNames.Find(declaration.AttributeLists, AttributeNames.ZamEvent, out _) is not { } attribute) return null;
+        if (model.Compilation.GetTypeByMetadataName(SymbolHelpers.ZamEventAttribute) is null) return null;
+        if (model.GetDeclaredSymbol(declaration, cancellationToken) is not INamedTypeSymbol type) return null;
+        return Guard(type, () => EventSyntaxParser.TryParse(declaration, type, attribute, model, cancellationToken)
+            ?? (SymbolHelpers.FindAttribute(type, SymbolHelpers.ZamEventAttribute) is { } data ? EventParser.Parse(type, data, null, cancellationToken) : null));
+    }
+
+    private static ParseResult<StateDraft>? ParseState(ClassDeclarationSyntax declaration, SemanticModel model, CancellationToken cancellationToken)
+    {
+        if (AttributeNames.Find(declaration.AttributeLists, AttributeNames.ZamState, out _) is not { } attribute) return null;
+        if (model.Compilation.GetTypeByMetadataName(SymbolHelpers.ZamStateAttribute) is null) return null;
+        if (model.GetDeclaredSymbol(declaration, cancellationToken) is not INamedTypeSymbol type) return null;
+        return Guard(type, () => StateSyntaxParser.TryParse(declaration, type, attribute, model, cancellationToken)
+            ?? (SymbolHelpers.FindAttribute(type, SymbolHelpers.ZamStateAttribute) is not null ? StateResolution.ToDraft(StateParser.Parse(type, null, cancellationToken)) : null));
+    }
+
+    private static ParseResult<T> Guard<T>(INamedTypeSymbol type, Func<T?> parse) where T : class
     {
         try
         {
-            return new ParseResult<T>(parse(), type.ToDisplayString(), null);
+            return new ParseResult<T>(parse(), "", null);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {

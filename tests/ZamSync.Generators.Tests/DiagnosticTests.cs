@@ -57,6 +57,26 @@ public class DiagnosticTests
         Expect("[ZamEvent(1)] public partial class Evt { public Evt(int other) { } public int X { get; set; } }", "ZS1004", DiagnosticSeverity.Error, "Evt");
 
     [Fact]
+    public Task ZS1005_event_attribute_through_an_alias() =>
+        Expect("[Evt(1)] public partial record A(int X); [ZamState] public partial class S { void Apply(A e) { } public void Reset() { } }".Insert(0, "using Evt = ZamSync.ZamEventAttribute;\n"),
+            "ZS1005", DiagnosticSeverity.Error, "Evt(1)");
+
+    [Fact]
+    public Task ZS1005_another_librarys_attribute_named_like_a_slot() =>
+        Expect("""
+            namespace Other { [AttributeUsage(AttributeTargets.All)] public sealed class ZamMemberAttribute(int slot) : Attribute { public int Slot => slot; } }
+            [ZamEvent(1)] public partial record A([Other.ZamMember(0)] int X);
+            [ZamState] public partial class S { void Apply(A e) { } public void Reset() { } }
+            """, "ZS1005", DiagnosticSeverity.Error, "Other.ZamMember(0)");
+
+    [Fact]
+    public Task ZS1005_another_librarys_attribute_named_like_an_event() =>
+        Expect("""
+            namespace Other { public sealed class ZamEventAttribute(int id) : Attribute { public int Id => id; } }
+            [Other.ZamEvent(1)] public class NotAContract { }
+            """, "ZS1005", DiagnosticSeverity.Error, "Other.ZamEvent(1)");
+
+    [Fact]
     public Task ZS2001_zero_id() =>
         Expect("[ZamEvent(0)] public partial record Evt(int X);", "ZS2001", DiagnosticSeverity.Error, "0");
 

@@ -54,4 +54,18 @@ public class TypeNamesTests
             Assert.Equal(type.ToDisplayString(schema), Call("Schema", type));
         }
     }
+
+    [Fact]
+    public void Namespace_names_match_ToDisplayString()
+    {
+        var compilation = TestCompiler.Compile(
+            "namespace A.B.C { public class T1 { } } namespace @event.record { public class T2 { } } namespace Top { public class T3 { } } public class T4 { }");
+        var types = new[] { "A.B.C.T1", "event.record.T2", "Top.T3", "T4" }.Select(n => compilation.GetTypeByMetadataName(n)!).ToList();
+
+        foreach (var type in types)
+        {
+            string expected = type.ContainingNamespace.IsGlobalNamespace ? "" : type.ContainingNamespace.ToDisplayString();
+            Assert.Equal(expected, Parsing.SymbolHelpers.NamespaceName(type.ContainingNamespace));
+        }
+    }
 }

@@ -20,6 +20,7 @@ public sealed class ContractAnalyzer : DiagnosticAnalyzer
         DiagnosticDescriptors.UnsupportedTypeShape,
         DiagnosticDescriptors.MemoryPackableOnContract,
         DiagnosticDescriptors.NoUsableConstructor,
+        DiagnosticDescriptors.AttributeSpelling,
         DiagnosticDescriptors.InvalidEventId,
         DiagnosticDescriptors.DuplicateEventId,
         DiagnosticDescriptors.UnserializableMember,
@@ -59,6 +60,7 @@ public sealed class ContractAnalyzer : DiagnosticAnalyzer
             {
                 var type = (INamedTypeSymbol)symbolContext.Symbol;
                 var diagnostics = new List<Diagnostic>();
+                AttributeSpellingRule.Check(type, diagnostics);
                 if (SymbolHelpers.FindAttribute(type, SymbolHelpers.ZamEventAttribute) is { } attribute)
                 {
                     var model = EventParser.Parse(type, attribute, diagnostics, symbolContext.CancellationToken);

@@ -31,6 +31,10 @@ public static class DiagnosticDescriptors
         "ZS1004", "Event cannot be created by its formatter",
         "'{0}' cannot be created by its formatter: {1}", "ZamSync.Declaration", DiagnosticSeverity.Error);
 
+    public static readonly DiagnosticDescriptor AttributeSpelling = Create(
+        "ZS1005", "ZamSync attribute must be written by its own name",
+        "[{0}] on '{1}' {2}; the ZamSync generator recognises its attributes by their written name", "ZamSync.Declaration", DiagnosticSeverity.Error);
+
     // ---- ZS2xxx: identity ----
     public static readonly DiagnosticDescriptor InvalidEventId = Create(
         "ZS2001", "Event id is invalid",

@@ -90,3 +90,16 @@ public sealed record RegistryEntry(uint Id, string Name, string TypeName, string
 /// committed contract manifest if the project has one (the registry proposes its update).
 /// </summary>
 public sealed record RegistryModel(EquatableArray<RegistryEntry> Entries, string? ManifestText);
+
+/// <summary>
+/// A [ZamState] type as the generator's transform reads it. A handler of an event declared in the same compilation
+/// may have no id yet: reading it would bind that event's attributes again on every edit, and the pipeline has
+/// already parsed every event. <see cref="ZamSync.Generators.Parsing.StateResolution"/> fills the ids in.
+/// </summary>
+public sealed record StateDraft(TypeIdentity Type, EquatableArray<HandlerDraft> Handlers, SnapshotModel? Snapshot, bool IsValid);
+
+/// <summary>A handler whose <see cref="EventId"/> is null until the compilation's own events are known.</summary>
+public sealed record HandlerDraft(uint? EventId, string EventTypeName, bool EventIsValueType, bool TakesContext);
+
+/// <summary>A [ZamEvent] type of the compilation (global::-qualified) and its id.</summary>
+public sealed record EventIdEntry(string TypeName, uint Id);

@@ -126,18 +126,22 @@ internal static class EventParser
 
         var members = candidates
             .OrderBy(c => c.Slot)
-            .Select(c => new MemberModel(
-                c.Symbol.Name,
-                TypeNames.Qualified(c.Type),
-                TypeNames.Schema(c.Type),
-                c.Type is IArrayTypeSymbol array ? TypeNames.Qualified(array.ElementType) : "",
-                c.Kind,
-                c.Slot,
-                c.Settable))
+            .Select(c => Member(c.Symbol.Name, c.Type, c.Kind, c.Slot, c.Settable))
             .ToEquatableArray();
-        int slotCount = members.Count == 0 ? 0 : members.Max(m => m.Slot) + 1;
-        return (candidates, members, slotCount);
+        return (candidates, members, SlotCount(members));
     }
+
+    /// <summary>One member's model (shared with <see cref="EventSyntaxParser"/>, so both spell types alike).</summary>
+    internal static MemberModel Member(string name, ITypeSymbol type, MemberKind kind, int slot, bool settable) => new(
+        name,
+        TypeNames.Qualified(type),
+        TypeNames.Schema(type),
+        type is IArrayTypeSymbol array ? TypeNames.Qualified(array.ElementType) : "",
+        kind,
+        slot,
+        settable);
+
+    internal static int SlotCount(EquatableArray<MemberModel> members) => members.Count == 0 ? 0 : members.Max(m => m.Slot) + 1;
 
     /// <summary>Reasons a type cannot carry generated code (shared with [ZamState], which needs less).</summary>
     internal static IEnumerable<string> ShapeProblems(INamedTypeSymbol type, bool forState = false)

@@ -64,7 +64,10 @@ internal static class MemberTypes
             return type is INamedTypeSymbol { OriginalDefinition.SpecialType: SpecialType.System_Nullable_T } ? MemberKind.UnmanagedNullable : MemberKind.Unmanaged;
         }
         if (type.SpecialType == SpecialType.System_String) return MemberKind.String;
-        if (SymbolHelpers.IsEvent(type) || SymbolHelpers.IsMemoryPackable(type)) return MemberKind.Value;
+        // BCL types are neither events nor [MemoryPackable]; asking costs their attributes and interfaces, for
+        // every List<T> member of every event on every run of the generator.
+        bool system = SymbolHelpers.InSystemNamespace(type);
+        if (!system && (SymbolHelpers.IsEvent(type) || SymbolHelpers.IsMemoryPackable(type))) return MemberKind.Value;
 
         if (type is INamedTypeSymbol named)
         {
@@ -83,7 +86,7 @@ internal static class MemberTypes
                 }
             }
             // MemoryPack ships formatters for the BCL types it knows; anything else needs a contract of its own.
-            if (SymbolHelpers.InSystemNamespace(named)) return MemberKind.Value;
+            if (system) return MemberKind.Value;
             whyNot = "it is neither a [ZamEvent] nor a [MemoryPackable] type";
             return null;
         }

@@ -93,8 +93,25 @@ internal static class SymbolHelpers
         {
             containing.Insert(0, new ContainingTypeModel(Keyword(outer), outer.Name));
         }
-        string ns = type.ContainingNamespace is { IsGlobalNamespace: false } n ? n.ToDisplayString() : "";
+        string ns = NamespaceName(type.ContainingNamespace);
         return new TypeIdentity(ns, type.Name, TypeNames.Qualified(type), Keyword(type), type.IsValueType, containing.ToEquatableArray());
+    }
+
+    /// <summary>
+    /// <c>A.B.C</c>, or empty for the global namespace. Built from the names, since ToDisplayString is slow and
+    /// this runs for every contract type on every run; a keyword-named part (which the display format escapes)
+    /// still goes through ToDisplayString.
+    /// </summary>
+    public static string NamespaceName(INamespaceSymbol? ns)
+    {
+        if (ns is null || ns.IsGlobalNamespace) return "";
+        string? name = null;
+        for (var part = ns; part is { IsGlobalNamespace: false }; part = part.ContainingNamespace)
+        {
+            if (SyntaxFacts.GetKeywordKind(part.Name) != SyntaxKind.None || SyntaxFacts.GetContextualKeywordKind(part.Name) != SyntaxKind.None) return ns.ToDisplayString();
+            name = name is null ? part.Name : part.Name + "." + name;
+        }
+        return name ?? "";
     }
 
     /// <summary>The type's name in the first declaration: where shape diagnostics point.</summary>
