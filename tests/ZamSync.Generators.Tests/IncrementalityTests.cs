@@ -90,6 +90,35 @@ public class IncrementalityTests
         Assert.Contains("N.B.ZamEvent.g.cs", result.GeneratedSources.Select(s => s.HintName));
     }
 
+    [Fact]
+    public void Changing_a_member_type_leaves_the_state_cached()
+    {
+        var (driver, compilation) = First(Contracts.Clinic);
+
+        var edited = Replace(compilation, 0, Contracts.Clinic.Replace("int Systolic", "long Systolic"));
+        var result = driver.RunGenerators(edited).GetRunResult().Results[0];
+
+        // The state's handlers take their ids from the events; a member type is not part of that, so the state's
+        // model (and with it its source output) stays as it was.
+        var states = Reasons(result, Names.ValidStates).ToList();
+        Assert.NotEmpty(states);
+        Assert.All(states, r => Assert.True(r is IncrementalStepRunReason.Cached or IncrementalStepRunReason.Unchanged, r.ToString()));
+    }
+
+    [Fact]
+    public void Changing_an_event_id_regenerates_the_states_dispatch()
+    {
+        var (driver, compilation) = First(Contracts.Clinic);
+
+        var edited = Replace(compilation, 0, Contracts.Clinic.Replace("[ZamEvent(2)]", "[ZamEvent(7)]"));
+        var result = driver.RunGenerators(edited).GetRunResult().Results[0];
+
+        Assert.Contains(IncrementalStepRunReason.Modified, Reasons(result, Names.ValidStates));
+        var state = TestCompiler.GeneratedSources(driver.RunGenerators(edited).GetRunResult())["Clinic.ClinicState.ZamState.g.cs"];
+        Assert.Contains("case 7u:", state);
+        Assert.DoesNotContain("case 2u:", state);
+    }
+
     // ---- the model graph holds no Roslyn object ------------------------------------------------------------
 
     private static readonly Type[] Forbidden = [typeof(ISymbol), typeof(SyntaxNode), typeof(Compilation), typeof(SemanticModel), typeof(Location), typeof(AttributeData), typeof(SyntaxTree)];
