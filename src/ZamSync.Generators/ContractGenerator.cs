@@ -113,7 +113,7 @@ public sealed class ContractGenerator : IIncrementalGenerator
     private static ParseResult<EventModel>? ParseEvent(TypeDeclarationSyntax declaration, SemanticModel model, CancellationToken cancellationToken)
     {
         if (AttributeNames.Find(declaration.AttributeLists, AttributeNames.ZamEvent, out _) is not { } attribute) return null;
-        if (model.Compilation.GetTypeByMetadataName(SymbolHelpers.ZamEventAttribute) is null) return null;
+        if (!Declares(model.Compilation, SymbolHelpers.ZamEventAttribute)) return null;
         if (model.GetDeclaredSymbol(declaration, cancellationToken) is not INamedTypeSymbol type) return null;
         return Guard(type, () => EventSyntaxParser.TryParse(declaration, type, attribute, model, cancellationToken)
             ?? (SymbolHelpers.FindAttribute(type, SymbolHelpers.ZamEventAttribute) is { } data ? EventParser.Parse(type, data, null, cancellationToken) : null));
@@ -122,11 +122,18 @@ public sealed class ContractGenerator : IIncrementalGenerator
     private static ParseResult<StateDraft>? ParseState(ClassDeclarationSyntax declaration, SemanticModel model, CancellationToken cancellationToken)
     {
         if (AttributeNames.Find(declaration.AttributeLists, AttributeNames.ZamState, out _) is not { } attribute) return null;
-        if (model.Compilation.GetTypeByMetadataName(SymbolHelpers.ZamStateAttribute) is null) return null;
+        if (!Declares(model.Compilation, SymbolHelpers.ZamStateAttribute)) return null;
         if (model.GetDeclaredSymbol(declaration, cancellationToken) is not INamedTypeSymbol type) return null;
         return Guard(type, () => StateSyntaxParser.TryParse(declaration, type, attribute, model, cancellationToken)
             ?? (SymbolHelpers.FindAttribute(type, SymbolHelpers.ZamStateAttribute) is not null ? StateResolution.ToDraft(StateParser.Parse(type, null, cancellationToken)) : null));
     }
+
+    /// <summary>
+    /// Whether ZamSync's attribute exists in the compilation (its own source or a reference). The cached lookup
+    /// answers null when two references define the type; the uncached one settles that rare case.
+    /// </summary>
+    private static bool Declares(Compilation compilation, string metadataName) =>
+        compilation.GetTypeByMetadataName(metadataName) is not null || !compilation.GetTypesByMetadataName(metadataName).IsEmpty;
 
     private static ParseResult<T> Guard<T>(INamedTypeSymbol type, Func<T?> parse) where T : class
     {
