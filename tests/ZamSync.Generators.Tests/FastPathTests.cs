@@ -109,6 +109,8 @@ public class FastPathTests
         [ZamEvent(33)] public partial record SlotExpression([ZamMember(1 + 1)] int A);
         [ZamEvent(34)] public partial class ReadonlyField { public readonly string Fixed = ""; }
         [ZamEvent(35)] public partial record RefParameter(in int A);
+        [ZamEvent(36)] public partial record HiddenPositional(int X, int Y) { private int X { get; } = X; }
+        [ZamEvent(37)] public partial record FieldForPositional(int X) { internal readonly int X = X; }
 
         [ZamState(Snapshots = true)]
         public partial class SnapshotState { [ZamMember(0)] public int Count { get; set; } void Apply(ConstantId e) { } public void Reset() { } }

@@ -107,6 +107,10 @@ internal static class EventSyntaxParser
         {
             switch (member)
             {
+                // A member of any accessibility named like a positional parameter replaces its synthesized property.
+                case PropertyDeclarationSyntax p when drafts.Any(d => d.Name == p.Identifier.ValueText):
+                case FieldDeclarationSyntax f when f.Declaration.Variables.Any(v => drafts.Any(d => d.Name == v.Identifier.ValueText)):
+                    return null;
                 case PropertyDeclarationSyntax property:
                 {
                     if (!IsPublicInstance(property.Modifiers) || property.ExplicitInterfaceSpecifier is not null) continue;
