@@ -29,6 +29,7 @@ public class FastPathTests
         [ZamEvent(2)] public partial record struct MutableStruct(long A, string? B);
         [ZamEvent(3)] public readonly partial record struct ReadonlyStruct(int A, Colour C);
         [ZamEvent(4)] public partial record PinnedPositional([ZamMember(2)] string A, [ZamMember(0)] int B);
+        [ZamEvent(14)] public partial record TargetedPositional([property: ZamMember(1)] string A, [param: ZamMember(0)] int B, [property: ZamMember(2), System.ComponentModel.Description("c")] int C = 0);
         [ZamEventAttribute(5u)] public partial record Suffixed(int A);
         [global::ZamSync.ZamEvent(6)] public partial record Qualified(int A);
         [ZamEvent(7)]
@@ -101,7 +102,9 @@ public class FastPathTests
         [ZamEvent(27)] public partial record Unserializable(object A);
         [ZamEvent(28)] public partial record Split(int A);
         public partial record Split { public int B { get; init; } }
-        [ZamEvent(29)] public partial record Targeted([property: ZamMember(0)] int A);
+        [ZamEvent(29)] public partial record FieldTargeted([field: ZamMember(0)] int A);
+        [ZamEvent(38)] public partial class FieldTargetedProperty { [field: ZamMember(0)] public int A { get; set; } }
+        [ZamEvent(39)] public partial record TwoSlots([property: ZamMember(0)] [param: ZamMember(1)] int A);
         [ZamEvent(0)] public partial record ZeroId(int A);
         [ZamEvent(30)] public partial record CaseClash(int Value) { public int value; }
         [ZamEvent(31)] public partial class TwoFields { public int A, B; }
@@ -201,6 +204,22 @@ public class FastPathTests
     }
 
     [Fact]
+    public void The_clinic_samples_contract_takes_the_fast_path()
+    {
+        string directory = Path.Combine(RepositoryRoot(), "samples", "Clinic.Contracts");
+        var sources = Directory.GetFiles(directory, "*.cs").Order(StringComparer.Ordinal).Select(File.ReadAllText)
+            .Append("global using System; global using System.Collections.Generic; global using System.Linq;").ToArray();
+        var compilation = TestCompiler.Compile(sources);
+
+        var events = ParseEvents(compilation);
+        Assert.Equal(8, events.Count);
+        Assert.All(events, e => Assert.Equal(e.Symbol, e.Fast));
+        Assert.All(events, e => Assert.True(e.Symbol.IsValid, e.Name));
+        var states = ParseStates(compilation);
+        Assert.All(states, s => Assert.True(s.Symbol == s.Fast, s.Name));
+    }
+
+    [Fact]
     public void Other_shapes_are_left_to_the_symbol_parser()
     {
         var events = ParseEvents(TestCompiler.Compile(SlowShapes));
@@ -223,6 +242,9 @@ public class FastPathTests
         Assert.False(model.IsValid);
         Assert.Equal([7u], model.Handlers.Select(h => h.EventId));
     }
+
+    private static string RepositoryRoot([System.Runtime.CompilerServices.CallerFilePath] string path = "") =>
+        Path.GetFullPath(Path.Combine(Path.GetDirectoryName(path)!, "..", ".."));
 
     private static string Source(string name) => name switch
     {

@@ -97,8 +97,8 @@ internal static class EventSyntaxParser
             bool mutable = type.IsValueType && !declaration.Modifiers.Any(SyntaxKind.ReadOnlyKeyword);
             foreach (var parameter in parameters.Parameters)
             {
-                if (parameter.Type is null || parameter.Modifiers.Count > 0 || AttributeNames.AnyTargeted(parameter.AttributeLists)) return null;
-                if (SlotAttribute(parameter.AttributeLists, out var slot) is false) return null;
+                if (parameter.Type is null || parameter.Modifiers.Count > 0) return null;
+                if (SlotAttribute(parameter.AttributeLists, ParameterTargets, out var slot) is false) return null;
                 drafts.Add(new Draft(parameter.Identifier.ValueText, parameter.Type, slot, settable: true, mutable));
             }
         }
@@ -114,7 +114,6 @@ internal static class EventSyntaxParser
                 case PropertyDeclarationSyntax property:
                 {
                     if (!IsPublicInstance(property.Modifiers) || property.ExplicitInterfaceSpecifier is not null) continue;
-                    if (AttributeNames.AnyTargeted(property.AttributeLists)) return null;
                     if (property.ExpressionBody is not null)
                     {
                         // Computed (=> expr) is not data, unless it is a semi-auto property over 'field'.
@@ -125,15 +124,15 @@ internal static class EventSyntaxParser
                     if (!accessors.Accessors.Any(a => a.IsKind(SyntaxKind.GetAccessorDeclaration))) continue;
                     bool set = accessors.Accessors.Any(a => a.IsKind(SyntaxKind.SetAccessorDeclaration));
                     bool init = accessors.Accessors.Any(a => a.IsKind(SyntaxKind.InitAccessorDeclaration));
-                    if (SlotAttribute(property.AttributeLists, out var slot) is false) return null;
+                    if (SlotAttribute(property.AttributeLists, PropertyTargets, out var slot) is false) return null;
                     drafts.Add(new Draft(property.Identifier.ValueText, property.Type, slot, settable: set || init, mutable: set));
                     break;
                 }
                 case FieldDeclarationSyntax field:
                 {
                     if (!IsPublicInstance(field.Modifiers) || field.Modifiers.Any(SyntaxKind.ConstKeyword)) continue;
-                    if (field.Modifiers.Any(SyntaxKind.FixedKeyword) || field.Declaration.Variables.Count != 1 || AttributeNames.AnyTargeted(field.AttributeLists)) return null;
-                    if (SlotAttribute(field.AttributeLists, out var slot) is false) return null;
+                    if (field.Modifiers.Any(SyntaxKind.FixedKeyword) || field.Declaration.Variables.Count != 1) return null;
+                    if (SlotAttribute(field.AttributeLists, FieldTargets, out var slot) is false) return null;
                     bool writable = !field.Modifiers.Any(SyntaxKind.ReadOnlyKeyword);
                     drafts.Add(new Draft(field.Declaration.Variables[0].Identifier.ValueText, field.Declaration.Type, slot, writable, writable));
                     break;
@@ -185,10 +184,31 @@ internal static class EventSyntaxParser
         return syntax is NullableTypeSyntax && !type.IsValueType ? type.WithNullableAnnotation(NullableAnnotation.Annotated) : type;
     }
 
-    /// <summary>False when the member has more than one [ZamMember]; otherwise the one it has, or null.</summary>
-    private static bool SlotAttribute(SyntaxList<AttributeListSyntax> lists, out AttributeSyntax? slot)
+    // Where EventParser looks for a slot: on the property (or field), and on a positional record's parameter.
+    // [property: ZamMember(0)] on a positional parameter is the documented spelling; [field: ...] on a property
+    // goes to the hidden backing field, where the symbol parser does not look.
+    private static readonly string[] ParameterTargets = ["property", "param"];
+    private static readonly string[] PropertyTargets = ["property"];
+    private static readonly string[] FieldTargets = ["field"];
+
+    /// <summary>
+    /// False when the member has more than one [ZamMember], or one with a target the symbol parser does not read;
+    /// otherwise the one it has, or null.
+    /// </summary>
+    private static bool SlotAttribute(SyntaxList<AttributeListSyntax> lists, string[] targets, out AttributeSyntax? slot)
     {
-        slot = AttributeNames.Find(lists, AttributeNames.ZamMember, out int count);
+        slot = null;
+        int count = 0;
+        foreach (var list in lists)
+        {
+            foreach (var attribute in list.Attributes)
+            {
+                if (!AttributeNames.IsNamed(attribute, AttributeNames.ZamMember)) continue;
+                if (list.Target is { } target && Array.IndexOf(targets, target.Identifier.ValueText) < 0) return false;
+                slot ??= attribute;
+                count++;
+            }
+        }
         return count <= 1;
     }
 
