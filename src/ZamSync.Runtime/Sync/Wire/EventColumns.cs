@@ -221,7 +221,7 @@ internal sealed class EventColumns
         public ulong Next(string column)
         {
             if (!Varint.TryRead(_bytes[_at..], out ulong value, out int read))
-                throw Malformed(Remaining == 0 ? $"event columns that end in the {column}" : $"a bad varint in the {column} column");
+                throw Malformed(Remaining == 0 ? $"event columns that end in the {column}" : $"a cut or overlong varint in the {column} column");
             _at += read;
             return value;
         }
