@@ -108,6 +108,23 @@ public class CompactWireTests
     }
 
     [Fact]
+    public void A_varints_size_is_what_it_writes_at_every_width_boundary()
+    {
+        Span<byte> buffer = stackalloc byte[Varint.MaxLength];
+        for (int width = 1; width < Varint.MaxLength; width++)
+        {
+            ulong last = (1UL << (7 * width)) - 1; // the largest value of this width, then the smallest of the next
+            Assert.Equal(width, Varint.SizeOf(last));
+            Assert.Equal(width, Varint.Write(buffer, last));
+            Assert.Equal(width + 1, Varint.SizeOf(last + 1));
+            Assert.Equal(width + 1, Varint.Write(buffer, last + 1));
+        }
+        Assert.Equal(1, Varint.SizeOf(0));
+        Assert.Equal(Varint.MaxLength, Varint.SizeOf(ulong.MaxValue));
+        Assert.Equal(Varint.MaxLength, Varint.Write(buffer, ulong.MaxValue));
+    }
+
+    [Fact]
     public void The_documented_example_is_the_layout()
     {
         // docs/protocol.md, "Event columns": two origins, a later event of the first one, HLCs 250 ms apart.

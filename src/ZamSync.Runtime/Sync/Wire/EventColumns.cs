@@ -36,6 +36,8 @@ internal sealed class EventColumns
     }
 
     private readonly Dictionary<NodeId, int> _index = new();
+    private NodeId _lastOrigin;
+    private int _lastIndex = -1; // the dictionary index of _lastOrigin: runs of one origin skip the lookup
     private readonly List<NodeId> _origins = new();
     private readonly List<ulong> _lastSequence = new(); // per origin of the dictionary
     private Row[] _rows = new Row[16];
@@ -55,7 +57,7 @@ internal sealed class EventColumns
     /// <summary>What <see cref="Size"/> would be after adding <paramref name="e"/> (nothing is added).</summary>
     public int SizeWith(in EventEnvelope e)
     {
-        bool known = _index.TryGetValue(e.Origin, out int index);
+        bool known = TryFind(e.Origin, out int index);
         if (!known) index = _origins.Count;
         var row = RowOf(e, index, known ? _lastSequence[index] : 0);
         return Measure(_count + 1, _origins.Count + (known ? 0 : 1), _originBytes + (known ? 0 : Varint.SizeOf(e.Origin.Value)),
@@ -64,7 +66,7 @@ internal sealed class EventColumns
 
     public void Add(in EventEnvelope e)
     {
-        if (!_index.TryGetValue(e.Origin, out int index))
+        if (!TryFind(e.Origin, out int index))
         {
             index = _origins.Count;
             _index.Add(e.Origin, index);
@@ -72,6 +74,7 @@ internal sealed class EventColumns
             _lastSequence.Add(0);
             _originBytes += Varint.SizeOf(e.Origin.Value);
         }
+        (_lastOrigin, _lastIndex) = (e.Origin, index);
         var row = RowOf(e, index, _lastSequence[index]);
         _lastSequence[index] = e.Sequence;
         _lastPhysical = e.Hlc.Physical;
@@ -85,6 +88,7 @@ internal sealed class EventColumns
     public void Clear()
     {
         _index.Clear();
+        _lastIndex = -1;
         _origins.Clear();
         _lastSequence.Clear();
         _count = 0;
@@ -111,6 +115,16 @@ internal sealed class EventColumns
         foreach (ref readonly var row in rows) at += Varint.Write(span[at..], (ulong)row.Length);
         Debug.Assert(at == bytes.Length);
         return bytes;
+    }
+
+    private bool TryFind(NodeId origin, out int index)
+    {
+        if (_lastIndex >= 0 && origin == _lastOrigin)
+        {
+            index = _lastIndex;
+            return true;
+        }
+        return _index.TryGetValue(origin, out index);
     }
 
     private Row RowOf(in EventEnvelope e, int index, ulong previousSequence) => new()
@@ -220,6 +234,7 @@ internal sealed class EventColumns
 
         public ulong Next(string column)
         {
+            if ((uint)_at < (uint)_bytes.Length && _bytes[_at] < 0x80) return _bytes[_at++]; // the common one-byte varint
             if (!Varint.TryRead(_bytes[_at..], out ulong value, out int read))
                 throw Malformed(Remaining == 0 ? $"event columns that end in the {column}" : $"a cut or overlong varint in the {column} column");
             _at += read;
