@@ -10,7 +10,7 @@ using ZamSync.Transport;
 namespace ZamSync.Tests.Sync;
 
 /// <summary>
-/// Protocol 3's packed event columns (docs/protocol.md, "Event columns"): any values round-trip at the size the
+/// Protocol 3's packed event columns (docs/wire-format.md, "Event columns"): any values round-trip at the size the
 /// session budgets for them; hostile columns fail only as protocol errors; protocol-2 peers are refused by version;
 /// and a small budget carries more than twice the events protocol 2 carried.
 /// </summary>
@@ -127,7 +127,7 @@ public class CompactWireTests
     [Fact]
     public void The_documented_example_is_the_layout()
     {
-        // docs/protocol.md, "Event columns": two origins, a later event of the first one, HLCs 250 ms apart.
+        // docs/wire-format.md, "Event columns": two origins, a later event of the first one, HLCs 250 ms apart.
         var events = new EventEnvelope[]
         {
             new(new NodeId(7), 41, new Hlc(1_700_000_000_000, 0), 2, new byte[12]),
@@ -143,6 +143,10 @@ public class CompactWireTests
         var message = SyncMessageCodec.ToBytes(new EventBatchMessage(events));
         Assert.Equal(82, message.Length);
         Assert.Equal(Convert.FromHexString("0202212D1D000000"), message[..8]); // kind, 2 slots, slot lengths 33 and 45, 29 column bytes
+
+        // docs/wire-format.md, "Version vectors".
+        var vector = new VersionVector([KeyValuePair.Create(new NodeId(1), 5UL), KeyValuePair.Create(new NodeId(300), 70_000UL)]);
+        Assert.Equal(Convert.FromHexString("020105AB02F0A204"), vector.ToBytes());
     }
 
     // ---- hostile columns ----------------------------------------------------------------------------------------

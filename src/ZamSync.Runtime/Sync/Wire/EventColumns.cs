@@ -4,7 +4,7 @@ namespace ZamSync.Sync.Wire;
 
 /// <summary>
 /// The integer columns of an event batch, packed into the one byte array <see cref="EventBatchWire.Columns"/>
-/// (docs/protocol.md, "Event columns"). Every number is an unsigned LEB128 varint; the columns follow each other:
+/// (docs/wire-format.md, "Event columns"). Every number is an unsigned LEB128 varint; the columns follow each other:
 /// <code>
 /// count n · origin count d · d origins (first appearance order) · n origin indices (only when d > 1)
 ///   · n sequences (zig-zag delta from the previous event of the same origin, 0 before its first)

@@ -6,7 +6,7 @@ namespace ZamSync.Sync.Wire;
 // skip it), a retired one leaves its slot empty. The ids only name the types to the generator: on the wire a message
 // is told apart by the kind byte SyncMessageCodec writes before it. Texts travel as UTF-8 bytes, which the codec
 // decodes strictly and checks against its limits. Integer columns and version vectors travel as varint-packed bytes
-// (EventColumns, VersionVector's encoding; docs/protocol.md).
+// (EventColumns, VersionVector's encoding; docs/wire-format.md).
 //
 // The handshake's slots 0 to 7 are frozen across protocol versions, so a peer of any version decodes any other's
 // handshake and refuses it by its version number instead of failing on its layout. The other messages are only
