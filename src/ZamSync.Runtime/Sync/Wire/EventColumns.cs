@@ -24,7 +24,8 @@ internal sealed class EventColumns
     /// <summary>The fewest bytes one event takes in the columns: one for each of the five value columns.</summary>
     private const int MinBytesPerEvent = 5;
 
-    // One event's values as written (deltas already taken), so the sizes and the bytes cannot disagree.
+    // One event's values as written (deltas already taken), so the sizes and the bytes cannot disagree. Read uses it
+    // for the decoded values (sequence and physical undone) while the columns are read one after the other.
     private struct Row
     {
         public int Origin;
@@ -36,10 +37,10 @@ internal sealed class EventColumns
     }
 
     private readonly Dictionary<NodeId, int> _index = new();
-    private NodeId _lastOrigin;
-    private int _lastIndex = -1; // the dictionary index of _lastOrigin: runs of one origin skip the lookup
     private readonly List<NodeId> _origins = new();
     private readonly List<ulong> _lastSequence = new(); // per origin of the dictionary
+    private NodeId _lastOrigin;
+    private int _lastIndex = -1; // the dictionary index of _lastOrigin: runs of one origin skip the lookup
     private Row[] _rows = new Row[16];
     private int _count;
     private long _lastPhysical;
