@@ -139,16 +139,25 @@ public static class SyncMessageCodec
 
     private static EventBatchWire ToWire(IReadOnlyList<EventEnvelope> events)
     {
-        if (events.Count > ushort.MaxValue) throw new ArgumentException("Too many events for one batch.", nameof(events));
         var columns = new EventColumns();
-        long total = 0;
-        for (int i = 0; i < events.Count; i++)
-        {
-            var e = events[i];
-            columns.Add(e);
-            total += e.Payload.Length;
-        }
-        var payloads = new byte[total];
+        for (int i = 0; i < events.Count; i++) columns.Add(events[i]);
+        return ToWire(columns, events);
+    }
+
+    /// <summary>
+    /// Writes a batch of <paramref name="events"/> whose <paramref name="columns"/> the caller has built from exactly
+    /// those events, in order (the session does, to budget the batch), so they are not computed twice.
+    /// </summary>
+    internal static void WriteBatch(IBufferWriter<byte> output, EventColumns columns, IReadOnlyList<EventEnvelope> events)
+    {
+        if (columns.Count != events.Count) throw new ArgumentException("The columns were built from other events.", nameof(columns));
+        Write(output, SyncMessageKind.EventBatch, ToWire(columns, events));
+    }
+
+    private static EventBatchWire ToWire(EventColumns columns, IReadOnlyList<EventEnvelope> events)
+    {
+        if (events.Count > ushort.MaxValue) throw new ArgumentException("Too many events for one batch.", nameof(events));
+        var payloads = new byte[columns.PayloadBytes];
         int offset = 0;
         for (int i = 0; i < events.Count; i++)
         {

@@ -361,7 +361,9 @@ public sealed class SyncSession
             int count = events.Count;
             long size = SyncMessageCodec.EventBatchSize(columns.Size, columns.PayloadBytes);
             // The message holds a copy of the payloads: the list can be reused once it is written.
-            await SendAsync(new EventBatchMessage(events), "sending events", size).ConfigureAwait(false);
+            _out.ResetWrittenCount();
+            SyncMessageCodec.WriteBatch(_out, columns, events);
+            await SendWrittenAsync(SyncMessageKind.EventBatch, "sending events", size).ConfigureAwait(false);
             _eventsSent += count;
             Report(SyncPhase.Sending);
             events.Clear();
@@ -413,12 +415,18 @@ public sealed class SyncSession
         /// The size the budget counted for this message, if it did: a larger encoding is a bug that would break the
         /// cap, so it is never sent.
         /// </param>
-        private async Task SendAsync(SyncMessage message, string phase, long planned = long.MaxValue)
+        private Task SendAsync(SyncMessage message, string phase, long planned = long.MaxValue)
         {
             _out.ResetWrittenCount();
             SyncMessageCodec.Write(message, _out);
+            return SendWrittenAsync(message.Kind, phase, planned);
+        }
+
+        /// <summary>Sends the message encoded in <c>_out</c>; <paramref name="planned"/> as for <see cref="SendAsync"/>.</summary>
+        private async Task SendWrittenAsync(SyncMessageKind kind, string phase, long planned)
+        {
             if (_out.WrittenCount > planned)
-                throw new InvalidOperationException($"A {message.Kind} message encoded to {_out.WrittenCount} bytes, more than the {planned} its budget planned.");
+                throw new InvalidOperationException($"A {kind} message encoded to {_out.WrittenCount} bytes, more than the {planned} its budget planned.");
             await SendRawAsync(_out.WrittenMemory, phase).ConfigureAwait(false);
         }
 

@@ -38,7 +38,7 @@ internal sealed class EventColumns
 
     private readonly Dictionary<NodeId, int> _index = new();
     private readonly List<NodeId> _origins = new();
-    private readonly List<ulong> _lastSequence = new(); // per origin of the dictionary
+    private ulong[] _lastSequence = new ulong[4]; // per origin of the dictionary
     private NodeId _lastOrigin;
     private int _lastIndex = -1; // the dictionary index of _lastOrigin: runs of one origin skip the lookup
     private Row[] _rows = new Row[16];
@@ -72,7 +72,8 @@ internal sealed class EventColumns
             index = _origins.Count;
             _index.Add(e.Origin, index);
             _origins.Add(e.Origin);
-            _lastSequence.Add(0);
+            if (index == _lastSequence.Length) Array.Resize(ref _lastSequence, index * 2);
+            _lastSequence[index] = 0;
             _originBytes += Varint.SizeOf(e.Origin.Value);
         }
         (_lastOrigin, _lastIndex) = (e.Origin, index);
@@ -91,7 +92,6 @@ internal sealed class EventColumns
         _index.Clear();
         _lastIndex = -1;
         _origins.Clear();
-        _lastSequence.Clear();
         _count = 0;
         _lastPhysical = 0;
         _originBytes = _indexBytes = _valueBytes = 0;
