@@ -1,3 +1,5 @@
+using System.Numerics;
+
 namespace ZamSync;
 
 /// <summary>LEB128 unsigned varints: 7 bits per byte, high bit set on every byte but the last.</summary>
@@ -5,12 +7,7 @@ internal static class Varint
 {
     public const int MaxLength = 10;
 
-    public static int SizeOf(ulong value)
-    {
-        int size = 1;
-        while (value >= 0x80) { value >>= 7; size++; }
-        return size;
-    }
+    public static int SizeOf(ulong value) => (64 - BitOperations.LeadingZeroCount(value | 1) + 6) / 7;
 
     public static int Write(Span<byte> destination, ulong value)
     {

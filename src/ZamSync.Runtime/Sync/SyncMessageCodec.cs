@@ -8,14 +8,19 @@ namespace ZamSync.Sync;
 /// <summary>
 /// The session's messages on the wire (docs/protocol.md): a kind byte, then the message as a MemoryPack
 /// version-tolerant object written and read by the formatters the contract generator makes for the types in
-/// <c>Sync/Wire</c>. Decoding is defensive: any failure of the reader is a <see cref="SyncProtocolException"/>, every
-/// array is checked against the bytes actually present before it is allocated (so a hostile message costs about its
-/// own size), and the decoded fields are validated (identity, role, budget, text limits, vectors, batch shape).
+/// <c>Sync/Wire</c>; integer columns and version vectors inside them are varint-packed bytes. Decoding is defensive:
+/// any failure of the reader is a <see cref="SyncProtocolException"/>, every array and count is checked against the
+/// bytes actually present before it is allocated (so a hostile message costs about its own size), and the decoded
+/// fields are validated (identity, role, budget, text limits, vectors, batch shape).
 /// </summary>
 public static class SyncMessageCodec
 {
-    /// <summary>2: the messages became MemoryPack version-tolerant objects (1 was a hand-written layout).</summary>
-    public const ushort ProtocolVersion = 2;
+    /// <summary>
+    /// 3: event columns and version vectors became varint-packed bytes (2 wrote them as fixed-width arrays; 1 was a
+    /// hand-written layout). The handshake keeps protocol 2's slots, so peers of either version refuse each other by
+    /// this number.
+    /// </summary>
+    public const ushort ProtocolVersion = 3;
 
     /// <summary>Most entries accepted in a received version vector.</summary>
     public const int MaxVectorEntries = 1 << 20;
@@ -37,28 +42,39 @@ public static class SyncMessageCodec
 
     private const int MaxDetailBytes = 4096;
 
-    // An unmanaged array is a 4-byte count and its elements.
+    // A byte array is a 4-byte count and its bytes.
     private const int ArrayHeader = 4;
 
-    // The most a slot length takes (MemoryPack's varint: a type byte and 4 bytes for an int beyond 16 bits).
-    private const int MaxSlotLength = 5;
+    /// <summary>
+    /// The exact size of a batch whose event columns take <paramref name="columnBytes"/> and whose payloads take
+    /// <paramref name="payloadBytes"/>: the kind, the object header (2 slots), two slot lengths, two byte arrays.
+    /// </summary>
+    internal static long EventBatchSize(int columnBytes, long payloadBytes) =>
+        1 + 1 + SlotLength(ArrayHeader + columnBytes) + SlotLength(ArrayHeader + payloadBytes) + ArrayHeader + columnBytes + ArrayHeader + payloadBytes;
 
-    private const int BatchSlots = 7;
+    /// <summary>The exact size of an <see cref="EventBatchMessage"/> of <paramref name="events"/>.</summary>
+    public static long EventBatchSize(IReadOnlyList<EventEnvelope> events)
+    {
+        ArgumentNullException.ThrowIfNull(events);
+        var columns = new EventColumns();
+        foreach (var e in events) columns.Add(e);
+        return EventBatchSize(columns.Size, columns.PayloadBytes);
+    }
 
     /// <summary>
-    /// Bytes one event adds to a batch: origin, sequence, HLC physical (8 each), HLC logical, event type and payload
-    /// length (4 each), and the payload. Exact, so an upper bound.
+    /// The exact size of a <see cref="SyncCompleteMessage"/> holding <paramref name="holds"/> (either flag): the kind,
+    /// the object header (2 slots), two slot lengths, the flags byte, the vector as a byte array.
     /// </summary>
-    public static int EventSize(in EventEnvelope e) => 8 + 8 + 8 + 4 + 4 + 4 + e.Payload.Length;
+    public static int SyncCompleteSize(VersionVector holds)
+    {
+        ArgumentNullException.ThrowIfNull(holds);
+        int vector = holds.EncodedSize;
+        return 1 + 1 + 1 + SlotLength(ArrayHeader + vector) + 1 + ArrayHeader + vector;
+    }
 
-    /// <summary>
-    /// An upper bound of a batch's bytes besides its events: the kind, the object header, the slot lengths at their
-    /// widest and the arrays' counts. A batch takes at most this plus the <see cref="EventSize"/> of each event.
-    /// </summary>
-    public const int BatchHeaderSize = 1 + 1 + BatchSlots * MaxSlotLength + BatchSlots * ArrayHeader;
-
-    /// <summary>An upper bound of the bytes of a <see cref="SyncCompleteMessage"/> over <paramref name="origins"/> origins.</summary>
-    public static int SyncCompleteSize(int origins) => 1 + 1 + 3 * MaxSlotLength + 1 + 2 * (ArrayHeader + 8 * origins);
+    // MemoryPack writes a slot length as a varint of its own: one byte up to 127, a code byte and an i16 up to
+    // 32767, a code byte and an i32 beyond.
+    private static int SlotLength(long length) => length <= 127 ? 1 : length <= short.MaxValue ? 3 : 5;
 
     private static readonly UTF8Encoding StrictUtf8 = new(false, throwOnInvalidBytes: true);
 
@@ -76,7 +92,6 @@ public static class SyncMessageCodec
         switch (message)
         {
             case HandshakeMessage h:
-                var (origins, sequences) = Columns(h.Holds);
                 Write(output, SyncMessageKind.Handshake, new HandshakeWire
                 {
                     ProtocolVersion = h.ProtocolVersion,
@@ -85,20 +100,19 @@ public static class SyncMessageCodec
                     MaxBytesToReceive = h.MaxBytesToReceive,
                     ContractFingerprint = Encoding.UTF8.GetBytes(h.ContractFingerprint),
                     ContractSchema = Encoding.UTF8.GetBytes(h.ContractSchema),
-                    HoldsOrigins = origins,
-                    HoldsSequences = sequences,
+                    Protocol2HoldsOrigins = [],
+                    Protocol2HoldsSequences = [],
+                    Holds = h.Holds.ToBytes(),
                 });
                 break;
             case EventBatchMessage b:
                 Write(output, SyncMessageKind.EventBatch, ToWire(b.Events));
                 break;
             case SyncCompleteMessage c:
-                var (completeOrigins, completeSequences) = Columns(c.Holds);
                 Write(output, SyncMessageKind.SyncComplete, new SyncCompleteWire
                 {
                     Flags = c.BudgetExhausted ? (byte)1 : (byte)0,
-                    HoldsOrigins = completeOrigins,
-                    HoldsSequences = completeSequences,
+                    Holds = c.Holds.ToBytes(),
                 });
                 break;
             case RefuseMessage r:
@@ -125,49 +139,33 @@ public static class SyncMessageCodec
 
     private static EventBatchWire ToWire(IReadOnlyList<EventEnvelope> events)
     {
-        if (events.Count > ushort.MaxValue) throw new ArgumentException("Too many events for one batch.", nameof(events));
-        int count = events.Count;
-        var wire = new EventBatchWire
-        {
-            Origins = new ulong[count],
-            Sequences = new ulong[count],
-            HlcPhysical = new long[count],
-            HlcLogical = new uint[count],
-            EventTypes = new uint[count],
-            PayloadLengths = new int[count],
-        };
-        long total = 0;
-        for (int i = 0; i < count; i++) total += events[i].Payload.Length;
-        var payloads = new byte[total];
-        int offset = 0;
-        for (int i = 0; i < count; i++)
-        {
-            var e = events[i];
-            wire.Origins[i] = e.Origin.Value;
-            wire.Sequences[i] = e.Sequence;
-            wire.HlcPhysical[i] = e.Hlc.Physical;
-            wire.HlcLogical[i] = e.Hlc.Logical;
-            wire.EventTypes[i] = e.EventType;
-            wire.PayloadLengths[i] = e.Payload.Length;
-            e.Payload.Span.CopyTo(payloads.AsSpan(offset));
-            offset += e.Payload.Length;
-        }
-        wire.Payloads = payloads;
-        return wire;
+        var columns = new EventColumns();
+        for (int i = 0; i < events.Count; i++) columns.Add(events[i]);
+        return ToWire(columns, events);
     }
 
-    private static (ulong[] Origins, ulong[] Sequences) Columns(VersionVector vector)
+    /// <summary>
+    /// Writes a batch of <paramref name="events"/> whose <paramref name="columns"/> the caller has built from exactly
+    /// those events, in order (the session does, to budget the batch), so they are not computed twice.
+    /// </summary>
+    internal static void WriteBatch(IBufferWriter<byte> output, EventColumns columns, IReadOnlyList<EventEnvelope> events)
     {
-        var origins = new ulong[vector.Count];
-        var sequences = new ulong[vector.Count];
-        int i = 0;
-        foreach (var (origin, sequence) in vector) // ascending by origin
+        if (columns.Count != events.Count) throw new ArgumentException("The columns were built from other events.", nameof(columns));
+        Write(output, SyncMessageKind.EventBatch, ToWire(columns, events));
+    }
+
+    private static EventBatchWire ToWire(EventColumns columns, IReadOnlyList<EventEnvelope> events)
+    {
+        if (events.Count > ushort.MaxValue) throw new ArgumentException("Too many events for one batch.", nameof(events));
+        var payloads = new byte[columns.PayloadBytes];
+        int offset = 0;
+        for (int i = 0; i < events.Count; i++)
         {
-            origins[i] = origin.Value;
-            sequences[i] = sequence;
-            i++;
+            var payload = events[i].Payload.Span;
+            payload.CopyTo(payloads.AsSpan(offset));
+            offset += payload.Length;
         }
-        return (origins, sequences);
+        return new EventBatchWire { Columns = columns.ToArray(), Payloads = payloads };
     }
 
     private static byte[] DetailBytes(string detail)
@@ -251,42 +249,22 @@ public static class SyncMessageCodec
         if (w.MaxBytesToReceive < 0) throw Malformed("a negative byte budget");
         string fingerprint = Text(w.ContractFingerprint, MaxFingerprintBytes, "contract fingerprint");
         string schema = Text(w.ContractSchema, MaxSchemaBytes, "contract schema");
-        var holds = Vector(w.HoldsOrigins, w.HoldsSequences);
+        // Another version's vector has another layout (protocol 2's is in slots 6 and 7): leave it unread, so the
+        // session refuses the peer by its version rather than as malformed.
+        var holds = w.ProtocolVersion == ProtocolVersion ? Vector(w.Holds) : new VersionVector();
         return new HandshakeMessage(w.ProtocolVersion, node, role, fingerprint, w.MaxBytesToReceive, holds, schema);
     }
 
     private static EventBatchMessage ReadBatch(EventBatchWire w)
     {
-        if (w.Origins is not { } origins || w.Sequences is not { } sequences || w.HlcPhysical is not { } physical
-            || w.HlcLogical is not { } logical || w.EventTypes is not { } types || w.PayloadLengths is not { } lengths
-            || w.Payloads is not { } payloads)
-            throw Malformed("a batch missing a column");
-        int count = origins.Length;
-        if (count > MaxBatchEvents) throw Malformed($"a batch of {count} events (at most {MaxBatchEvents})");
-        if (sequences.Length != count || physical.Length != count || logical.Length != count || types.Length != count || lengths.Length != count)
-            throw Malformed("a batch whose columns differ in length");
-        long total = 0;
-        foreach (int length in lengths)
-        {
-            if (length < 0) throw Malformed($"a payload of {length} bytes");
-            total += length;
-        }
-        if (total != payloads.Length) throw Malformed($"payloads of {total} bytes in {payloads.Length}");
-        var events = new EventEnvelope[count];
-        int offset = 0;
-        for (int i = 0; i < count; i++)
-        {
-            events[i] = new EventEnvelope(new NodeId(origins[i]), sequences[i], new Hlc(physical[i], logical[i]), types[i],
-                new ReadOnlyMemory<byte>(payloads, offset, lengths[i]));
-            offset += lengths[i];
-        }
-        return new EventBatchMessage(events);
+        if (w.Columns is not { } columns || w.Payloads is not { } payloads) throw Malformed("a batch missing a column");
+        return new EventBatchMessage(EventColumns.Read(columns, payloads, MaxBatchEvents));
     }
 
     private static SyncCompleteMessage ReadComplete(SyncCompleteWire w)
     {
         if (w.Flags > 1) throw Malformed("bad completion flags");
-        return new SyncCompleteMessage(w.Flags == 1, Vector(w.HoldsOrigins, w.HoldsSequences));
+        return new SyncCompleteMessage(w.Flags == 1, Vector(w.Holds));
     }
 
     private static RefuseMessage ReadRefuse(RefuseWire w) =>
@@ -299,22 +277,17 @@ public static class SyncMessageCodec
         return StrictUtf8.GetString(utf8);
     }
 
-    /// <summary>A version vector from its columns: as many sequences as origins, origins ascending and non-zero, sequences non-zero.</summary>
-    private static VersionVector Vector(ulong[]? origins, ulong[]? sequences)
+    /// <summary>
+    /// A version vector from its varint encoding (<see cref="VersionVector.Encode"/>): at most
+    /// <see cref="MaxVectorEntries"/> entries, origins ascending and non-zero, sequences non-zero, nothing after it.
+    /// </summary>
+    private static VersionVector Vector(byte[]? bytes)
     {
-        if (origins is null || sequences is null) throw Malformed("a version vector missing a column");
-        if (origins.Length != sequences.Length) throw Malformed("a version vector whose columns differ in length");
-        if (origins.Length > MaxVectorEntries) throw Malformed($"a version vector of {origins.Length} entries");
-        ulong previous = 0;
-        for (int i = 0; i < origins.Length; i++)
-        {
-            if (origins[i] <= previous || sequences[i] == 0) throw Malformed("a malformed version vector");
-            previous = origins[i];
-        }
-        var vector = new VersionVector();
-        for (int i = 0; i < origins.Length; i++) vector.Advance(new NodeId(origins[i]), sequences[i]);
+        if (bytes is null) throw Malformed("a missing version vector");
+        if (!VersionVector.TryDecode(bytes, MaxVectorEntries, out var vector, out int read)) throw Malformed("a malformed version vector");
+        if (read != bytes.Length) throw Malformed("trailing bytes after a version vector");
         return vector;
     }
 
-    private static SyncProtocolException Malformed(string what) => new($"The peer sent a malformed message: {what}.");
+    internal static SyncProtocolException Malformed(string what) => new($"The peer sent a malformed message: {what}.");
 }

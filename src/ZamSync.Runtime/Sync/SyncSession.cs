@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Diagnostics;
+using ZamSync.Sync.Wire;
 
 namespace ZamSync.Sync;
 
@@ -32,7 +33,7 @@ public sealed class SyncSession
     /// <summary>
     /// Caps the wire bytes this side sends, and (from the initiator) the bytes the responder sends back.
     /// Event batches stop before the cap; the handshake and completions always go, so a cap below them
-    /// (tens of bytes plus up to 20 per origin) sends no events at all.
+    /// (tens of bytes plus a few per origin, and the contract schema) sends no events at all.
     /// </summary>
     public SyncSession WithMaxBytes(long limit)
     {
@@ -159,9 +160,9 @@ public sealed class SyncSession
             bool peerStopped = await ReceiveEventsAsync().ConfigureAwait(false);
 
             var ack = Restrict(Engine.Known, OriginsVisibleTo(reply.Holds));
-            int reserve = SyncCompleteSize(ack) + Transport.FrameOverhead;
-            bool stopped = await SendMissingAsync(reply.Holds, reserve).ConfigureAwait(false);
-            await SendAsync(new SyncCompleteMessage(stopped, ack), "sending the completion").ConfigureAwait(false);
+            int ackSize = SyncMessageCodec.SyncCompleteSize(ack);
+            bool stopped = await SendMissingAsync(reply.Holds, ackSize + Transport.FrameOverhead).ConfigureAwait(false);
+            await SendAsync(new SyncCompleteMessage(stopped, ack), "sending the completion", ackSize).ConfigureAwait(false);
 
             var final = Expect<SyncCompleteMessage>(await ReceiveAsync("waiting for the acknowledgement", _s._options.IdleTimeout).ConfigureAwait(false), "the final acknowledgement");
             Engine.RecordPeerKnowledge(_peer, final.Holds);
@@ -180,15 +181,19 @@ public sealed class SyncSession
             await SendAsync(new HandshakeMessage(SyncMessageCodec.ProtocolVersion, Engine.NodeId, SyncRole.Responder,
                 Engine.ContractFingerprint, 0, holds, Engine.ContractSchema), "sending the handshake").ConfigureAwait(false);
 
-            // Reserve room for both completions we still owe: this one, and the final acknowledgement whose
-            // values are not known yet (bounded by its origins at the widest varint).
+            // Reserve room for both completions we still owe: this one (its size is known), and the final
+            // acknowledgement, whose sequences are not known yet: it is sent no larger than the widest one planned here.
             var finalOrigins = OriginsVisibleTo(hello.Holds);
-            int reserve = SyncCompleteSize(holds) + AcknowledgementBound(finalOrigins) + 2 * Transport.FrameOverhead;
+            var widest = WidestAcknowledgement(finalOrigins, hello.Holds);
+            int completeSize = SyncMessageCodec.SyncCompleteSize(holds);
+            int ackBound = SyncMessageCodec.SyncCompleteSize(widest);
+            int reserve = completeSize + ackBound + 2 * Transport.FrameOverhead;
             bool stopped = await SendMissingAsync(hello.Holds, reserve).ConfigureAwait(false);
-            await SendAsync(new SyncCompleteMessage(stopped, holds), "sending the completion").ConfigureAwait(false);
+            await SendAsync(new SyncCompleteMessage(stopped, holds), "sending the completion", completeSize).ConfigureAwait(false);
 
             bool peerStopped = await ReceiveEventsAsync().ConfigureAwait(false);
-            await SendAsync(new SyncCompleteMessage(peerStopped, Restrict(Engine.Known, finalOrigins)), "sending the acknowledgement").ConfigureAwait(false);
+            var ack = AtMost(Restrict(Engine.Known, finalOrigins), widest);
+            await SendAsync(new SyncCompleteMessage(peerStopped, ack), "sending the acknowledgement", ackBound).ConfigureAwait(false);
             _exhausted = stopped || peerStopped;
         }
 
@@ -291,33 +296,35 @@ public sealed class SyncSession
         {
             var options = _s._options;
             var batch = new List<EventEnvelope>(Math.Min(options.MaxBatchEvents, 1024));
-            // The batch's encoded size is at most the header bound plus each event's size (docs/protocol.md).
-            long batchBytes = 0;
+            // Tracks the exact encoded size of the batch as it grows (docs/protocol.md, "Byte budget").
+            var columns = new EventColumns();
             foreach (var e in MissingInFoldOrder(theirs))
             {
-                int size = SyncMessageCodec.EventSize(e);
-                // A batch is budgeted at its uncompressed size, but only its compressed size is charged once
-                // sent. Under a tight budget, batches of at most half what is left let those savings buy more
-                // events instead of stopping at the first estimate.
+                // A batch is budgeted at its encoded size, but only its compressed size is charged once sent.
+                // Under a tight budget, batches of at most half what is left let those savings buy more events
+                // instead of stopping at the first estimate.
                 long left = _sendLimit - Sent - reserve;
                 long cap = _sendLimit == long.MaxValue ? options.MaxBatchBytes : Math.Clamp(left / 2, 256, options.MaxBatchBytes);
-                if (batch.Count > 0 && (batch.Count >= options.MaxBatchEvents || batchBytes + size > cap))
+                long size = BatchSizeWith(columns, e);
+                if (batch.Count > 0 && (batch.Count >= options.MaxBatchEvents || size > cap))
                 {
-                    await FlushAsync(batch).ConfigureAwait(false);
-                    batchBytes = 0;
+                    await FlushAsync(batch, columns).ConfigureAwait(false);
+                    size = BatchSizeWith(columns, e);
                 }
-                long planned = Sent + SyncMessageCodec.BatchHeaderSize + batchBytes + size + Transport.FrameOverhead + reserve;
-                if (planned > _sendLimit)
+                if (Sent + size + Transport.FrameOverhead + reserve > _sendLimit)
                 {
-                    if (batch.Count > 0) await FlushAsync(batch).ConfigureAwait(false);
+                    if (batch.Count > 0) await FlushAsync(batch, columns).ConfigureAwait(false);
                     return true;
                 }
                 batch.Add(e);
-                batchBytes += size;
+                columns.Add(e);
             }
-            if (batch.Count > 0) await FlushAsync(batch).ConfigureAwait(false);
+            if (batch.Count > 0) await FlushAsync(batch, columns).ConfigureAwait(false);
             return false;
         }
+
+        private static long BatchSizeWith(EventColumns columns, in EventEnvelope e) =>
+            SyncMessageCodec.EventBatchSize(columns.SizeWith(e), columns.PayloadBytes + e.Payload.Length);
 
         /// <summary>
         /// What the peer lacks, merged across origins into the fold order, so a receiver that holds nothing
@@ -349,14 +356,18 @@ public sealed class SyncSession
             }
         }
 
-        private async Task FlushAsync(List<EventEnvelope> events)
+        private async Task FlushAsync(List<EventEnvelope> events, EventColumns columns)
         {
             int count = events.Count;
+            long size = SyncMessageCodec.EventBatchSize(columns.Size, columns.PayloadBytes);
             // The message holds a copy of the payloads: the list can be reused once it is written.
-            await SendAsync(new EventBatchMessage(events), "sending events").ConfigureAwait(false);
+            _out.ResetWrittenCount();
+            SyncMessageCodec.WriteBatch(_out, columns, events);
+            await SendWrittenAsync(SyncMessageKind.EventBatch, "sending events", size).ConfigureAwait(false);
             _eventsSent += count;
             Report(SyncPhase.Sending);
             events.Clear();
+            columns.Clear();
         }
 
         private bool MaySee(NodeId origin) => _s._policy == AccessPolicy.All || origin == _peer;
@@ -373,17 +384,49 @@ public sealed class SyncSession
         private static VersionVector Restrict(VersionVector vector, HashSet<NodeId> origins) =>
             new(vector.Where(e => origins.Contains(e.Key)));
 
-        private static int SyncCompleteSize(VersionVector holds) => SyncMessageCodec.SyncCompleteSize(holds.Count);
+        /// <summary>
+        /// The largest acknowledgement this side will send over <paramref name="origins"/>: each of them, with the
+        /// largest sequence whose varint is one byte longer than the larger of what this node and the peer hold now
+        /// (room for 128 times as many events). An acknowledgement naming fewer of them, or smaller sequences, never
+        /// encodes larger (docs/protocol.md, "Byte budget").
+        /// </summary>
+        private VersionVector WidestAcknowledgement(HashSet<NodeId> origins, VersionVector theirs)
+        {
+            var ours = Engine.Known;
+            var widest = new VersionVector();
+            foreach (var origin in origins)
+            {
+                int width = Varint.SizeOf(Math.Max(ours[origin], theirs[origin])) + 1;
+                widest.Advance(origin, width >= Varint.MaxLength ? ulong.MaxValue : (1UL << (7 * width)) - 1);
+            }
+            return widest;
+        }
 
-        // An acknowledgement over these origins can be no larger than this, whatever sequences it carries.
-        private static int AcknowledgementBound(HashSet<NodeId> origins) => SyncMessageCodec.SyncCompleteSize(origins.Count);
+        /// <summary>
+        /// <paramref name="vector"/> with no entry above <paramref name="limit"/>'s. Acknowledging less than is held is
+        /// safe (the peer may resend what it need not); this only bites if a session multiplied what was held by 128.
+        /// </summary>
+        private static VersionVector AtMost(VersionVector vector, VersionVector limit) =>
+            new(vector.Select(e => KeyValuePair.Create(e.Key, Math.Min(e.Value, limit[e.Key]))));
 
         // ---- transport with deadlines ----------------------------------------------------------------------
 
-        private async Task SendAsync(SyncMessage message, string phase)
+        /// <param name="planned">
+        /// The size the budget counted for this message, if it did: a larger encoding is a bug that would break the
+        /// cap, so it is never sent.
+        /// </param>
+        private Task SendAsync(SyncMessage message, string phase, long planned = long.MaxValue)
         {
             _out.ResetWrittenCount();
             SyncMessageCodec.Write(message, _out);
+            return SendWrittenAsync(message.Kind, phase, planned);
+        }
+
+        /// <summary>Sends the message encoded in <c>_out</c>; <paramref name="planned"/> as for <see cref="SendAsync"/>.</summary>
+        private async Task SendWrittenAsync(SyncMessageKind kind, string phase, long planned)
+        {
+            if (_out.WrittenCount > planned)
+                throw new InvalidOperationException($"A {kind} message encoded to {_out.WrittenCount} bytes, more than the {planned} its budget planned.");
             await SendRawAsync(_out.WrittenMemory, phase).ConfigureAwait(false);
         }
 

@@ -76,11 +76,11 @@ public class BudgetTests
         using var dir = new TempDirectory();
         await using var a = await Nodes.OpenAsync(dir.Sub("a"), 1);
         await using var b = await Nodes.OpenAsync(dir.Sub("b"), 2);
-        await Sessions.SubmitConcurrentlyAsync(a, 200, "a");
-        await Sessions.SubmitConcurrentlyAsync(b, 150, "b");
+        await Sessions.SubmitConcurrentlyAsync(a, 600, "a");
+        await Sessions.SubmitConcurrentlyAsync(b, 450, "b");
 
         int aSent = 0, bSent = 0, sessions = 0;
-        while (!(a.Known.Equals(b.Known) && a.Known[a.NodeId] == 200 && a.Known[b.NodeId] == 150))
+        while (!(a.Known.Equals(b.Known) && a.Known[a.NodeId] == 600 && a.Known[b.NodeId] == 450))
         {
             Assert.True(++sessions <= 30, "capped sessions made no progress");
             var (client, server) = (await Sessions.RunAsync(a, b, s => s.WithMaxBytes(Cap))).Require();
@@ -90,8 +90,8 @@ public class BudgetTests
             bSent += server.EventsSent;
         }
         Assert.True(sessions > 2);
-        Assert.Equal(200, aSent);
-        Assert.Equal(150, bSent);
+        Assert.Equal(600, aSent);
+        Assert.Equal(450, bSent);
         Assert.Equal(a.State.Hash(), b.State.Hash());
     }
 
@@ -172,7 +172,8 @@ public class BudgetTests
         await Sessions.SubmitConcurrentlyAsync(hub, 100, "h");
         clinicClock.UnixMilliseconds = hubClock.UnixMilliseconds;
 
-        var (capped, _) = (await Sessions.RunAsync(clinic, hub, s => s.WithMaxBytes(2048))).Require();
+        // Small enough to stop both directions (the hub's 100 events take about 900 bytes).
+        var (capped, _) = (await Sessions.RunAsync(clinic, hub, s => s.WithMaxBytes(640))).Require();
         Assert.True(capped.BudgetExhausted);
         Assert.True(hub.Known[clinic.NodeId] < 300);
         Assert.True(clinic.Known[hub.NodeId] < 100);

@@ -31,8 +31,9 @@ public class ConnectionCutTests
             {
                 await Sessions.SubmitConcurrentlyAsync(a, aCount, $"a{scenario}");
                 await Sessions.SubmitConcurrentlyAsync(b, bCount, $"b{scenario}");
-                // The busier side sends about 36 bytes per event plus its control messages: cut inside that.
-                int busiestSide = Math.Max(aCount, bCount) * 36 + 60;
+                // The busier side sends about 16 bytes per event (its columns, its payload and its share of a
+                // 4-event batch) plus its control messages: cut inside that.
+                int busiestSide = Math.Max(aCount, bCount) * 16 + 60;
 
                 for (int attempt = 0; ; attempt++)
                 {

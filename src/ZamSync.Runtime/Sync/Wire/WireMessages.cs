@@ -1,11 +1,17 @@
 namespace ZamSync.Sync.Wire;
 
 // The session's messages as contract types: the contract generator writes their MemoryPack formatters (the
-// version-tolerant object layout of docs/contracts.md), exactly as for a user's events. Slots are pinned: a slot is
-// never renumbered or given another type; a new field takes a new slot (older peers skip it), a retired one leaves
-// its slot empty. The ids only name the types to the generator: on the wire a message is told apart by the kind
-// byte SyncMessageCodec writes before it. Texts travel as UTF-8 bytes, which the codec decodes strictly and checks
-// against its limits; version vectors as two parallel arrays, origins ascending.
+// version-tolerant object layout of docs/contracts.md), exactly as for a user's events. Within a protocol version
+// slots are pinned: a slot is never renumbered or given another type; a new field takes a new slot (older peers
+// skip it), a retired one leaves its slot empty. The ids only name the types to the generator: on the wire a message
+// is told apart by the kind byte SyncMessageCodec writes before it. Texts travel as UTF-8 bytes, which the codec
+// decodes strictly and checks against its limits. Integer columns and version vectors travel as varint-packed bytes
+// (EventColumns, VersionVector's encoding; docs/wire-format.md).
+//
+// The handshake's slots 0 to 7 are frozen across protocol versions, so a peer of any version decodes any other's
+// handshake and refuses it by its version number instead of failing on its layout. The other messages are only
+// exchanged once both handshakes agree on the version, so a protocol version may lay them out anew (protocol 3
+// did, for the batch and the completion).
 
 /// <summary>Handshake (kind 1).</summary>
 [ZamEvent(1)]
@@ -17,33 +23,41 @@ internal sealed partial class HandshakeWire
     [ZamMember(3)] public long MaxBytesToReceive { get; set; }
     [ZamMember(4)] public byte[]? ContractFingerprint { get; set; }
     [ZamMember(5)] public byte[]? ContractSchema { get; set; }
-    [ZamMember(6)] public ulong[]? HoldsOrigins { get; set; }
-    [ZamMember(7)] public ulong[]? HoldsSequences { get; set; }
+
+    /// <summary>
+    /// Protocol 2's version vector columns. Sent empty (a protocol-2 peer then reads a valid, empty vector and refuses
+    /// the session by its version); ignored on receipt.
+    /// </summary>
+    [ZamMember(6)] public ulong[]? Protocol2HoldsOrigins { get; set; }
+
+    /// <summary>See <see cref="Protocol2HoldsOrigins"/>.</summary>
+    [ZamMember(7)] public ulong[]? Protocol2HoldsSequences { get; set; }
+
+    /// <summary>What the sender holds: a version vector in its varint encoding (protocol 3).</summary>
+    [ZamMember(8)] public byte[]? Holds { get; set; }
 }
 
 /// <summary>
-/// EventBatch (kind 2), column by column: event i is element i of every array, its payload the next
-/// <c>PayloadLengths[i]</c> bytes of <see cref="Payloads"/> (all payloads back to back, in event order).
+/// EventBatch (kind 2): every event's origin, sequence, HLC, type and payload length packed column by column into
+/// <see cref="Columns"/> (<see cref="EventColumns"/>), and all payloads back to back, in event order, in
+/// <see cref="Payloads"/>.
 /// </summary>
 [ZamEvent(2)]
 internal sealed partial class EventBatchWire
 {
-    [ZamMember(0)] public ulong[]? Origins { get; set; }
-    [ZamMember(1)] public ulong[]? Sequences { get; set; }
-    [ZamMember(2)] public long[]? HlcPhysical { get; set; }
-    [ZamMember(3)] public uint[]? HlcLogical { get; set; }
-    [ZamMember(4)] public uint[]? EventTypes { get; set; }
-    [ZamMember(5)] public int[]? PayloadLengths { get; set; }
-    [ZamMember(6)] public byte[]? Payloads { get; set; }
+    [ZamMember(0)] public byte[]? Columns { get; set; }
+    [ZamMember(1)] public byte[]? Payloads { get; set; }
 }
 
-/// <summary>SyncComplete (kind 3). Flags bit 0: the sender stopped at its byte budget; other bits are refused.</summary>
+/// <summary>
+/// SyncComplete (kind 3). Flags bit 0: the sender stopped at its byte budget; other bits are refused. Holds: a version
+/// vector in its varint encoding.
+/// </summary>
 [ZamEvent(3)]
 internal sealed partial class SyncCompleteWire
 {
     [ZamMember(0)] public byte Flags { get; set; }
-    [ZamMember(1)] public ulong[]? HoldsOrigins { get; set; }
-    [ZamMember(2)] public ulong[]? HoldsSequences { get; set; }
+    [ZamMember(1)] public byte[]? Holds { get; set; }
 }
 
 /// <summary>Refuse (kind 4).</summary>
