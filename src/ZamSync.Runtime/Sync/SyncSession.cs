@@ -177,9 +177,12 @@ public sealed class SyncSession
             Report(SyncPhase.Handshaken);
             if (hello.MaxBytesToReceive > 0) _sendLimit = Math.Min(_sendLimit, hello.MaxBytesToReceive);
 
+            // The schema only serves to judge different contracts: an initiator that presented our own fingerprint
+            // has judged nothing with it (docs/protocol.md, "Contracts"), so it is left out.
             var holds = Restrict(Engine.Known, OriginsVisibleTo(null));
+            string schema = SameContract(hello.ContractFingerprint) ? "" : Engine.ContractSchema;
             await SendAsync(new HandshakeMessage(SyncMessageCodec.ProtocolVersion, Engine.NodeId, SyncRole.Responder,
-                Engine.ContractFingerprint, 0, holds, Engine.ContractSchema), "sending the handshake").ConfigureAwait(false);
+                Engine.ContractFingerprint, 0, holds, schema), "sending the handshake").ConfigureAwait(false);
 
             // Reserve room for both completions we still owe: this one (its size is known), and the final
             // acknowledgement, whose sequences are not known yet: it is sent no larger than the widest one planned here.
@@ -196,6 +199,10 @@ public sealed class SyncSession
             await SendAsync(new SyncCompleteMessage(peerStopped, ack), "sending the acknowledgement", ackBound).ConfigureAwait(false);
             _exhausted = stopped || peerStopped;
         }
+
+        /// <summary>Whether <paramref name="fingerprint"/> is this node's own (non-empty) contract fingerprint.</summary>
+        private bool SameContract(string fingerprint) =>
+            fingerprint.Length > 0 && string.Equals(fingerprint, Engine.ContractFingerprint, StringComparison.Ordinal);
 
         /// <summary>Refuses (telling the peer why) anything but the expected node with our protocol and contract.</summary>
         private async Task CheckPeerAsync(HandshakeMessage hello, SyncRole expectedRole)
