@@ -85,6 +85,7 @@ public static class SyncMessageCodec
         MemoryPackFormatterProvider.Register(new EventBatchWire.__ZamFormatter());
         MemoryPackFormatterProvider.Register(new SyncCompleteWire.__ZamFormatter());
         MemoryPackFormatterProvider.Register(new RefuseWire.__ZamFormatter());
+        MemoryPackFormatterProvider.Register(new ContractSchemaWire.__ZamFormatter());
     }
 
     public static void Write(SyncMessage message, IBufferWriter<byte> output)
@@ -103,6 +104,7 @@ public static class SyncMessageCodec
                     Protocol2HoldsOrigins = [],
                     Protocol2HoldsSequences = [],
                     Holds = h.Holds.ToBytes(),
+                    Flags = (byte)h.Flags,
                 });
                 break;
             case EventBatchMessage b:
@@ -114,6 +116,9 @@ public static class SyncMessageCodec
                     Flags = c.BudgetExhausted ? (byte)1 : (byte)0,
                     Holds = c.Holds.ToBytes(),
                 });
+                break;
+            case ContractSchemaMessage c:
+                Write(output, SyncMessageKind.ContractSchema, new ContractSchemaWire { Schema = Encoding.UTF8.GetBytes(c.Schema) });
                 break;
             case RefuseMessage r:
                 Write(output, SyncMessageKind.Refuse, new RefuseWire { Reason = (ushort)r.Reason, Detail = DetailBytes(r.Detail) });
@@ -197,6 +202,7 @@ public static class SyncMessageCodec
                 SyncMessageKind.EventBatch => ReadBatch(Deserialize<EventBatchWire>(body, "batch")),
                 SyncMessageKind.SyncComplete => ReadComplete(Deserialize<SyncCompleteWire>(body, "completion")),
                 SyncMessageKind.Refuse => ReadRefuse(Deserialize<RefuseWire>(body, "refusal")),
+                SyncMessageKind.ContractSchema => new ContractSchemaMessage(Text(Deserialize<ContractSchemaWire>(body, "contract schema message").Schema, MaxSchemaBytes, "contract schema")),
                 var kind => throw Malformed($"unknown message kind {(byte)kind}"),
             };
         }
@@ -252,7 +258,18 @@ public static class SyncMessageCodec
         // Another version's vector has another layout (protocol 2's is in slots 6 and 7): leave it unread, so the
         // session refuses the peer by its version rather than as malformed.
         var holds = w.ProtocolVersion == ProtocolVersion ? Vector(w.Holds) : new VersionVector();
-        return new HandshakeMessage(w.ProtocolVersion, node, role, fingerprint, w.MaxBytesToReceive, holds, schema);
+        var flags = w.ProtocolVersion == ProtocolVersion ? Flags(w.Flags, role, schema) : HandshakeFlags.None;
+        return new HandshakeMessage(w.ProtocolVersion, node, role, fingerprint, w.MaxBytesToReceive, holds, schema, flags);
+    }
+
+    /// <summary>The handshake's flags: only known bits, each from the role that may send it; an omitted schema is empty.</summary>
+    private static HandshakeFlags Flags(byte bits, SyncRole role, string schema)
+    {
+        var flags = (HandshakeFlags)bits;
+        var allowed = role == SyncRole.Initiator ? HandshakeFlags.SchemaOmitted : HandshakeFlags.SchemaRequested | HandshakeFlags.CanRequestSchema;
+        if ((flags & ~allowed) != 0) throw Malformed($"handshake flags {bits} from the {role.ToString().ToLowerInvariant()}");
+        if (flags.HasFlag(HandshakeFlags.SchemaOmitted) && schema.Length > 0) throw Malformed("a handshake omitting a schema it carries");
+        return flags;
     }
 
     private static EventBatchMessage ReadBatch(EventBatchWire w)

@@ -7,6 +7,7 @@ public enum SyncMessageKind : byte
     EventBatch = 2,
     SyncComplete = 3,
     Refuse = 4,
+    ContractSchema = 5,
 }
 
 /// <summary>Base of the session's messages.</summary>
@@ -18,8 +19,30 @@ public abstract record SyncMessage(SyncMessageKind Kind);
 /// </summary>
 public sealed record HandshakeMessage(
     ushort ProtocolVersion, NodeId NodeId, SyncRole Role, string ContractFingerprint, long MaxBytesToReceive, VersionVector Holds,
-    string ContractSchema = "")
+    string ContractSchema = "", HandshakeFlags Flags = HandshakeFlags.None)
     : SyncMessage(SyncMessageKind.Handshake);
+
+/// <summary>What a handshake says about the contract schema (docs/protocol.md, "Contracts").</summary>
+[Flags]
+public enum HandshakeFlags : byte
+{
+    None = 0,
+
+    /// <summary>
+    /// From the initiator: it has a schema but left it out, expecting the responder's contract to be its own; a
+    /// responder with another fingerprint asks for it (<see cref="SchemaRequested"/>) instead of judging without it.
+    /// </summary>
+    SchemaOmitted = 1,
+
+    /// <summary>From the responder: send your schema (<see cref="ContractSchemaMessage"/>) before anything else.</summary>
+    SchemaRequested = 2,
+
+    /// <summary>From the responder: it asks for an omitted schema, so an initiator may omit its schema next time.</summary>
+    CanRequestSchema = 4,
+}
+
+/// <summary>The initiator's contract schema, sent only when the responder asked for it in its handshake.</summary>
+public sealed record ContractSchemaMessage(string Schema) : SyncMessage(SyncMessageKind.ContractSchema);
 
 /// <summary>Up to a few hundred events, sent in the order the receiver can apply them.</summary>
 public sealed record EventBatchMessage(IReadOnlyList<EventEnvelope> Events) : SyncMessage(SyncMessageKind.EventBatch);

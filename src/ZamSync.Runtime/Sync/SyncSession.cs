@@ -23,6 +23,7 @@ public sealed class SyncSession
     private AccessPolicy _policy = AccessPolicy.All;
     private SyncOptions _options = new();
     private IProgress<SyncProgress>? _progress;
+    private string? _peerContract;
 
     public SyncSession(ZamEngine engine, ISyncTransport transport)
     {
@@ -53,6 +54,18 @@ public sealed class SyncSession
     public SyncSession WithProgress(IProgress<SyncProgress>? progress)
     {
         _progress = progress;
+        return this;
+    }
+
+    /// <summary>
+    /// Tells the initiator the contract fingerprint the peer presented last time
+    /// (<see cref="SyncStats.PeerContractFingerprint"/>). When it is this node's own, the handshake leaves the
+    /// contract schema out; a peer whose contract has changed since asks for it, which costs one more message (and
+    /// round trip) before any event. Null (the default) always sends the schema. Ignored by a responder.
+    /// </summary>
+    public SyncSession WithPeerContract(string? fingerprint)
+    {
+        _peerContract = fingerprint;
         return this;
     }
 
@@ -93,6 +106,7 @@ public sealed class SyncSession
         private long _sendLimit;
         private int _eventsSent, _eventsReceived, _quarantined;
         private bool _exhausted;
+        private string? _peerContract;
 
         public SessionRun(SyncSession session, SyncRole role, NodeId peer, CancellationToken caller)
         {
@@ -149,11 +163,22 @@ public sealed class SyncSession
         {
             // Under OwnOnly the peer learns nothing of other origins, whichever side dialled.
             var holds = _s._policy == AccessPolicy.OwnOnly ? Restrict(Engine.Known, OriginsVisibleTo(null)) : Engine.Known;
+            // Told that the peer had our contract last time, leave the schema home: a peer that changed asks for it.
+            bool omit = Engine.ContractSchema.Length > 0 && _s._peerContract is { } known && SameContract(known);
             var hello = new HandshakeMessage(SyncMessageCodec.ProtocolVersion, Engine.NodeId, SyncRole.Initiator,
-                Engine.ContractFingerprint, _s._maxBytes == long.MaxValue ? 0 : _s._maxBytes, holds, Engine.ContractSchema);
+                Engine.ContractFingerprint, _s._maxBytes == long.MaxValue ? 0 : _s._maxBytes, holds,
+                omit ? "" : Engine.ContractSchema, omit ? HandshakeFlags.SchemaOmitted : HandshakeFlags.None);
             await SendAsync(hello, "sending the handshake").ConfigureAwait(false);
             var reply = Expect<HandshakeMessage>(await ReceiveAsync("waiting for the handshake", _s._options.HandshakeTimeout).ConfigureAwait(false), "a handshake");
             await CheckPeerAsync(reply, SyncRole.Responder).ConfigureAwait(false);
+            bool requested = reply.Flags.HasFlag(HandshakeFlags.SchemaRequested);
+            if (requested && !omit)
+                throw new SyncProtocolException($"{Describe()} asked for the contract schema it was sent.");
+            if (omit && !requested && !SameContract(reply.ContractFingerprint))
+                throw new SyncProtocolException($"{Describe()} has another contract ('{reply.ContractFingerprint}') but did not ask for ours.");
+            // Sent before any event, like the handshake it completes: it always goes, whatever the budget.
+            if (requested) await SendAsync(new ContractSchemaMessage(Engine.ContractSchema), "sending the contract schema").ConfigureAwait(false);
+            _peerContract = reply.Flags.HasFlag(HandshakeFlags.CanRequestSchema) ? reply.ContractFingerprint : null;
             Engine.RecordPeerKnowledge(_peer, reply.Holds);
             Report(SyncPhase.Handshaken);
 
@@ -172,14 +197,30 @@ public sealed class SyncSession
         private async Task RespondAsync()
         {
             var hello = Expect<HandshakeMessage>(await ReceiveAsync("waiting for the handshake", _s._options.HandshakeTimeout).ConfigureAwait(false), "a handshake");
-            await CheckPeerAsync(hello, SyncRole.Initiator).ConfigureAwait(false);
-            Engine.RecordPeerKnowledge(_peer, hello.Holds);
-            Report(SyncPhase.Handshaken);
+            // Another contract and no schema to judge it by, left out on purpose: ask for it rather than guess.
+            bool ask = hello.Flags.HasFlag(HandshakeFlags.SchemaOmitted) && !SameContract(hello.ContractFingerprint);
+            await CheckPeerAsync(hello, SyncRole.Initiator, judgeContract: !ask).ConfigureAwait(false);
+            if (!ask)
+            {
+                Engine.RecordPeerKnowledge(_peer, hello.Holds);
+                Report(SyncPhase.Handshaken);
+            }
             if (hello.MaxBytesToReceive > 0) _sendLimit = Math.Min(_sendLimit, hello.MaxBytesToReceive);
 
+            // The schema only serves to judge different contracts: an initiator that presented our own fingerprint
+            // has judged nothing with it (docs/protocol.md, "Contracts"), so it is left out.
             var holds = Restrict(Engine.Known, OriginsVisibleTo(null));
+            string schema = SameContract(hello.ContractFingerprint) ? "" : Engine.ContractSchema;
+            var flags = HandshakeFlags.CanRequestSchema | (ask ? HandshakeFlags.SchemaRequested : HandshakeFlags.None);
             await SendAsync(new HandshakeMessage(SyncMessageCodec.ProtocolVersion, Engine.NodeId, SyncRole.Responder,
-                Engine.ContractFingerprint, 0, holds, Engine.ContractSchema), "sending the handshake").ConfigureAwait(false);
+                Engine.ContractFingerprint, 0, holds, schema, flags), "sending the handshake").ConfigureAwait(false);
+            if (ask)
+            {
+                var sent = Expect<ContractSchemaMessage>(await ReceiveAsync("waiting for the contract schema", _s._options.IdleTimeout).ConfigureAwait(false), "the contract schema");
+                await CheckContractAsync(hello.NodeId, hello.ContractFingerprint, sent.Schema).ConfigureAwait(false);
+                Engine.RecordPeerKnowledge(_peer, hello.Holds);
+                Report(SyncPhase.Handshaken);
+            }
 
             // Reserve room for both completions we still owe: this one (its size is known), and the final
             // acknowledgement, whose sequences are not known yet: it is sent no larger than the widest one planned here.
@@ -197,8 +238,13 @@ public sealed class SyncSession
             _exhausted = stopped || peerStopped;
         }
 
+        /// <summary>Whether <paramref name="fingerprint"/> is this node's own (non-empty) contract fingerprint.</summary>
+        private bool SameContract(string fingerprint) =>
+            fingerprint.Length > 0 && string.Equals(fingerprint, Engine.ContractFingerprint, StringComparison.Ordinal);
+
         /// <summary>Refuses (telling the peer why) anything but the expected node with our protocol and contract.</summary>
-        private async Task CheckPeerAsync(HandshakeMessage hello, SyncRole expectedRole)
+        /// <param name="judgeContract">False when the peer's schema is still to come (<see cref="CheckContractAsync"/>).</param>
+        private async Task CheckPeerAsync(HandshakeMessage hello, SyncRole expectedRole, bool judgeContract = true)
         {
             (RefuseReason Reason, string Detail)? refusal = null;
             if (hello.ProtocolVersion != SyncMessageCodec.ProtocolVersion)
@@ -209,14 +255,27 @@ public sealed class SyncSession
                 refusal = (RefuseReason.WrongNode, $"node {hello.NodeId} tried to sync with itself (two nodes share an id?)");
             else if (!_peer.IsEmpty && hello.NodeId != _peer)
                 refusal = (RefuseReason.WrongNode, $"expected node {_peer}, but node {hello.NodeId} answered");
-            else if (!string.Equals(hello.ContractFingerprint, Engine.ContractFingerprint, StringComparison.Ordinal) && ContractMismatch(hello) is { } mismatch)
+            else if (judgeContract && !string.Equals(hello.ContractFingerprint, Engine.ContractFingerprint, StringComparison.Ordinal)
+                && ContractMismatch(hello.NodeId, hello.ContractFingerprint, hello.ContractSchema) is { } mismatch)
                 refusal = (RefuseReason.ContractMismatch, mismatch);
+            await RefuseIfAsync(refusal).ConfigureAwait(false);
+            _peer = hello.NodeId;
+        }
+
+        /// <summary>Refuses (telling the peer why) a contract, judged by the schema the peer sent after its handshake.</summary>
+        private async Task CheckContractAsync(NodeId node, string fingerprint, string schema)
+        {
+            if (!string.Equals(fingerprint, Engine.ContractFingerprint, StringComparison.Ordinal) && ContractMismatch(node, fingerprint, schema) is { } mismatch)
+                await RefuseIfAsync((RefuseReason.ContractMismatch, mismatch)).ConfigureAwait(false);
+        }
+
+        private async Task RefuseIfAsync((RefuseReason Reason, string Detail)? refusal)
+        {
             if (refusal is { } r)
             {
                 await TryRefuseAsync(r.Reason, r.Detail).ConfigureAwait(false);
                 throw new SyncRefusedException($"Session refused: {r.Detail}.");
             }
-            _peer = hello.NodeId;
         }
 
         /// <summary>
@@ -224,21 +283,21 @@ public sealed class SyncSession
         /// whose type differs is a conflict (new events and new slots are what versioning is for); without them,
         /// different fingerprints are all there is to go on.
         /// </summary>
-        private string? ContractMismatch(HandshakeMessage hello)
+        private string? ContractMismatch(NodeId node, string fingerprint, string schema)
         {
-            if (hello.ContractSchema.Length == 0 || Engine.ContractSchema.Length == 0)
-                return $"contract fingerprints differ: node {hello.NodeId} has '{hello.ContractFingerprint}', node {Engine.NodeId} has '{Engine.ContractFingerprint}'";
+            if (schema.Length == 0 || Engine.ContractSchema.Length == 0)
+                return $"contract fingerprints differ: node {node} has '{fingerprint}', node {Engine.NodeId} has '{Engine.ContractFingerprint}'";
             IReadOnlyList<string> differences;
             try
             {
-                differences = ContractCompatibility.Differences(Engine.ContractSchema, hello.ContractSchema);
+                differences = ContractCompatibility.Differences(Engine.ContractSchema, schema);
             }
             catch (FormatException ex)
             {
-                return $"node {hello.NodeId} sent a contract schema that cannot be read ({ex.Message})";
+                return $"node {node} sent a contract schema that cannot be read ({ex.Message})";
             }
             return differences.Count == 0 ? null
-                : $"contracts of node {Engine.NodeId} (here) and node {hello.NodeId} (there) conflict: " + string.Join("; ", differences);
+                : $"contracts of node {Engine.NodeId} (here) and node {node} (there) conflict: " + string.Join("; ", differences);
         }
 
         private async Task TryRefuseAsync(RefuseReason reason, string detail)
@@ -483,6 +542,7 @@ public sealed class SyncSession
             BytesReceived = Transport.BytesReceived - _received0,
             BudgetExhausted = _exhausted,
             Duration = Stopwatch.GetElapsedTime(_started),
+            PeerContractFingerprint = _peerContract,
         };
 
         private void RecordMetrics(string outcome)

@@ -27,4 +27,11 @@ public sealed record SyncStats
     public bool BudgetExhausted { get; init; }
 
     public TimeSpan Duration { get; init; }
+
+    /// <summary>
+    /// On the initiator, the responder's contract fingerprint when the responder asks for omitted schemas (null
+    /// otherwise, and on the responder). Pass it to <see cref="SyncSession.WithPeerContract"/> for the next session
+    /// with this peer, so this node's schema stays home while the contracts are the same.
+    /// </summary>
+    public string? PeerContractFingerprint { get; init; }
 }

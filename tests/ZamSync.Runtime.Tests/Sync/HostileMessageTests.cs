@@ -27,8 +27,10 @@ public class HostileMessageTests
         Gen.OneOfConst("", "contract-v1", "ünïcødé ✓ 漢字", new string('x', 1024)));
 
     private static readonly Gen<SyncMessage> GenMessage = Gen.OneOf<SyncMessage>(
-        Gen.Select(Gen.Frequency((3, Gen.Const(SyncMessageCodec.ProtocolVersion)), (1, Gen.UShort)), Gen.ULong[1, ulong.MaxValue], Gen.OneOfConst(SyncRole.Initiator, SyncRole.Responder), GenText, Gen.Long[0, long.MaxValue], CorePropertyTests.GenVector)
-            .Select((version, node, role, fingerprint, budget, holds) => (SyncMessage)new HandshakeMessage(version, new NodeId(node), role, fingerprint, budget, holds)),
+        Gen.Select(Gen.Frequency((3, Gen.Const(SyncMessageCodec.ProtocolVersion)), (1, Gen.UShort)), Gen.ULong[1, ulong.MaxValue], Gen.OneOfConst(SyncRole.Initiator, SyncRole.Responder), GenText, Gen.Long[0, long.MaxValue], CorePropertyTests.GenVector, Gen.Byte)
+            .Select((version, node, role, fingerprint, budget, holds, flags) => (SyncMessage)new HandshakeMessage(version, new NodeId(node), role, fingerprint, budget, holds, "",
+                (HandshakeFlags)(flags & (role == SyncRole.Initiator ? 1 : 6)))),
+        GenText.Select(schema => (SyncMessage)new ContractSchemaMessage(schema)),
         GenEvent.Array[0, 8].Select(events => (SyncMessage)new EventBatchMessage(events)),
         Gen.Select(Gen.Bool, CorePropertyTests.GenVector).Select((stopped, holds) => (SyncMessage)new SyncCompleteMessage(stopped, holds)),
         Gen.Select(Gen.UShort, GenText).Select((reason, detail) => (SyncMessage)new RefuseMessage((RefuseReason)reason, detail)));
@@ -65,7 +67,7 @@ public class HostileMessageTests
         else if (expected is HandshakeMessage { ProtocolVersion: not SyncMessageCodec.ProtocolVersion } other)
         {
             // Another version's vector layout is not ours to read: it arrives empty, and the session refuses the peer.
-            Assert.Equal(other with { Holds = new VersionVector() }, actual);
+            Assert.Equal(other with { Holds = new VersionVector(), Flags = HandshakeFlags.None }, actual);
         }
         else
         {
@@ -168,6 +170,14 @@ public class HostileMessageTests
         { "handshake vector with an 11-byte varint", Wire(SyncMessageKind.Handshake, Tweak(Hello(), h => h.Holds = [1, 0x81, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x00, 1])) },
         { "handshake vector with a varint beyond 64 bits", Wire(SyncMessageKind.Handshake, Tweak(Hello(), h => h.Holds = [1, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x02, 1])) },
         // Origins are deltas from the previous one: a second delta of 0 repeats an origin, one that wraps goes backwards.
+        { "initiator handshake asking for a schema", Wire(SyncMessageKind.Handshake, Tweak(Hello(), h => h.Flags = 2)) },
+        { "initiator handshake claiming to ask for schemas", Wire(SyncMessageKind.Handshake, Tweak(Hello(), h => h.Flags = 4)) },
+        { "responder handshake omitting its schema", Wire(SyncMessageKind.Handshake, Tweak(Hello(), h => (h.Role, h.Flags) = (2, 1))) },
+        { "handshake with an unknown flag", Wire(SyncMessageKind.Handshake, Tweak(Hello(), h => (h.Role, h.Flags) = (2, 8))) },
+        { "handshake omitting a schema it carries", Wire(SyncMessageKind.Handshake, Tweak(Hello(), h => (h.Flags, h.ContractSchema) = (1, [0x61]))) },
+        { "schema message missing its schema", Wire(SyncMessageKind.ContractSchema, new ContractSchemaWire()) },
+        { "schema message over 256 KiB", Wire(SyncMessageKind.ContractSchema, new ContractSchemaWire { Schema = new byte[256 * 1024 + 1] }) },
+        { "schema message not UTF-8", Wire(SyncMessageKind.ContractSchema, new ContractSchemaWire { Schema = [0xC3, 0x28] }) },
         { "completion vector with a duplicate origin", Wire(SyncMessageKind.SyncComplete, new SyncCompleteWire { Holds = [2, 2, 1, 0, 1] }) },
         { "completion vector going backwards", Wire(SyncMessageKind.SyncComplete, new SyncCompleteWire { Holds = [2, 2, 1, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x01, 1] }) },
         { "completion vector with a zero sequence", Wire(SyncMessageKind.SyncComplete, new SyncCompleteWire { Holds = [1, 2, 0] }) },
@@ -232,6 +242,7 @@ public class HostileMessageTests
             new EventBatchMessage([new EventEnvelope(new NodeId(1), 1, new Hlc(5, 1), 2, "hello"u8.ToArray()), new EventEnvelope(new NodeId(1), 200, new Hlc(6, 0), 1, Array.Empty<byte>())]),
             new SyncCompleteMessage(true, new VersionVector([KeyValuePair.Create(new NodeId(9), 1UL)])),
             new RefuseMessage(RefuseReason.NotAllowed, "no"),
+            new ContractSchemaMessage("zamsync-contract 1"),
         };
         foreach (var message in messages)
         {
@@ -247,10 +258,10 @@ public class HostileMessageTests
     public void A_handshake_without_identity_or_with_an_unknown_role_is_a_protocol_error(int variant)
     {
         var bytes = SyncMessageCodec.ToBytes(new HandshakeMessage(SyncMessageCodec.ProtocolVersion, new NodeId(7), SyncRole.Initiator, "", 0, new VersionVector()));
-        // Kind, object header, 9 one-byte slot lengths; then version (u16) at 11, node id (u64) at 13, role (u8) at 21.
-        Assert.Equal(7, bytes[13]);
-        if (variant == 0) Array.Clear(bytes, 13, 8);
-        else bytes[21] = 3;
+        // Kind, object header, 10 one-byte slot lengths; then version (u16) at 12, node id (u64) at 14, role (u8) at 22.
+        Assert.Equal(7, bytes[14]);
+        if (variant == 0) Array.Clear(bytes, 14, 8);
+        else bytes[22] = 3;
         Assert.Throws<SyncProtocolException>(() => SyncMessageCodec.Read(bytes));
     }
 
@@ -258,8 +269,8 @@ public class HostileMessageTests
     public void A_handshake_with_a_negative_budget_is_a_protocol_error()
     {
         var bytes = SyncMessageCodec.ToBytes(new HandshakeMessage(SyncMessageCodec.ProtocolVersion, new NodeId(7), SyncRole.Initiator, "", 0, new VersionVector()));
-        Assert.Equal(1, bytes[21]); // the role; the little-endian i64 budget follows at 22
-        bytes[29] = 0x80; // sign bit of the budget
+        Assert.Equal(1, bytes[22]); // the role; the little-endian i64 budget follows at 23
+        bytes[30] = 0x80; // sign bit of the budget
         Assert.Throws<SyncProtocolException>(() => SyncMessageCodec.Read(bytes));
     }
 

@@ -35,6 +35,12 @@ internal sealed partial class HandshakeWire
 
     /// <summary>What the sender holds: a version vector in its varint encoding (protocol 3).</summary>
     [ZamMember(8)] public byte[]? Holds { get; set; }
+
+    /// <summary>
+    /// <see cref="HandshakeFlags"/>: bit 0 (initiator) schema omitted, bit 1 (responder) schema requested, bit 2
+    /// (responder) omitted schemas are requested. Added within protocol 3: older protocol-3 peers skip it.
+    /// </summary>
+    [ZamMember(9)] public byte Flags { get; set; }
 }
 
 /// <summary>
@@ -66,4 +72,11 @@ internal sealed partial class RefuseWire
 {
     [ZamMember(0)] public ushort Reason { get; set; }
     [ZamMember(1)] public byte[]? Detail { get; set; }
+}
+
+/// <summary>ContractSchema (kind 5): the initiator's contract schema, when the responder asked for it.</summary>
+[ZamEvent(5)]
+internal sealed partial class ContractSchemaWire
+{
+    [ZamMember(0)] public byte[]? Schema { get; set; }
 }
