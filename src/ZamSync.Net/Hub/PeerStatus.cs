@@ -1,6 +1,10 @@
 namespace ZamSync.Net.Hub;
 
-/// <summary>What the hub knows about one peer's sessions.</summary>
+/// <summary>
+/// What the hub knows about one peer's sessions. <see cref="BytesSent"/> and <see cref="BytesReceived"/> cover every
+/// session, failed ones included (a cut session's bytes still crossed the link); <see cref="EventsSent"/> and
+/// <see cref="EventsReceived"/> count completed sessions only.
+/// </summary>
 public sealed record PeerStatus(
     NodeId Peer,
     int Sessions,

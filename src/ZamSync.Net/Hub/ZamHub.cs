@@ -105,19 +105,19 @@ public sealed partial class ZamHub : IAsyncDisposable
                 var session = _engine.CreateSession(peer).WithAccessPolicy(_options.AccessPolicy).WithOptions(_options.Session);
                 if (_options.MaxBytesPerSession is { } cap) session.WithMaxBytes(cap);
                 var stats = await session.ServeOneAsync(id, _abortSessions.Token).ConfigureAwait(false);
-                Record(id, stats, null);
+                Record(id, stats, null, peer);
                 LogServed(_log, id, stats.EventsReceived, stats.EventsSent, stats.BytesReceived, stats.BytesSent, stats.BudgetExhausted);
             }
         }
         catch (Exception ex) when (ex is IOException or ZamException or OperationCanceledException)
         {
-            Record(id, null, ex);
+            Record(id, null, ex, peer);
             LogFailed(_log, id, ex.Message);
         }
         catch (Exception ex)
         {
             // A bug must not take the hub down with it; it is logged loudly and the peer can retry.
-            Record(id, null, ex);
+            Record(id, null, ex, peer);
             LogCrashed(_log, ex, id);
         }
         finally
@@ -126,7 +126,11 @@ public sealed partial class ZamHub : IAsyncDisposable
         }
     }
 
-    private void Record(NodeId peer, SyncStats? stats, Exception? error)
+    /// <summary>
+    /// Counts a session in the peer's status. A failed session has no stats, but the bytes it moved before it failed
+    /// still crossed the link (on 2G, paid for), so they come from the connection's own counters.
+    /// </summary>
+    private void Record(NodeId peer, SyncStats? stats, Exception? error, ISyncTransport connection)
     {
         var now = _time.GetUtcNow();
         var status = _peers.AddOrUpdate(peer,
@@ -141,7 +145,11 @@ public sealed partial class ZamHub : IAsyncDisposable
                 BytesSent = s.BytesSent + stats.BytesSent, BytesReceived = s.BytesReceived + stats.BytesReceived,
                 EventsSent = s.EventsSent + stats.EventsSent, EventsReceived = s.EventsReceived + stats.EventsReceived,
             }
-            : s with { Sessions = s.Sessions + 1, Failures = s.Failures + 1, LastFailure = now, LastError = error?.Message };
+            : s with
+            {
+                Sessions = s.Sessions + 1, Failures = s.Failures + 1, LastFailure = now, LastError = error?.Message,
+                BytesSent = s.BytesSent + connection.BytesSent, BytesReceived = s.BytesReceived + connection.BytesReceived,
+            };
     }
 
     /// <summary>

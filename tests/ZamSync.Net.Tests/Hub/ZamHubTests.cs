@@ -85,6 +85,12 @@ public class ZamHubTests
         }
         int partial = engine.Read(s => s.Count);
         Assert.InRange(partial, 1, 599);
+        // The failed session is counted, with the bytes it moved (a failed session used to count none): at least a
+        // byte per event the hub kept, and the hub's own handshake.
+        var status = hub.Peers[clinic.NodeId];
+        Assert.Equal((1, 1), (status.Sessions, status.Failures));
+        Assert.True(status.BytesReceived >= partial, $"{status.BytesReceived} bytes for {partial} events");
+        Assert.True(status.BytesSent > 0);
 
         await using var restarted = new ZamHub(engine, new ZamHubOptions { Listen = "127.0.0.1:0" });
         await restarted.StartAsync();
