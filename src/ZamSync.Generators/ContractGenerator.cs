@@ -38,7 +38,7 @@ public sealed class ContractGenerator : IIncrementalGenerator
     {
         // Contract types are found by how their attribute is written, not with ForAttributeWithMetadataName: that
         // binds every attributed type again on each edit, before any transform runs (docs/contracts.md, "Generator
-        // cost"). The transforms below bind only what they must, and confirm the attribute is ZamSync's.
+        // cost"). The transforms below bind only what they must; the analyzer's ZS1005 makes the written name exact.
         var events = context.SyntaxProvider.CreateSyntaxProvider(
                 static (node, _) => EventSyntaxParser.IsCandidate(node),
                 static (ctx, ct) => ParseEvent((TypeDeclarationSyntax)ctx.Node, ctx.SemanticModel, ct))
