@@ -29,9 +29,6 @@ public sealed class DemoRunner(IAnsiConsole console, DemoOptions options)
         public TlsOptions Tls { get; } = tls;
         public long BytesSent { get; set; }
         public long BytesReceived { get; set; }
-
-        /// <summary>The hub's contract fingerprint as of the last session: while it is ours, our schema stays home.</summary>
-        public string? HubContract { get; set; }
     }
 
     /// <returns>0 when every node converged, 1 otherwise.</returns>
@@ -122,13 +119,11 @@ public sealed class DemoRunner(IAnsiConsole console, DemoOptions options)
             });
             var stats = await site.Engine.CreateSession(connection)
                 .WithMaxBytes(options.BudgetBytes)
-                .WithPeerContract(site.HubContract)
                 .WithProgress(progress)
                 .WithOptions(new SyncOptions { IdleTimeout = TimeSpan.FromSeconds(15) })
                 .SyncAsync(HubId, cancellationToken);
             site.BytesSent += stats.BytesSent;
             site.BytesReceived += stats.BytesReceived;
-            site.HubContract = stats.PeerContractFingerprint;
             task.Value = task.MaxValue;
             return new Outcome(site, stats, null);
         }

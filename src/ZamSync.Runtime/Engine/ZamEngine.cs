@@ -208,8 +208,24 @@ public abstract partial class ZamEngine : IAsyncDisposable
     /// <summary>Every peer this node has synced with, and what each is known to hold.</summary>
     public IReadOnlyDictionary<NodeId, VersionVector> Peers => _peers.All();
 
+    /// <summary>
+    /// The contract fingerprint <paramref name="peer"/> presented in the last completed handshake where it answered this
+    /// node and could ask for an omitted schema; null when unknown. Sessions this node initiates to the peer leave the
+    /// contract schema out while it is this node's own (docs/protocol.md, "Contracts"). Kept in the peer store.
+    /// </summary>
+    public string? PeerContract(NodeId peer) => _peers.Contract(peer);
+
     /// <summary>Records what a peer holds (from its handshake or its acknowledgement); never lowers it.</summary>
     internal void RecordPeerKnowledge(NodeId peer, VersionVector holds) => _peers.Merge(peer, holds);
+
+    /// <summary>
+    /// Records a responder's completed handshake: what it holds, and the contract fingerprint to rely on next time (null
+    /// forgets it: the peer cannot ask for an omitted schema). One durable write, only when something changed.
+    /// </summary>
+    internal void RecordPeerHandshake(NodeId peer, VersionVector holds, string? contract) => _peers.Merge(peer, holds, contract);
+
+    /// <summary>Forgets the contract fingerprint remembered for <paramref name="peer"/>, so the next session sends the schema.</summary>
+    internal void ForgetPeerContract(NodeId peer) => _peers.ForgetContract(peer);
 
     /// <summary>Creates a sync session over <paramref name="transport"/>.</summary>
     public Sync.SyncSession CreateSession(ISyncTransport transport) => new(this, transport);

@@ -24,6 +24,7 @@ public sealed class SyncSession
     private SyncOptions _options = new();
     private IProgress<SyncProgress>? _progress;
     private string? _peerContract;
+    private bool _peerContractTold;
 
     public SyncSession(ZamEngine engine, ISyncTransport transport)
     {
@@ -59,13 +60,15 @@ public sealed class SyncSession
 
     /// <summary>
     /// Tells the initiator the contract fingerprint the peer presented last time
-    /// (<see cref="SyncStats.PeerContractFingerprint"/>). When it is this node's own, the handshake leaves the
+    /// (<see cref="SyncStats.PeerContractFingerprint"/>), instead of the one the engine remembers for it
+    /// (<see cref="ZamEngine.PeerContract"/>, the default). When it is this node's own, the handshake leaves the
     /// contract schema out; a peer whose contract has changed since asks for it, which costs one more message (and
-    /// round trip) before any event. Null (the default) always sends the schema. Ignored by a responder.
+    /// round trip) before any event. Null sends the schema whatever the engine remembers. Ignored by a responder.
     /// </summary>
     public SyncSession WithPeerContract(string? fingerprint)
     {
         _peerContract = fingerprint;
+        _peerContractTold = true;
         return this;
     }
 
@@ -107,6 +110,7 @@ public sealed class SyncSession
         private int _eventsSent, _eventsReceived, _quarantined;
         private bool _exhausted;
         private string? _peerContract;
+        private bool _awaitingReplyToOmitted;
 
         public SessionRun(SyncSession session, SyncRole role, NodeId peer, CancellationToken caller)
         {
@@ -163,13 +167,17 @@ public sealed class SyncSession
         {
             // Under OwnOnly the peer learns nothing of other origins, whichever side dialled.
             var holds = _s._policy == AccessPolicy.OwnOnly ? Restrict(Engine.Known, OriginsVisibleTo(null)) : Engine.Known;
-            // Told that the peer had our contract last time, leave the schema home: a peer that changed asks for it.
-            bool omit = Engine.ContractSchema.Length > 0 && _s._peerContract is { } known && SameContract(known);
+            // Told (or remembering) that the peer had our contract last time, leave the schema home: a peer that changed
+            // asks for it.
+            string? told = _s._peerContractTold ? _s._peerContract : Engine.PeerContract(_peer);
+            bool omit = Engine.ContractSchema.Length > 0 && told is { } known && SameContract(known);
             var hello = new HandshakeMessage(SyncMessageCodec.ProtocolVersion, Engine.NodeId, SyncRole.Initiator,
                 Engine.ContractFingerprint, _s._maxBytes == long.MaxValue ? 0 : _s._maxBytes, holds,
                 omit ? "" : Engine.ContractSchema, omit ? HandshakeFlags.SchemaOmitted : HandshakeFlags.None);
             await SendAsync(hello, "sending the handshake").ConfigureAwait(false);
+            _awaitingReplyToOmitted = omit;
             var reply = Expect<HandshakeMessage>(await ReceiveAsync("waiting for the handshake", _s._options.HandshakeTimeout).ConfigureAwait(false), "a handshake");
+            _awaitingReplyToOmitted = false;
             await CheckPeerAsync(reply, SyncRole.Responder).ConfigureAwait(false);
             bool requested = reply.Flags.HasFlag(HandshakeFlags.SchemaRequested);
             if (requested && !omit)
@@ -178,8 +186,9 @@ public sealed class SyncSession
                 throw new SyncProtocolException($"{Describe()} has another contract ('{reply.ContractFingerprint}') but did not ask for ours.");
             // Sent before any event, like the handshake it completes: it always goes, whatever the budget.
             if (requested) await SendAsync(new ContractSchemaMessage(Engine.ContractSchema), "sending the contract schema").ConfigureAwait(false);
-            _peerContract = reply.Flags.HasFlag(HandshakeFlags.CanRequestSchema) ? reply.ContractFingerprint : null;
-            Engine.RecordPeerKnowledge(_peer, reply.Holds);
+            _peerContract = reply.Flags.HasFlag(HandshakeFlags.CanRequestSchema) && reply.ContractFingerprint.Length > 0 ? reply.ContractFingerprint : null;
+            // The handshake is complete: remember (or forget) the peer's contract with what it holds, in one write.
+            Engine.RecordPeerHandshake(_peer, reply.Holds, _peerContract);
             Report(SyncPhase.Handshaken);
 
             bool peerStopped = await ReceiveEventsAsync().ConfigureAwait(false);
@@ -520,7 +529,12 @@ public sealed class SyncSession
                 throw new SyncProtocolException($"{Describe()} closed the connection while {phase}.");
             var message = SyncMessageCodec.Read(bytes);
             if (message is RefuseMessage refused)
+            {
+                // A responder that cannot ask for schemas (an earlier protocol 3) refuses an omitted one by fingerprint
+                // when its contract changed: forget the remembered fingerprint, so the next session sends the schema.
+                if (_awaitingReplyToOmitted && refused.Reason == RefuseReason.ContractMismatch) Engine.ForgetPeerContract(_peer);
                 throw new SyncRefusedException($"{Describe()} refused the session ({refused.Reason}): {refused.Detail}.");
+            }
             return message;
         }
 

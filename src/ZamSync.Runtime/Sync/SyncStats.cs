@@ -30,8 +30,8 @@ public sealed record SyncStats
 
     /// <summary>
     /// On the initiator, the responder's contract fingerprint when the responder asks for omitted schemas (null
-    /// otherwise, and on the responder). Pass it to <see cref="SyncSession.WithPeerContract"/> for the next session
-    /// with this peer, so this node's schema stays home while the contracts are the same.
+    /// otherwise, and on the responder). The engine remembers it (<see cref="ZamEngine.PeerContract"/>) and the next
+    /// session this node initiates to the peer uses it, so this node's schema stays home while the contracts are the same.
     /// </summary>
     public string? PeerContractFingerprint { get; init; }
 }
