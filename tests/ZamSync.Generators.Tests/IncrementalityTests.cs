@@ -142,7 +142,7 @@ public class IncrementalityTests
             Walk(t, t.Name);
         }
         Walk(typeof(ContractGenerator.ParseResult<EventModel>), "ParseResult<EventModel>");
-        Walk(typeof(ContractGenerator.ParseResult<StateModel>), "ParseResult<StateModel>");
+        Walk(typeof(ContractGenerator.ParseResult<StateDraft>), "ParseResult<StateDraft>");
 
         // Values: the actual outputs of every tracked step, walked object by object.
         var (driver, _) = First(Contracts.Clinic, Contracts.Shop);
