@@ -24,6 +24,28 @@ public sealed class VersionedNodesTests : IDisposable
     private Task<ZamEngine<V2.ReadingsState>> OpenV2(ulong id) =>
         ZamEngine<V2.ReadingsState>.OpenAsync(Path.Combine(_root, $"v2-{id}"), new NodeId(id));
 
+    /// <summary>Node 1's version-1 data directory, opened by the version-2 build: the upgrade.</summary>
+    private Task<ZamEngine<V2.ReadingsState>> UpgradeV1(ulong id) =>
+        ZamEngine<V2.ReadingsState>.OpenAsync(Path.Combine(_root, $"v1-{id}"), new NodeId(id));
+
+    /// <summary>
+    /// An old node that holds a newer node's events, some of a type it cannot apply (a void), and has told the newer
+    /// node everything it holds (so both know each other's events, as compaction requires).
+    /// </summary>
+    private async Task<ZamEngine<V2.ReadingsState>> OldNodeHoldingAVoidAsync(ZamEngine<V1.ReadingsState> older)
+    {
+        var newer = await OpenV2(2);
+        await older.SubmitAsync(new V1.Reading("bp-1", 120));
+        await newer.SubmitAsync(new V2.Reading("bp-2", 130, "mmHg"));
+        await newer.SubmitAsync(new V2.ReadingVoided("bp-2"));
+        await newer.SubmitAsync(new V2.Reading("bp-4", 150, null));
+        await SyncAsync(newer, older);
+        await SyncAsync(older, newer);
+        // The old build stored the void but could not apply it.
+        Assert.Equal(new Dictionary<string, int> { ["bp-1"] = 120, ["bp-2"] = 130, ["bp-4"] = 150 }, older.Read(s => new Dictionary<string, int>(s.Values)));
+        return newer;
+    }
+
     private static async Task SyncAsync(ZamEngine initiator, ZamEngine responder)
     {
         var (a, b) = InMemoryTransport.CreatePair();
@@ -55,12 +77,48 @@ public sealed class VersionedNodesTests : IDisposable
         Assert.Equal(older.Known, newer.Known);
 
         // v1 -> v2: the new node reads the old reading with the unit defaulted.
-        Assert.Equal((120, (string?)null), newer.Read(s => s.Values["bp-1"]));
+        Assert.Equal((120, false), newer.Read(s => (s.Values["bp-1"], s.Units.ContainsKey("bp-1"))));
 
         // Through the old node, another new node gets the new events intact: the unit and the void survive.
         await SyncAsync(newerPeer, older);
         Assert.Equal(newer.Read(s => s.Values.ToArray()), newerPeer.Read(s => s.Values.ToArray()));
-        Assert.Equal((130, "mmHg"), newerPeer.Read(s => s.Values["bp-2"]));
+        Assert.Equal((130, "mmHg"), newerPeer.Read(s => (s.Values["bp-2"], s.Units["bp-2"])));
         Assert.False(newerPeer.Read(s => s.Values.ContainsKey("bp-3")));
+    }
+
+    [Fact]
+    public async Task After_an_upgrade_the_events_the_old_build_stored_are_applied_though_it_left_a_snapshot()
+    {
+        ZamEngine<V2.ReadingsState> newer;
+        await using (var older = await OpenV1(1))
+        {
+            newer = await OldNodeHoldingAVoidAsync(older);
+        } // a clean close writes state.snapshot, folded by version 1
+        await using var _ = newer;
+
+        await using var upgraded = await UpgradeV1(1);
+
+        Assert.Equal(newer.Read(s => s.Values.ToArray()), upgraded.Read(s => s.Values.ToArray()));
+        Assert.False(upgraded.Read(s => s.Values.ContainsKey("bp-2")));
+    }
+
+    [Fact]
+    public async Task Compaction_keeps_the_events_the_old_build_cannot_apply_so_an_upgrade_applies_them()
+    {
+        ZamEngine<V2.ReadingsState> newer;
+        CompactionResult compaction;
+        await using (var older = await OpenV1(1))
+        {
+            newer = await OldNodeHoldingAVoidAsync(older);
+            compaction = await older.CompactAsync();
+        }
+        await using var _ = newer;
+
+        // Dropped: what sorts before the void (bp-1 and bp-2's reading); kept: the void and what follows it.
+        Assert.Equal(2, compaction.EventsDropped);
+        await using var upgraded = await UpgradeV1(1);
+        Assert.Equal(newer.Read(s => s.Values.ToArray()), upgraded.Read(s => s.Values.ToArray()));
+        Assert.Equal(new[] { "bp-1", "bp-4" }, upgraded.Read(s => s.Values.Keys.ToArray()));
+        Assert.Equal(newer.Known, upgraded.Known);
     }
 }

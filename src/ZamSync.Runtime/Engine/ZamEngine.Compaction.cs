@@ -33,6 +33,7 @@ public abstract partial class ZamEngine
         lock (_stateLock)
         {
             if (!TryFindCompactionBound(peers, out var bound)) return new CompactionResult(0, before, before);
+            int unknownAt = FirstEventOutsideContract();
             var fold = _store.FoldOrder;
             var floors = new VersionVector();
             int prefix = 0;
@@ -44,6 +45,7 @@ public abstract partial class ZamEngine
                 ulong floor = Math.Max(floors[origin], _store.Floor(origin));
                 if (seq != floor + 1 || !peers.Values.All(p => p[origin] >= seq)) break;
                 if (bound is { } limit && entry.Key > limit) break;
+                if (prefix == unknownAt) break;
                 floors.Advance(origin, seq);
                 prefix++;
             }
@@ -61,6 +63,25 @@ public abstract partial class ZamEngine
             WriteSnapshotLocked(snapshotable);
             return new CompactionResult(prefix, before, _store.Length);
         }
+    }
+
+    /// <summary>
+    /// The fold-order index of the first event whose type this node's contract does not know (a newer node's
+    /// event, stored but not applied), or int.MaxValue. Compaction stops before it: the base snapshot would fold
+    /// it in as skipped, and after an upgrade that knows the type nothing could apply it any more. Without a
+    /// contract schema every type counts as known.
+    /// </summary>
+    private int FirstEventOutsideContract()
+    {
+        if (ContractSchema.Length == 0) return int.MaxValue;
+        var known = Sync.ContractCompatibility.EventTypes(ContractSchema);
+        int index = 0;
+        foreach (var e in _store.ReadInFoldOrder())
+        {
+            if (!known.Contains(e.Envelope.EventType)) return index;
+            index++;
+        }
+        return int.MaxValue;
     }
 
     /// <summary>
@@ -97,7 +118,7 @@ public abstract partial class ZamEngine
 
     private void WriteSnapshotLocked(ISnapshotableState state)
     {
-        var snapshot = new StateSnapshotFile.Snapshot(_store.Header.Generation, _store.Length, _store.FoldOrder.Count, _lastApplied, TakeSnapshot(state));
+        var snapshot = new StateSnapshotFile.Snapshot(_store.Header.Generation, _store.Length, _store.FoldOrder.Count, _lastApplied, TakeSnapshot(state), ContractFingerprint);
         StateSnapshotFile.Write(DataDirectory, snapshot, _store.Cipher);
     }
 }

@@ -103,6 +103,8 @@ public abstract partial class ZamEngine
             if (StateStore is ISnapshotableState snapshotable &&
                 StateSnapshotFile.TryRead(DataDirectory, _store.Cipher) is { } snapshot &&
                 snapshot.Generation == generation &&
+                // Folded under another contract (an upgrade): events it could not apply may now apply.
+                string.Equals(snapshot.ContractFingerprint, ContractFingerprint, StringComparison.Ordinal) &&
                 TryResumeFrom(snapshot, snapshotable))
             {
                 return;

@@ -31,6 +31,9 @@ public static class ContractCompatibility
         return differences;
     }
 
+    /// <summary>The event type ids a schema declares.</summary>
+    internal static IReadOnlySet<uint> EventTypes(string schema) => Parse(schema).Keys.ToHashSet();
+
     private sealed record EventSchema(string Name, Dictionary<int, (string Name, string Type)> Slots);
 
     // One line per event: "<id> <Name> { <slot> <name>: <type>; ... }"; the first line is a header.

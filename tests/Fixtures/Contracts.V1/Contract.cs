@@ -6,10 +6,11 @@ namespace Contracts.V1;
 [ZamEvent(1)]
 public partial record Reading([property: ZamMember(0)] string Id, [property: ZamMember(1)] int Value);
 
-[ZamState]
+/// <summary>Snapshots on, so the upgrade tests cover a state resumed from a snapshot and a compacted log's base.</summary>
+[ZamState(Snapshots = true)]
 public partial class ReadingsState
 {
-    public SortedDictionary<string, int> Values { get; } = new(StringComparer.Ordinal);
+    [ZamMember(0)] public SortedDictionary<string, int> Values { get; } = new(StringComparer.Ordinal);
 
     void Apply(Reading e) => Values[e.Id] = e.Value;
 

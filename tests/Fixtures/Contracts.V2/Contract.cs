@@ -10,14 +10,29 @@ public partial record Reading([property: ZamMember(0)] string Id, [property: Zam
 [ZamEvent(2)]
 public partial record ReadingVoided([property: ZamMember(0)] string Id);
 
-[ZamState]
+/// <summary>Version 1's snapshot slot unchanged, plus a new one: a version-1 snapshot reads as version 2 with no units.</summary>
+[ZamState(Snapshots = true)]
 public partial class ReadingsState
 {
-    public SortedDictionary<string, (int Value, string? Unit)> Values { get; } = new(StringComparer.Ordinal);
+    [ZamMember(0)] public SortedDictionary<string, int> Values { get; } = new(StringComparer.Ordinal);
 
-    void Apply(Reading e) => Values[e.Id] = (e.Value, e.Unit);
+    [ZamMember(1)] public SortedDictionary<string, string> Units { get; } = new(StringComparer.Ordinal);
 
-    void Apply(ReadingVoided e) => Values.Remove(e.Id);
+    void Apply(Reading e)
+    {
+        Values[e.Id] = e.Value;
+        if (e.Unit is { } unit) Units[e.Id] = unit; else Units.Remove(e.Id);
+    }
 
-    public void Reset() => Values.Clear();
+    void Apply(ReadingVoided e)
+    {
+        Values.Remove(e.Id);
+        Units.Remove(e.Id);
+    }
+
+    public void Reset()
+    {
+        Values.Clear();
+        Units.Clear();
+    }
 }
