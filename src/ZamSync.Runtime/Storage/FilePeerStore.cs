@@ -110,5 +110,5 @@ public sealed class FilePeerStore(string directory) : IPeerStore
     }
 
     private ZamException Damaged(string what) =>
-        new($"'{_path}' is damaged ({what}). It is only ever replaced atomically, so this is media damage; delete it to let peers re-declare what they hold (compaction then waits for them, and the next session to each peer sends the contract schema).");
+        new($"'{_path}' is damaged ({what}). It is only ever replaced atomically, so this is media damage; delete it to let peers re-declare what they hold, and do not compact until every peer has synced again (compaction only waits for peers it knows of; the next session to each peer also sends the contract schema).");
 }
