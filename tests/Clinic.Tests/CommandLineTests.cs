@@ -23,6 +23,41 @@ public sealed class CommandLineTests : IDisposable
     }
 
     [Fact]
+    public async Task Sync_on_an_interval_keeps_trying_while_the_hub_is_unreachable_and_syncs_once_it_is_up()
+    {
+        var console = new TestConsole();
+        Assert.Equal(0, await console.RunAsync("init", "--dir", Dir("hub"), "--node", "1000", "--hub", "--name", "district"));
+        Assert.Equal(0, await console.RunAsync("init", "--dir", Dir("clinic"), "--node", "7", "--name", "khaling"));
+        Assert.Equal(0, await console.RunAsync("issue", "--hub-dir", Dir("hub"), "--dir", Dir("clinic")));
+        Assert.Equal(0, await console.RunAsync("submit", "register", "--dir", Dir("clinic"), "--patient", "P-001", "--name", "Dorji", "--born", "1990-04-02"));
+
+        int port = FreePort(); // nothing listens there yet
+        using var stopSync = new CancellationTokenSource();
+        var syncConsole = new TestConsole();
+        var syncing = ClinicApp.RunAsync(["sync", "--dir", Dir("clinic"), "--hub", $"127.0.0.1:{port}", "--hub-id", "1000", "--every", "00:00:00.05"],
+            syncConsole.Console, stopSync.Token);
+        await syncConsole.WaitForAsync("attempt 2").WaitAsync(TimeSpan.FromSeconds(30));
+
+        using var stopHub = new CancellationTokenSource();
+        var hubConsole = new TestConsole();
+        var serving = ClinicApp.RunAsync(["serve", "--dir", Dir("hub"), "--listen", $"127.0.0.1:{port}"], hubConsole.Console, stopHub.Token);
+        try
+        {
+            await syncConsole.WaitForAsync("Synced").WaitAsync(TimeSpan.FromSeconds(30));
+            stopSync.Cancel();
+            Assert.Equal(0, await syncing);
+        }
+        finally
+        {
+            stopSync.Cancel();
+            stopHub.Cancel();
+            Assert.Equal(0, await serving);
+        }
+        Assert.Contains("sent 1 events", syncConsole.Output);
+        Assert.Contains("node 7: 1 sessions, 0 failed", hubConsole.Output);
+    }
+
+    [Fact]
     public async Task A_clinic_records_offline_then_syncs_with_a_hub_over_mutual_TLS()
     {
         var console = new TestConsole();

@@ -25,6 +25,13 @@ internal static class ServeCommand
                 Transport = new TcpTransportOptions { Tls = directory.LoadTls() },
                 AccessPolicy = result.GetValue(ownOnly) ? AccessPolicy.OwnOnly : AccessPolicy.All,
             });
+            // One line per session, so an operator watching the hub sees who synced, what it cost, and what failed.
+            hub.SessionEnded += status =>
+            {
+                string last = status.LastFailure is { } failed && failed >= status.LastSuccess.GetValueOrDefault() ? $" (this one failed: {status.LastError})" : "";
+                console.MarkupLineInterpolated(
+                    $"{DateTimeOffset.UtcNow:HH:mm:ss} node {status.Peer}: {status.Sessions} sessions, {status.Failures} failed, {status.BytesReceived:N0} B in, {status.BytesSent:N0} B out{last}");
+            };
             await hub.StartAsync(cancellationToken);
             console.MarkupLineInterpolated($"[green]Hub {engine.NodeId}[/] serving on {hub.LocalEndPoint} with mutual TLS. Ctrl+C stops it.");
             try

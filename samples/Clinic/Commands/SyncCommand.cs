@@ -26,17 +26,42 @@ internal static class SyncCommand
             var hubNode = new NodeId(result.GetValue(hubId));
             string address = result.GetValue(hub)!;
             var interval = result.GetValue(every);
+            int failures = 0;
             do
             {
-                var stats = await SyncOnceAsync(console, engine, hubNode, address, tls, result.GetValue(maxBytes), cancellationToken);
-                directory.RecordSync($"with hub {hubNode}: sent {stats.EventsSent} events, received {stats.EventsReceived}" + (stats.BudgetExhausted ? " (budget reached)" : ""));
-                if (interval is { } wait) await Task.Delay(wait, cancellationToken);
+                try
+                {
+                    var stats = await SyncOnceAsync(console, engine, hubNode, address, tls, result.GetValue(maxBytes), cancellationToken);
+                    directory.RecordSync($"with hub {hubNode}: sent {stats.EventsSent} events, received {stats.EventsReceived}" + (stats.BudgetExhausted ? " (budget reached)" : ""));
+                    failures = 0;
+                }
+                // On an interval, an unreachable hub or a cut link is the normal weather: say so and try again at the
+                // next tick (what arrived whole is kept, and the next session sends only the rest). Once, it fails.
+                catch (Exception ex) when (interval is not null && !cancellationToken.IsCancellationRequested && IsLinkFailure(ex))
+                {
+                    failures++;
+                    console.MarkupLineInterpolated($"[yellow]Sync failed (attempt {failures}): {ex.Message} Retrying in {interval}.[/]");
+                }
+                if (interval is { } wait)
+                {
+                    try
+                    {
+                        await Task.Delay(wait, cancellationToken);
+                    }
+                    catch (OperationCanceledException)
+                    {
+                        return 0; // stopped by the operator
+                    }
+                }
             }
             while (interval is not null && !cancellationToken.IsCancellationRequested);
             return 0;
         });
         return command;
     }
+
+    private static bool IsLinkFailure(Exception ex) =>
+        ex is IOException or ZamException or TimeoutException or System.Net.Sockets.SocketException or System.Security.Authentication.AuthenticationException;
 
     private static async Task<SyncStats> SyncOnceAsync(IAnsiConsole console, ZamEngine engine, NodeId hub, string address,
         ZamSync.Net.Tls.TlsOptions tls, long? maxBytes, CancellationToken cancellationToken)
