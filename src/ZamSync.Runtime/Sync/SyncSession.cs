@@ -148,6 +148,11 @@ public sealed class SyncSession
                 await TryRefuseAsync(ex is EventsCompactedException ? RefuseReason.EventsCompacted : RefuseReason.ProtocolViolation, ex.Message).ConfigureAwait(false);
                 throw;
             }
+            catch (SyncTimeoutException)
+            {
+                outcome = "timeout"; // a handshake or idle deadline
+                throw;
+            }
             catch (OperationCanceledException ex) when (!_caller.IsCancellationRequested)
             {
                 outcome = "timeout";

@@ -34,6 +34,22 @@ public class DeadlineTests
     }
 
     [Fact]
+    public async Task A_handshake_or_idle_deadline_is_counted_as_a_timeout_not_a_failure()
+    {
+        using var outcomes = new SessionOutcomes();
+        using var dir = new TempDirectory();
+        await using var a = await Nodes.OpenAsync(dir.Sub("a"), 1, new ZamEngineOptions { MeterFactory = outcomes.Factory });
+        var (mine, nobody) = InMemoryTransport.CreatePair();
+        await using var _ = mine;
+        await using var __ = nobody; // never served
+
+        await Assert.ThrowsAsync<SyncTimeoutException>(() =>
+            a.CreateSession(mine).WithOptions(Options(handshake: Short)).SyncAsync(new NodeId(2)).WaitAsync(Enough));
+
+        Assert.Equal(["timeout"], outcomes.Outcomes);
+    }
+
+    [Fact]
     public async Task A_responder_whose_peer_never_speaks_times_out_at_the_handshake_deadline()
     {
         using var dir = new TempDirectory();
