@@ -36,6 +36,35 @@ public class AcceptTests
         Assert.Equal(1, listener.RejectedConnections);
     }
 
+    [Fact]
+    public async Task Past_its_pending_limit_the_listener_accepts_nothing_until_a_pending_connection_ends()
+    {
+        using var dir = new TempDirectory();
+        await using var hub = await ZamEngine<CounterState>.OpenAsync(dir.Sub("hub"), new NodeId(1), new CounterState());
+        await using var clinic = await ZamEngine<CounterState>.OpenAsync(dir.Sub("clinic"), new NodeId(2), new CounterState());
+        await using var listener = TcpTransport.Bind("127.0.0.1:0",
+            new TcpTransportOptions { MaxPendingConnections = 1, FirstMessageTimeout = TimeSpan.FromSeconds(1) });
+
+        // A silent connection takes the only slot; the clinic behind it waits in the kernel's backlog.
+        using var silent = new Socket(SocketType.Stream, ProtocolType.Tcp);
+        await silent.ConnectAsync(listener.LocalEndPoint);
+        var syncing = Task.Run(async () =>
+        {
+            await using var link = await TcpTransport.ConnectAsync(hub.NodeId, listener.LocalEndPoint.ToString());
+            return await clinic.CreateSession(link).SyncAsync(hub.NodeId);
+        });
+
+        // So the clinic is handed out only after the silent connection was dropped at its deadline: by then the
+        // listener has counted it. Without the limit, the clinic would be handed out at once, long before.
+        await using (var peer = await listener.AcceptSplitAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(30)))
+        {
+            Assert.Equal(1, listener.RejectedConnections);
+            Assert.Equal(new NodeId(2), peer.PeerId);
+            await hub.CreateSession(peer).ServeOneAsync(peer.PeerId);
+        }
+        await syncing;
+    }
+
     [Theory]
     [InlineData("oversized")]
     [InlineData("not-a-handshake")]

@@ -19,6 +19,7 @@ public sealed partial class TcpTransport : IAsyncDisposable
     private readonly Channel<TcpPeerTransport> _ready;
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _acceptLoop;
+    private readonly SemaphoreSlim _pending;
     private long _rejected;
 
     private TcpTransport(Socket listener, TcpTransportOptions options)
@@ -26,6 +27,7 @@ public sealed partial class TcpTransport : IAsyncDisposable
         _listener = listener;
         _options = options;
         _ready = Channel.CreateBounded<TcpPeerTransport>(new BoundedChannelOptions(options.AcceptQueue) { SingleReader = false });
+        _pending = new SemaphoreSlim(Math.Max(1, options.MaxPendingConnections));
         LocalEndPoint = (IPEndPoint)listener.LocalEndPoint!;
         _acceptLoop = Task.Run(AcceptLoopAsync);
     }
@@ -119,6 +121,15 @@ public sealed partial class TcpTransport : IAsyncDisposable
             Socket socket;
             try
             {
+                // A slot first: past MaxPendingConnections, connections wait in the kernel's backlog.
+                await _pending.WaitAsync(_stop.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                break;
+            }
+            try
+            {
                 socket = await _listener.AcceptAsync(_stop.Token).ConfigureAwait(false);
             }
             catch (Exception ex) when (ex is OperationCanceledException or ObjectDisposedException or SocketException && _stop.IsCancellationRequested)
@@ -127,6 +138,7 @@ public sealed partial class TcpTransport : IAsyncDisposable
             }
             catch (SocketException)
             {
+                _pending.Release();
                 continue; // a connection reset before we took it: nothing to do
             }
             _ = HandOffAsync(socket);
@@ -189,6 +201,7 @@ public sealed partial class TcpTransport : IAsyncDisposable
                 if (peer is not null) await peer.DisposeAsync().ConfigureAwait(false);
                 else socket.Dispose();
             }
+            _pending.Release();
         }
     }
 
