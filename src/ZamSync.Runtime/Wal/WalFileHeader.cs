@@ -50,6 +50,9 @@ internal readonly record struct WalFileHeader(ushort Version, WalCipherKind Ciph
         if (BinaryPrimitives.ReadUInt32LittleEndian(source[CrcOffset..]) != Crc32C.HashToUInt32(source[..CrcOffset]))
             throw new WalCorruptionException(path, 0, -1, "the file header fails its checksum");
         ushort version = BinaryPrimitives.ReadUInt16LittleEndian(source[8..]);
+        // A newer build's log is not damage: say so, and leave "media damage" for what no build writes.
+        if (version > CurrentVersion)
+            throw new ZamException($"The write-ahead log '{path}' has format version {version}, which this build does not read (it reads version {CurrentVersion}): it was written by a newer version of ZamSync. Open it with that version; the file was not modified.");
         if (version != CurrentVersion)
             throw new WalCorruptionException(path, 8, -1, $"format version {version} is not supported by this build (it reads version {CurrentVersion})");
         var cipher = (WalCipherKind)source[10];

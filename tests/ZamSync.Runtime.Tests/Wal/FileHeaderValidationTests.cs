@@ -24,22 +24,38 @@ public class FileHeaderValidationTests(FiveEventLog log) : IClassFixture<FiveEve
         WriteAt(path, 0, header);
     }
 
-    [Theory]
-    [InlineData((ushort)0)]
-    [InlineData((ushort)2)]
-    [InlineData(ushort.MaxValue)]
-    public async Task Unsupported_file_format_version_refuses_to_open_and_says_which_version(ushort version)
+    [Fact]
+    public async Task A_format_version_no_build_writes_refuses_to_open_as_damage_and_says_which_version()
     {
-        Assert.NotEqual(WalFileHeader.CurrentVersion, version);
         using var temp = new TempDirectory("header");
         string dir = CopyOfLog(temp);
-        SetVersion(WalPath(dir), version);
+        SetVersion(WalPath(dir), 0);
 
         var error = await OpenMustBeRefusedAsync(dir);
 
         Assert.Equal(8, error.Offset);
-        Assert.Contains($"version {version}", error.Message);
+        Assert.Contains("version 0", error.Message);
         Assert.Contains($"version {WalFileHeader.CurrentVersion}", error.Message);
+    }
+
+    [Theory]
+    [InlineData((ushort)2)]
+    [InlineData(ushort.MaxValue)]
+    public async Task A_newer_format_version_refuses_to_open_naming_a_newer_build_not_damage(ushort version)
+    {
+        Assert.True(version > WalFileHeader.CurrentVersion);
+        using var temp = new TempDirectory("header");
+        string dir = CopyOfLog(temp);
+        SetVersion(WalPath(dir), version);
+        string before = Sha256(WalPath(dir));
+
+        var error = await Assert.ThrowsAsync<ZamException>(() => Nodes.OpenAsync(dir, 1));
+
+        Assert.IsNotType<WalCorruptionException>(error);
+        Assert.Contains($"format version {version}", error.Message);
+        Assert.Contains("newer version", error.Message);
+        Assert.DoesNotContain("damage", error.Message);
+        Assert.Equal(before, Sha256(WalPath(dir)));
     }
 
     [Theory]
