@@ -2,6 +2,7 @@ using System.Text;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
+using ZamSync.Generators.Model;
 using ZamSync.Generators.Parsing;
 using ZamSync.Generators.Tests.Infrastructure;
 
@@ -142,4 +143,91 @@ public class FastPathFuzzTests
     private static string Describe(Model.EventModel model) =>
         $"valid {model.IsValid}, id {model.Id}, slots {model.SlotCount}, members [{string.Join("; ", model.Members.Select(m => $"{m.Slot}:{m.Name}:{m.TypeName}:{m.Kind}:{m.IsSettable}"))}], " +
         $"construction ({string.Join(",", model.Construction.ConstructorArguments)} | {string.Join(",", model.Construction.Initialized)} | {model.Construction.CanOverwrite})";
+}
+
+/// <summary>The same for states: random Apply and Reset shapes, valid and not, against the symbol parser.</summary>
+public class StateFastPathFuzzTests
+{
+    private static readonly string[] ApplyShapes =
+    [
+        "void Apply({0} e) {{ }}", "void Apply({0} e, EventContext c) {{ }}", "void Apply({0} e, in EventContext c) {{ }}",
+        "public void Apply({0} e) {{ }}", "static void Apply({0} e) {{ }}", "int Apply({0} e) => 0;", "void Apply<T>({0} e) {{ }}",
+        "void Apply(ref {0} e) {{ }}", "void Apply({0} e, EventContext c, int extra) {{ }}", "void Apply() {{ }}",
+        "void Apply({0} e, ref EventContext c) {{ }}", "void Apply({0} e, int notContext) {{ }}", "void Apply({0}? e) {{ }}",
+    ];
+
+    private static readonly string[] EventTypes = ["A", "B", "C", "Outer.Nested", "S", "string", "int", "Colour", "NotAnEvent", "Missing"];
+
+    private static readonly string[] Resets =
+    [
+        "public void Reset() { }", "void Reset() { }", "public static void Reset() { }", "public int Reset() => 0;",
+        "public void Reset(int x) { }", "public void Reset<T>() { }", "",
+    ];
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(3)]
+    [InlineData(4)]
+    [InlineData(5)]
+    [InlineData(6)]
+    public void Random_states_read_the_same_either_way(int seed)
+    {
+        var random = new Random(seed);
+        var source = new StringBuilder("""
+            using System;
+            using ZamSync;
+            namespace Fuzz;
+            public enum Colour { Red }
+            public sealed class NotAnEvent { }
+            [ZamEvent(1)] public partial record A(int X);
+            [ZamEvent(2)] public partial record B(string Y);
+            [ZamEvent(3)] public partial class C { public int Z { get; set; } }
+            [ZamEvent(4)] public partial struct S { public int W { get; set; } }
+            public partial class Outer { [ZamEvent(5)] public partial record Nested(long V); }
+
+            """);
+        // Each part is right most of the time, so most states have at most one twist and the fast path is tested
+        // against every twist on an otherwise valid state.
+        bool Right() => random.Next(100) < 85;
+        for (int i = 0; i < 60; i++)
+        {
+            var handled = EventTypes.Take(5).OrderBy(_ => random.Next()).Take(random.Next(0, 6)).ToList();
+            var members = handled.Select(t => string.Format(ApplyShapes[Right() ? random.Next(4) : random.Next(ApplyShapes.Length)], t)).ToList();
+            if (!Right()) members.Add(string.Format(ApplyShapes[random.Next(3)], EventTypes[5 + random.Next(5)]));
+            if (!Right() && handled.Count > 0) members.Add(string.Format(ApplyShapes[1 + random.Next(2)], handled[0])); // handled twice
+            members.Add(Right() ? Resets[0] : Resets[random.Next(Resets.Length)]);
+            string attribute = Right() ? "[ZamState]" : "[ZamState(Snapshots = false)]";
+            string partial = Right() ? "partial " : "";
+            source.AppendLine($"{attribute} public {partial}class State{i} {{ {string.Join(" ", members.OrderBy(_ => random.Next()))} }}");
+        }
+        var compilation = TestCompiler.Compile(source.ToString());
+        var tree = compilation.SyntaxTrees.Single();
+        var model = compilation.GetSemanticModel(tree);
+
+        var ids = new List<EventIdEntry>();
+        foreach (var declaration in tree.GetRoot().DescendantNodes().OfType<TypeDeclarationSyntax>().Where(EventSyntaxParser.IsCandidate))
+        {
+            var type = model.GetDeclaredSymbol(declaration)!;
+            var e = EventParser.Parse(type, SymbolHelpers.FindAttribute(type, SymbolHelpers.ZamEventAttribute)!, null, CancellationToken.None);
+            ids.Add(new EventIdEntry(e.Type.FullyQualifiedName, e.Id));
+        }
+
+        int fast = 0;
+        foreach (var declaration in tree.GetRoot().DescendantNodes().OfType<ClassDeclarationSyntax>().Where(StateSyntaxParser.IsCandidate))
+        {
+            var type = model.GetDeclaredSymbol(declaration)!;
+            var attribute = AttributeNames.Find(declaration.AttributeLists, AttributeNames.ZamState, out _)!;
+            var expected = StateParser.Parse(type, null, CancellationToken.None);
+            var draft = StateSyntaxParser.TryParse(declaration, type, attribute, model, CancellationToken.None);
+            if (draft is null) continue;
+            fast++;
+            var actual = StateResolution.Resolve(draft, ids.ToEquatableArray());
+            Assert.True(expected == actual, $"seed {seed}, {type.Name}:\n{declaration.ToFullString()}\nsymbol: {Describe(expected)}\nsyntax: {Describe(actual)}");
+        }
+        Assert.True(fast >= 10, $"seed {seed}: only {fast} of 60 states took the fast path");
+    }
+
+    private static string Describe(Model.StateModel model) =>
+        $"valid {model.IsValid}, handlers [{string.Join("; ", model.Handlers.Select(h => $"{h.EventId}:{h.EventTypeName}:{h.EventIsValueType}:{h.TakesContext}"))}]";
 }
