@@ -71,26 +71,26 @@ public class FastPathFuzzTests
 
         Assert.Equal(61, total);
         // The generator must exercise the fast path, not only decline.
-        Assert.True(fast >= 25, $"seed {seed}: only {fast} of {total} declarations took the fast path");
+        Assert.True(fast >= 12, $"seed {seed}: only {fast} of {total} declarations took the fast path");
     }
 
     private static string Declaration(Random random, int id)
     {
         string name = "E" + id;
-        // A clean valid shape half the time, so the fast path is exercised as much as the declines.
-        bool tidy = random.Next(2) == 0;
-        int slotMode = tidy ? random.Next(2) : random.Next(3); // 0 implicit, 1 pinned, 2 mixed
+        // Each part is right most of the time, so most declarations carry at most one twist and the fast path meets
+        // every twist on an otherwise valid declaration.
+        bool Right() => random.Next(100) < 85;
+        int slotMode = Right() ? random.Next(2) : 2; // 0 implicit, 1 pinned, 2 mixed
         var slots = Enumerable.Range(0, 8).OrderBy(_ => random.Next()).ToList();
         int nextSlot = 0;
         string Slot(string? target)
         {
             bool give = slotMode == 1 || (slotMode == 2 && random.Next(2) == 0);
             if (!give) return "";
-            int slot = !tidy && random.Next(10) == 0 ? slots[0] : slots[nextSlot++ % slots.Count];
-            if (!tidy && random.Next(15) == 0) slot = 249;
+            int slot = Right() ? slots[nextSlot++ % slots.Count] : (random.Next(2) == 0 ? slots[0] : 249);
             return target is null ? $"[ZamMember({slot})] " : $"[{target}: ZamMember({slot})] ";
         }
-        string Type() => tidy ? Types[random.Next(20)] : Types[random.Next(Types.Length)];
+        string Type() => Right() ? Types[random.Next(20)] : Types[random.Next(Types.Length)];
         var names = Names.OrderBy(_ => random.Next()).Take(random.Next(1, 5)).ToList();
 
         int shape = random.Next(6);
@@ -98,23 +98,23 @@ public class FastPathFuzzTests
         var modifiers = new List<string> { "public" };
         if (keyword == "class" && random.Next(3) == 0) modifiers.Add("sealed");
         if (shape == 2) modifiers.Add("readonly");
-        if (tidy || random.Next(12) > 0) modifiers.Add("partial");
-        var text = new StringBuilder($"[ZamEvent({(!tidy && random.Next(10) == 0 ? "0" : id.ToString())})] {string.Join(" ", modifiers)} {keyword} {name}");
+        if (Right()) modifiers.Add("partial");
+        var text = new StringBuilder($"[ZamEvent({(Right() ? id.ToString() : "0")})] {string.Join(" ", modifiers)} {keyword} {name}");
         if (shape <= 2)
         {
             var parameters = names.Select(n =>
             {
-                string target = tidy ? (random.Next(2) == 0 ? "property" : "param") : new[] { "property", "param", "field" }[random.Next(3)];
-                string modifier = !tidy && random.Next(15) == 0 ? "in " : "";
+                string target = Right() ? (random.Next(2) == 0 ? "property" : "param") : "field";
+                string modifier = Right() ? "" : "in ";
                 return $"{Slot(random.Next(2) == 0 ? null : target)}{modifier}{Type()} {n}";
             });
             text.Append($"({string.Join(", ", parameters)})");
         }
-        text.Append(Body(random, tidy, Slot, Type, name, names, positional: shape <= 2));
+        text.Append(Body(random, Right, Slot, Type, name, names, positional: shape <= 2));
         return text.ToString();
     }
 
-    private static string Body(Random random, bool tidy, Func<string?, string> slot, Func<string> type, string typeName, List<string> names, bool positional)
+    private static string Body(Random random, Func<bool> right, Func<string?, string> slot, Func<string> type, string typeName, List<string> names, bool positional)
     {
         var members = new List<string>();
         var bodyNames = positional ? Names.Except(names).OrderBy(_ => random.Next()).Take(random.Next(0, 3)).ToList() : names;
@@ -123,21 +123,21 @@ public class FastPathFuzzTests
             string memberType = type();
             if (random.Next(3) == 0)
             {
-                string modifiers = tidy ? "public" : new[] { "public", "public readonly", "internal", "public static", "private" }[random.Next(5)];
+                string modifiers = right() ? "public" : new[] { "public readonly", "internal", "public static", "private" }[random.Next(4)];
                 members.Add($"{slot(random.Next(4) == 0 ? "field" : null)}{modifiers} {memberType} {n};");
             }
             else
             {
-                string accessors = tidy ? Accessors[random.Next(2)] : Accessors[random.Next(Accessors.Length)];
-                string modifiers = tidy || random.Next(6) > 0 ? "public" : "internal";
+                string accessors = right() ? Accessors[random.Next(2)] : Accessors[2 + random.Next(Accessors.Length - 2)];
+                string modifiers = right() ? "public" : "internal";
                 members.Add($"{slot(random.Next(4) == 0 ? "property" : null)}{modifiers} {memberType} {n} {accessors}");
             }
         }
-        if (!tidy && random.Next(6) == 0) members.Add("public int Computed => 1;");
-        if (!tidy && random.Next(8) == 0) members.Add(positional ? $"private int {names[0]} {{ get; }} = default;" : $"public {typeName}(int seed) {{ }}");
-        if (!tidy && random.Next(8) == 0) members.Add($"public int {names[0].ToLowerInvariant()};");
+        if (!right()) members.Add("public int Computed => 1;");
+        if (!right()) members.Add(positional ? $"private int {names[0]} {{ get; }} = default;" : $"public {typeName}(int seed) {{ }}");
+        if (!right()) members.Add($"public int {names[0].ToLowerInvariant()};");
         if (members.Count == 0) return positional && random.Next(2) == 0 ? ";" : " { }";
-        return " { " + string.Join(" ", members) + " }";
+        return " { " + string.Join(" ", members.OrderBy(_ => random.Next())) + " }";
     }
 
     private static string Describe(Model.EventModel model) =>
