@@ -195,13 +195,10 @@ public class DiagnosticTests
         var descriptors = typeof(ZamSync.Generators.Diagnostics.DiagnosticDescriptors).GetFields()
             .Select(f => (DiagnosticDescriptor)f.GetValue(null)!).ToList();
         Assert.Equal(descriptors.Count, descriptors.Select(d => d.Id).Distinct().Count());
-        string docs = Path.Combine(RepositoryRoot(), "docs", "diagnostics");
+        string docs = Path.Combine(Repository.Root, "docs", "diagnostics");
         Assert.All(descriptors, d => Assert.True(File.Exists(Path.Combine(docs, d.Id + ".md")), $"docs/diagnostics/{d.Id}.md is missing"));
         var analyzer = new ZamSync.Generators.Diagnostics.ContractAnalyzer();
         Assert.Equal(descriptors.Where(d => !d.Id.StartsWith("ZS9", StringComparison.Ordinal)).Select(d => d.Id).Order(),
             analyzer.SupportedDiagnostics.Select(d => d.Id).Order());
     }
-
-    private static string RepositoryRoot([System.Runtime.CompilerServices.CallerFilePath] string path = "") =>
-        Path.GetFullPath(Path.Combine(Path.GetDirectoryName(path)!, "..", ".."));
 }

@@ -206,7 +206,7 @@ public class FastPathTests
     [Fact]
     public void The_clinic_samples_contract_takes_the_fast_path()
     {
-        string directory = Path.Combine(RepositoryRoot(), "samples", "Clinic.Contracts");
+        string directory = Path.Combine(Repository.Root, "samples", "Clinic.Contracts");
         var sources = Directory.GetFiles(directory, "*.cs").Order(StringComparer.Ordinal).Select(File.ReadAllText)
             .Append("global using System; global using System.Collections.Generic; global using System.Linq;").ToArray();
         var compilation = TestCompiler.Compile(sources);
@@ -242,9 +242,6 @@ public class FastPathTests
         Assert.False(model.IsValid);
         Assert.Equal([7u], model.Handlers.Select(h => h.EventId));
     }
-
-    private static string RepositoryRoot([System.Runtime.CompilerServices.CallerFilePath] string path = "") =>
-        Path.GetFullPath(Path.Combine(Path.GetDirectoryName(path)!, "..", ".."));
 
     private static string Source(string name) => name switch
     {

@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using System.Runtime.CompilerServices;
+using ZamSync.Generators.Tests.Infrastructure;
 
 namespace ZamSync.Generators.Tests;
 
@@ -77,7 +77,7 @@ public class ManifestToolEndToEndTests
         string here = AppContext.BaseDirectory;
         return $"""
             <Project Sdk="Microsoft.NET.Sdk">
-              <Import Project="{Path.Combine(RepositoryRoot(), "src", "ZamSync.Runtime", "build", "ZamSync.Runtime.props")}" />
+              <Import Project="{Path.Combine(Repository.Root, "src", "ZamSync.Runtime", "build", "ZamSync.Runtime.props")}" />
               <PropertyGroup>
                 <TargetFramework>net10.0</TargetFramework>
                 <Nullable>enable</Nullable>
@@ -93,7 +93,7 @@ public class ManifestToolEndToEndTests
     }
 
     private static (int Exit, string Output) RunTool(string project) =>
-        Run("dotnet", "run", "--project", Path.Combine(RepositoryRoot(), "tools", "ZamSync.ManifestTool"), "--", project);
+        Run("dotnet", "run", "--project", Path.Combine(Repository.Root, "tools", "ZamSync.ManifestTool"), "--", project);
 
     internal static (int Exit, string Output) Run(string file, params string[] arguments)
     {
@@ -109,7 +109,4 @@ public class ManifestToolEndToEndTests
         process.WaitForExit();
         return (process.ExitCode, output + error.Result);
     }
-
-    private static string RepositoryRoot([CallerFilePath] string path = "") =>
-        Path.GetFullPath(Path.Combine(Path.GetDirectoryName(path)!, "..", ".."));
 }

@@ -1,3 +1,4 @@
+using ZamSync.Generators.Tests.Infrastructure;
 using ZamSync.Tests.Shared;
 
 namespace ZamSync.Generators.Tests;
@@ -53,7 +54,7 @@ public class PackagingTests
         {
             string feed = Path.Combine(root, "feed");
             string version = "1.0.0-packaging";
-            var pack = ManifestToolEndToEndTests.Run("dotnet", "pack", Path.Combine(RepositoryRoot(), "src", "ZamSync.Runtime"), "-nologo",
+            var pack = ManifestToolEndToEndTests.Run("dotnet", "pack", Path.Combine(Repository.Root, "src", "ZamSync.Runtime"), "-nologo",
                 "-o", feed, "-p:Version=" + version);
             Assert.True(pack.Exit == 0, pack.Output);
             string package = Path.Combine(feed, $"ZamSync.Runtime.{version}.nupkg");
@@ -100,7 +101,4 @@ public class PackagingTests
             Directory.Delete(root, recursive: true);
         }
     }
-
-    private static string RepositoryRoot([System.Runtime.CompilerServices.CallerFilePath] string path = "") =>
-        Path.GetFullPath(Path.Combine(Path.GetDirectoryName(path)!, "..", ".."));
 }
