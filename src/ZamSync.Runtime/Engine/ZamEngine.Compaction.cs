@@ -53,8 +53,10 @@ public abstract partial class ZamEngine
 
             byte[]? snapshot = null;
             ResetToBase();
+            var view = _store.CaptureFold();
+            _foldedThrough = view.Batch;
             int applied = 0;
-            foreach (var e in _store.ReadInFoldOrder())
+            foreach (var e in _store.ReadInFoldOrder(view))
             {
                 Apply(e);
                 if (++applied == prefix) snapshot = TakeSnapshot(snapshotable);

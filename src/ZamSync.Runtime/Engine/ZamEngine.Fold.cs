@@ -14,6 +14,10 @@ public abstract partial class ZamEngine
     private readonly Lock _stateLock = new();
     private EventKey? _lastApplied;
     private volatile bool _refoldPending;
+    // The last committed batch the state reflects. The committer publishes a batch to the index before it
+    // calls OnDurable, so a re-fold in between already applied it: OnDurable must then skip it, or the
+    // batch is applied twice. Guarded by _stateLock.
+    private uint _foldedThrough;
 
     /// <summary>Runs <paramref name="reader"/> on the up-to-date state while no event is being applied.</summary>
     private protected T ReadStateCore<T>(Func<T> reader)
@@ -38,15 +42,18 @@ public abstract partial class ZamEngine
         if (_refoldPending) Refold();
     }
 
-    /// <summary>Called by the log's committer, in commit order, once a batch is durable.</summary>
-    private void OnDurable(IReadOnlyList<StoredEvent> batch)
+    /// <summary>Called by the log's committer, in commit order, once a batch is durable (internal for the race test).</summary>
+    internal void OnDurable(IReadOnlyList<StoredEvent> batch, uint number)
     {
         lock (_stateLock)
         {
+            // A re-fold that read the index after this batch was published has applied it already.
+            if (number <= _foldedThrough) return;
+            _foldedThrough = number;
             // While a re-fold is pending, new events wait for it: it reads everything held.
             if (_refoldPending) return;
             var ordered = batch.Count == 1 ? batch : batch.OrderBy(e => e.Envelope.Key).ToArray();
-            if (_lastApplied is { } last && ordered[0].Envelope.Key < last)
+            if (_lastApplied is { } last && ordered[0].Envelope.Key <= last)
             {
                 _refoldPending = true;
                 return;
@@ -75,10 +82,17 @@ public abstract partial class ZamEngine
     /// <summary>Rebuilds the state from the base snapshot (if compacted) and every held event.</summary>
     private void Refold()
     {
-        _refoldPending = false;
         Metrics.Refolds.Add(1);
+        FoldEverything();
+    }
+
+    /// <summary>Rebuilds the state from the base and every held event, noting which batches that covered.</summary>
+    private void FoldEverything()
+    {
         ResetToBase();
-        foreach (var e in _store.ReadInFoldOrder()) Apply(e);
+        var view = _store.CaptureFold();
+        _foldedThrough = view.Batch;
+        foreach (var e in _store.ReadInFoldOrder(view)) Apply(e);
     }
 
     private void ResetToBase()
@@ -109,8 +123,7 @@ public abstract partial class ZamEngine
             {
                 return;
             }
-            ResetToBase();
-            foreach (var e in _store.ReadInFoldOrder()) Apply(e);
+            FoldEverything();
         }
     }
 
@@ -118,11 +131,12 @@ public abstract partial class ZamEngine
     // after that sorts after its frontier: then only those events need applying.
     private bool TryResumeFrom(StateSnapshotFile.Snapshot snapshot, ISnapshotableState state)
     {
-        var fold = _store.FoldOrder;
+        var view = _store.CaptureFold();
+        var fold = view.Entries;
         int firstAfter = 0;
         if (snapshot.Frontier is { } frontier)
         {
-            int lo = 0, hi = fold.Count;
+            int lo = 0, hi = view.Count;
             while (lo < hi)
             {
                 int mid = (lo + hi) >>> 1;
@@ -133,16 +147,17 @@ public abstract partial class ZamEngine
         if (firstAfter != snapshot.EventCount) return false;
         for (int i = 0; i < firstAfter; i++)
             if (fold[i].Record.Offset >= snapshot.LogLength) return false;
-        for (int i = firstAfter; i < fold.Count; i++)
+        for (int i = firstAfter; i < view.Count; i++)
             if (fold[i].Record.Offset < snapshot.LogLength) return false;
 
         StateStore.Reset();
         state.ReadSnapshot(snapshot.State);
         _lastApplied = snapshot.Frontier;
-        if (firstAfter < fold.Count)
+        _foldedThrough = view.Batch;
+        if (firstAfter < view.Count)
         {
             int index = 0;
-            foreach (var e in _store.ReadInFoldOrder())
+            foreach (var e in _store.ReadInFoldOrder(view))
                 if (index++ >= firstAfter) Apply(e);
         }
         return true;

@@ -23,7 +23,7 @@ internal sealed partial class WalEventStore : IEventStore
     private readonly WalOptions _options;
     private readonly WalCipher? _cipher;
     private readonly ZamMetrics _metrics;
-    private readonly Action<IReadOnlyList<StoredEvent>> _onDurable;
+    private readonly Action<IReadOnlyList<StoredEvent>, uint> _onDurable;
     private readonly Lock _gate = new();
     private readonly ReaderWriterLockSlim _fileSwap = new();
     private readonly SemaphoreSlim _commitLock = new(1, 1);
@@ -42,7 +42,7 @@ internal sealed partial class WalEventStore : IEventStore
     private bool _disposed;
 
     private WalEventStore(string path, NodeId owner, WalFileHeader header, SafeFileHandle file, WalScanner.Result scan,
-        WalOptions options, WalCipher? cipher, ZamMetrics metrics, Action<IReadOnlyList<StoredEvent>> onDurable)
+        WalOptions options, WalCipher? cipher, ZamMetrics metrics, Action<IReadOnlyList<StoredEvent>, uint> onDurable)
     {
         _path = path;
         NodeId = owner;
@@ -82,6 +82,9 @@ internal sealed partial class WalEventStore : IEventStore
         return new Releaser(_commitLock);
     }
 
+    /// <summary>A consistent capture of the fold order (see <see cref="CaptureFold"/>).</summary>
+    internal readonly record struct FoldView(IReadOnlyList<FoldEntry> Entries, int Count, uint Batch, SafeFileHandle File);
+
     private sealed class Releaser(SemaphoreSlim semaphore) : IDisposable
     {
         private SemaphoreSlim? _semaphore = semaphore;
@@ -104,7 +107,7 @@ internal sealed partial class WalEventStore : IEventStore
 
     /// <summary>Opens (creating if needed) the log in <paramref name="directory"/> and recovers it.</summary>
     public static (WalEventStore Store, WalRecoveryReport Report, WalScanner.Result Scan) Open(
-        string directory, NodeId owner, WalOptions options, ZamMetrics metrics, Action<IReadOnlyList<StoredEvent>> onDurable)
+        string directory, NodeId owner, WalOptions options, ZamMetrics metrics, Action<IReadOnlyList<StoredEvent>, uint> onDurable)
     {
         string path = Path.Combine(directory, FileName);
         if (!File.Exists(path)) CreateEmpty(path, owner, options);
@@ -255,7 +258,7 @@ internal sealed partial class WalEventStore : IEventStore
         }
         try
         {
-            _onDurable(batch.Events);
+            _onDurable(batch.Events, number);
             batch.Done.TrySetResult();
         }
         catch (Exception ex)
@@ -333,20 +336,24 @@ internal sealed partial class WalEventStore : IEventStore
         }
     }
 
-    public IEnumerable<StoredEvent> ReadInFoldOrder()
+    /// <summary>
+    /// The fold order as it stands, with the number of the last batch it includes: every batch up to
+    /// <see cref="FoldView.Batch"/> is in it, and no later one. The engine folds from a view and skips the
+    /// durable-callbacks of batches the view already covered (the callback runs after the batch is published).
+    /// </summary>
+    internal FoldView CaptureFold()
+    {
+        lock (_gate) return new FoldView(_index.FoldOrder, _index.FoldOrder.Count, _lastBatch, _file);
+    }
+
+    public IEnumerable<StoredEvent> ReadInFoldOrder() => ReadInFoldOrder(CaptureFold());
+
+    internal IEnumerable<StoredEvent> ReadInFoldOrder(FoldView view)
     {
         // The first `count` entries of the captured list never change: new events are appended to it, and
         // events that sort earlier are merged into a new list. Only compaction (which swaps the file, so the
         // captured offsets no longer point at records) invalidates this read.
-        IReadOnlyList<FoldEntry> fold;
-        int count;
-        SafeFileHandle opened;
-        lock (_gate)
-        {
-            fold = _index.FoldOrder;
-            count = fold.Count;
-            opened = _file;
-        }
+        var (fold, count, _, opened) = view;
         var chunk = new List<StoredEvent>(ReadChunk);
         var refs = new List<RecordRef>(ReadChunk);
         for (int start = 0; start < count; start += ReadChunk)
