@@ -136,6 +136,7 @@ public abstract partial class ZamEngine : IAsyncDisposable
         ThrowIfDisposed();
         var accepted = new List<StoredEvent>(events.Count);
         List<QuarantinedEvent>? quarantined = null;
+        var queuedElsewhere = new HashSet<Task>();
         ValueTask durable;
         lock (_ingest)
         {
@@ -143,8 +144,9 @@ public abstract partial class ZamEngine : IAsyncDisposable
             {
                 accepted.Clear();
                 quarantined?.Clear();
+                queuedElsewhere.Clear();
                 long failures = _store.WriteFailures;
-                Classify(events, from, accepted, ref quarantined);
+                Classify(events, from, accepted, ref quarantined, queuedElsewhere);
                 try
                 {
                     durable = _store.AppendAsync(accepted, cancellationToken);
@@ -159,6 +161,9 @@ public abstract partial class ZamEngine : IAsyncDisposable
             }
         }
         await durable.ConfigureAwait(false);
+        // Events skipped as held because another session's write of them is still queued: an acknowledgement
+        // means durable, so wait for that write too (and fail with it).
+        foreach (var other in queuedElsewhere) await other.WaitAsync(cancellationToken).ConfigureAwait(false);
         if (quarantined is not null)
         {
             _quarantine.Add(quarantined);
@@ -172,7 +177,7 @@ public abstract partial class ZamEngine : IAsyncDisposable
     /// Sorts a peer's batch into new events (validated, perhaps quarantined) and replays of what is held, and
     /// refuses one that would leave a hole. Runs under <c>_ingest</c>.
     /// </summary>
-    private void Classify(IReadOnlyList<EventEnvelope> events, NodeId from, List<StoredEvent> accepted, ref List<QuarantinedEvent>? quarantined)
+    private void Classify(IReadOnlyList<EventEnvelope> events, NodeId from, List<StoredEvent> accepted, ref List<QuarantinedEvent>? quarantined, HashSet<Task> queuedElsewhere)
     {
         var next = new Dictionary<NodeId, ulong>();
         foreach (var e in events)
@@ -180,7 +185,12 @@ public abstract partial class ZamEngine : IAsyncDisposable
             if (e.Origin.IsEmpty || e.Sequence == 0)
                 throw new SyncProtocolException($"Peer {from} sent an event with no identity ({e}).");
             if (!next.TryGetValue(e.Origin, out ulong expected)) expected = _store.HighestSequence(e.Origin) + 1;
-            if (e.Sequence < expected) continue; // already held: replays are harmless
+            if (e.Sequence < expected)
+            {
+                // Already held (replays are harmless), or queued by another session and not yet durable.
+                if (!next.ContainsKey(e.Origin) && _store.WhenDurable(e.Origin, e.Sequence) is { } queued) queuedElsewhere.Add(queued);
+                continue;
+            }
             if (e.Payload.Length > _options.Wal.MaxRecordBytes)
                 throw new SyncProtocolException($"Peer {from} sent {e.Origin}#{e.Sequence} with {e.Payload.Length} bytes, more than this node's {_options.Wal.MaxRecordBytes}-byte limit.");
             if (e.Sequence > expected)

@@ -195,6 +195,21 @@ internal sealed partial class WalEventStore : IEventStore
         return new ValueTask(cancellationToken.CanBeCanceled ? durable.WaitAsync(cancellationToken) : durable);
     }
 
+    /// <summary>
+    /// Completes when <paramref name="origin"/>'s events up to <paramref name="sequence"/> are durable; null when they
+    /// already are. For a caller that skips events as held because another caller's append of them is still queued:
+    /// it must not report them durable before they are (and fails if that write fails).
+    /// </summary>
+    internal Task? WhenDurable(NodeId origin, ulong sequence)
+    {
+        lock (_gate)
+        {
+            if (sequence <= _index.Last(origin)) return null;
+            if (_inflight is not null && _inflight.High.TryGetValue(origin, out var high) && sequence <= high) return _inflight.Done.Task;
+            return _pending.Done.Task;
+        }
+    }
+
     private ulong HighestSequenceLocked(NodeId origin) =>
         _pending.High.TryGetValue(origin, out var high) ? high
         : _inflight is not null && _inflight.High.TryGetValue(origin, out high) ? high
