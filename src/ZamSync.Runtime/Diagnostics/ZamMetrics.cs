@@ -29,6 +29,7 @@ public sealed class ZamMetrics : IDisposable
         FsyncBatches = _meter.CreateCounter<long>("zamsync.wal.fsync_batches", "{batch}", "Group commits: one write and one fsync each.");
         Refolds = _meter.CreateCounter<long>("zamsync.state.refolds", "{refold}", "Times the state was rebuilt because a late event sorted before applied ones.");
         ClockSkewRejected = _meter.CreateCounter<long>("zamsync.clock.skew_rejected", "{event}", "Remote clock readings too far ahead to move our clock.");
+        BelowHorizon = _meter.CreateCounter<long>("zamsync.events.below_horizon", "{event}", "Replicated events that sort before what this node compacted (an origin nobody knew of when it compacted); applied after the base.");
         ConnectionsRejected = _meter.CreateCounter<long>("zamsync.connections.rejected", "{connection}", "Connections closed before a session, tagged by reason (timeout, protocol, tls, identity, io).");
     }
 
@@ -46,6 +47,7 @@ public sealed class ZamMetrics : IDisposable
     public Counter<long> Refolds { get; }
     public Counter<long> ClockSkewRejected { get; }
     public Counter<long> ConnectionsRejected { get; }
+    public Counter<long> BelowHorizon { get; }
 
     public void Dispose()
     {

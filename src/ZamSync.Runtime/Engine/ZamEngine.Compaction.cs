@@ -3,11 +3,14 @@ using ZamSync.Storage;
 
 namespace ZamSync;
 
-/// <summary>What a compaction did.</summary>
-public sealed record CompactionResult(int EventsDropped, long BytesBefore, long BytesAfter);
-
 public abstract partial class ZamEngine
 {
+    /// <summary>Per origin, every sequence up to here was compacted away (and still counts as held).</summary>
+    public VersionVector Compacted => _store.Base?.Floors.Clone() ?? new VersionVector();
+
+    /// <summary>Compacts with no bound but the rules (see <see cref="CompactAsync(CompactionOptions?, CancellationToken)"/>).</summary>
+    public Task<CompactionResult> CompactAsync(CancellationToken cancellationToken = default) => CompactAsync(null, cancellationToken);
+
     /// <summary>
     /// Drops the oldest events that every known peer holds, keeping a snapshot of the state at that point
     /// as the log's base. Never drops an event some known peer lacks (so a capped session followed by
@@ -15,45 +18,55 @@ public abstract partial class ZamEngine
     /// </summary>
     /// <remarks>
     /// Requires an <see cref="ISnapshotableState"/>. A node that has never synced drops nothing. Compaction
-    /// never passes an event that events a known peer holds (and we lack) could sort before. Events from
-    /// nodes never heard of that sort before the horizon are applied after the base snapshot (the order
-    /// before the horizon can no longer change): compact only events older than the longest time an
-    /// unknown node may stay offline.
+    /// never passes the <em>frontier</em> of any origin this node or its peers know of: the highest stamp held of
+    /// it (for this node itself, its clock). Every origin's next event carries a higher stamp than its last (an
+    /// event that does not is quarantined on every node), so no event still to come from a known origin can sort
+    /// before what was dropped. Events of an origin nobody had heard of can; <see cref="CompactionOptions.MinAge"/>
+    /// keeps a margin for them, and one that arrives anyway is counted (<c>zamsync.events.below_horizon</c>).
     /// </remarks>
-    public async Task<CompactionResult> CompactAsync(CancellationToken cancellationToken = default)
+    public async Task<CompactionResult> CompactAsync(CompactionOptions? options, CancellationToken cancellationToken = default)
     {
         ThrowIfDisposed();
+        options ??= new CompactionOptions();
         if (StateStore is not ISnapshotableState snapshotable)
             throw new NotSupportedException($"Compaction keeps a snapshot of the state as the new base, so {StateStore.GetType().Name} must implement ISnapshotableState.");
         var peers = _peers.All();
         long before = _store.Length;
-        if (peers.Count == 0) return new CompactionResult(0, before, before);
+        if (peers.Count == 0) return Unchanged(before, "no peer");
 
         using var pause = await _store.PauseCommitsAsync(cancellationToken).ConfigureAwait(false);
         lock (_stateLock)
         {
-            if (!TryFindCompactionBound(peers, out var bound)) return new CompactionResult(0, before, before);
+            var (frontier, frontierOf) = FindFrontier(peers);
+            if (frontier is not { } bound) return Unchanged(before, $"no frontier for node {frontierOf}");
+            long maxPhysical = options.MinAge > TimeSpan.Zero
+                ? _options.TimeProvider.GetUtcNow().ToUnixTimeMilliseconds() - (long)options.MinAge.TotalMilliseconds
+                : long.MaxValue;
             int unknownAt = FirstEventOutsideContract();
-            var fold = _store.FoldOrder;
+            var view = _store.CaptureFold();
+            var fold = view.Entries;
             var floors = new VersionVector();
             int prefix = 0;
+            string? stoppedBy = null;
             // The dropped events must be a prefix of the fold order (the snapshot is the state after it) and,
             // per origin, a prefix of its sequence (so the floors say exactly what was dropped).
-            foreach (var entry in fold)
+            for (int i = 0; i < view.Count; i++)
             {
-                var (origin, seq) = (entry.Key.Origin, entry.Key.Sequence);
+                var key = fold[i].Key;
+                var (origin, seq) = (key.Origin, key.Sequence);
                 ulong floor = Math.Max(floors[origin], _store.Floor(origin));
-                if (seq != floor + 1 || !peers.Values.All(p => p[origin] >= seq)) break;
-                if (bound is { } limit && entry.Key > limit) break;
-                if (prefix == unknownAt) break;
+                if (seq != floor + 1 || !peers.Values.All(p => p[origin] >= seq)) { stoppedBy = "peers lack"; break; }
+                if (key.Hlc > bound) { stoppedBy = $"frontier of node {frontierOf}"; break; }
+                if (key.Hlc.Physical > maxPhysical) { stoppedBy = "min age"; break; }
+                if (prefix == unknownAt) { stoppedBy = "unknown event type"; break; }
+                if (prefix == options.MaxEvents) { stoppedBy = "max events"; break; }
                 floors.Advance(origin, seq);
                 prefix++;
             }
-            if (prefix == 0) return new CompactionResult(0, before, before);
+            if (prefix == 0) return Unchanged(before, stoppedBy);
 
             byte[]? snapshot = null;
             ResetToBase();
-            var view = _store.CaptureFold();
             _foldedThrough = view.Batch;
             int applied = 0;
             foreach (var e in _store.ReadInFoldOrder(view))
@@ -61,10 +74,37 @@ public abstract partial class ZamEngine
                 Apply(e);
                 if (++applied == prefix) snapshot = TakeSnapshot(snapshotable);
             }
-            _store.Compact(floors, fold[prefix - 1].Key, snapshot!);
+            var horizon = fold[prefix - 1].Key;
+            _store.Compact(floors, horizon, Clock.Last, snapshot!);
             WriteSnapshotLocked(snapshotable);
-            return new CompactionResult(prefix, before, _store.Length);
+            return new CompactionResult(prefix, before, _store.Length) { Floors = Compacted, Horizon = horizon, StoppedBy = stoppedBy };
         }
+    }
+
+    private CompactionResult Unchanged(long length, string? stoppedBy) =>
+        new(0, length, length) { Floors = Compacted, Horizon = _store.Base?.Horizon, StoppedBy = stoppedBy };
+
+    /// <summary>
+    /// The lowest frontier among the origins this node and its peers know of, and whose it is. An origin's frontier
+    /// is the highest stamp this node holds of it (compacted events included), or the origin's own claim when this
+    /// node holds what the claim covers; its events still to come carry higher stamps. This node's own frontier is
+    /// its clock. Null when a known origin has no frontier here (a peer holds its events and this node none).
+    /// </summary>
+    private (Hlc? Frontier, NodeId? Of) FindFrontier(IReadOnlyDictionary<NodeId, VersionVector> peers)
+    {
+        var ours = _store.Known;
+        Hlc frontier = Clock.Last;
+        NodeId of = NodeId;
+        var origins = new HashSet<NodeId>(ours.Origins);
+        foreach (var peer in peers.Values) origins.UnionWith(peer.Origins.Where(o => peer[o] > 0));
+        origins.UnionWith(ClaimedOrigins);
+        origins.Remove(NodeId);
+        foreach (var origin in origins)
+        {
+            if (FrontierOf(origin, ours[origin]) is not { } high) return (null, origin);
+            if (high < frontier) (frontier, of) = (high, origin);
+        }
+        return (frontier, of);
     }
 
     /// <summary>
@@ -84,31 +124,6 @@ public abstract partial class ZamEngine
             index++;
         }
         return int.MaxValue;
-    }
-
-    /// <summary>
-    /// Events a known peer holds and we lack will arrive later; they must not sort before the compacted
-    /// horizon, or our fold order would differ from the peer's forever. An origin's events carry increasing
-    /// stamps, so the missing ones sort after the last one we hold of that origin: compaction may not pass
-    /// it. Returns false when nothing may be compacted (we hold none of such an origin, or its last held event
-    /// is already compacted).
-    /// </summary>
-    private bool TryFindCompactionBound(IReadOnlyDictionary<NodeId, VersionVector> peers, out EventKey? bound)
-    {
-        bound = null;
-        var ours = _store.Known;
-        foreach (var peer in peers.Values)
-        {
-            foreach (var (origin, theirs) in peer)
-            {
-                ulong held = ours[origin];
-                if (theirs <= held) continue;
-                if (held <= _store.Floor(origin)) return false;
-                var last = _store.Read(origin, held).First().Envelope.Key;
-                if (bound is null || last < bound) bound = last;
-            }
-        }
-        return true;
     }
 
     private static byte[] TakeSnapshot(ISnapshotableState state)

@@ -71,6 +71,7 @@ public abstract partial class ZamEngine : IAsyncDisposable
             // stamps from peers count only within the drift bound, as they would have when received.
             Clock.Restore(scan.MaxOwnHlc);
             Clock.Observe(scan.MaxHlc);
+            RestoreClockFloor();
             _peers = new PeerTable(_options.PeerStore ?? new FilePeerStore(DataDirectory));
             _quarantine = new QuarantineLog(DataDirectory);
             RecoverState(store.Header.Generation);
@@ -180,6 +181,7 @@ public abstract partial class ZamEngine : IAsyncDisposable
     private void Classify(IReadOnlyList<EventEnvelope> events, NodeId from, List<StoredEvent> accepted, ref List<QuarantinedEvent>? quarantined, HashSet<Task> queuedElsewhere)
     {
         var next = new Dictionary<NodeId, ulong>();
+        var high = new Dictionary<NodeId, Hlc>();
         foreach (var e in events)
         {
             if (e.Origin.IsEmpty || e.Sequence == 0)
@@ -197,7 +199,15 @@ public abstract partial class ZamEngine : IAsyncDisposable
                 throw new SyncProtocolException($"Peer {from} sent {e.Origin}#{e.Sequence} but this node holds that origin only up to #{expected - 1}: that would leave a hole.");
             next[e.Origin] = expected + 1;
             if (!Clock.Observe(e.Hlc)) Metrics.ClockSkewRejected.Add(1);
-            string? reason = _options.Validator?.Validate(e);
+            // An origin's stamps rise with its sequence; compaction relies on it (its frontier). An event that
+            // breaks it is judged the same way by every node (all hold its predecessors), so quarantining it
+            // keeps states equal instead of letting it sort before what some node compacted.
+            if (!high.TryGetValue(e.Origin, out var previous)) previous = _store.HighStamp(e.Origin);
+            string? reason = e.Hlc <= previous
+                ? $"stamp {e.Hlc} does not rise above its origin's earlier events ({previous})"
+                : _options.Validator?.Validate(e);
+            if (e.Hlc > previous) high[e.Origin] = e.Hlc;
+            if (reason is null && _store.Base?.Horizon is { } horizon && e.Key < horizon) Metrics.BelowHorizon.Add(1);
             if (reason is not null) (quarantined ??= new()).Add(new QuarantinedEvent(e.Origin, e.Sequence, e.EventType, from, reason));
             accepted.Add(new StoredEvent(e, Quarantined: reason is not null));
         }

@@ -105,6 +105,7 @@ public static class SyncMessageCodec
                     Protocol2HoldsSequences = [],
                     Holds = h.Holds.ToBytes(),
                     Flags = (byte)h.Flags,
+                    Frontiers = h.Frontiers.Count == 0 ? [] : FrontierClaim.Encode([.. h.Frontiers]),
                 });
                 break;
             case EventBatchMessage b:
@@ -259,7 +260,10 @@ public static class SyncMessageCodec
         // session refuses the peer by its version rather than as malformed.
         var holds = w.ProtocolVersion == ProtocolVersion ? Vector(w.Holds) : new VersionVector();
         var flags = w.ProtocolVersion == ProtocolVersion ? Flags(w.Flags, role, schema) : HandshakeFlags.None;
-        return new HandshakeMessage(w.ProtocolVersion, node, role, fingerprint, w.MaxBytesToReceive, holds, schema, flags);
+        var frontiers = w.ProtocolVersion == ProtocolVersion
+            ? FrontierClaim.TryDecode(w.Frontiers) ?? throw Malformed("malformed frontier claims")
+            : [];
+        return new HandshakeMessage(w.ProtocolVersion, node, role, fingerprint, w.MaxBytesToReceive, holds, schema, flags) { Frontiers = frontiers };
     }
 
     /// <summary>The handshake's flags: only known bits, each from the role that may send it; an omitted schema is empty.</summary>

@@ -20,7 +20,20 @@ public abstract record SyncMessage(SyncMessageKind Kind);
 public sealed record HandshakeMessage(
     ushort ProtocolVersion, NodeId NodeId, SyncRole Role, string ContractFingerprint, long MaxBytesToReceive, VersionVector Holds,
     string ContractSchema = "", HandshakeFlags Flags = HandshakeFlags.None)
-    : SyncMessage(SyncMessageKind.Handshake);
+    : SyncMessage(SyncMessageKind.Handshake)
+{
+    /// <summary>The sender's frontier claim about itself and those it relays (docs/engine.md, "Frontiers").</summary>
+    internal IReadOnlyList<FrontierClaim> Frontiers { get; init; } = [];
+
+    // Written out because the claims are a list, which a record would compare by reference.
+    public bool Equals(HandshakeMessage? other) =>
+        other is not null && ProtocolVersion == other.ProtocolVersion && NodeId == other.NodeId && Role == other.Role &&
+        ContractFingerprint == other.ContractFingerprint && MaxBytesToReceive == other.MaxBytesToReceive &&
+        Holds.Equals(other.Holds) && ContractSchema == other.ContractSchema && Flags == other.Flags &&
+        Frontiers.SequenceEqual(other.Frontiers);
+
+    public override int GetHashCode() => HashCode.Combine(ProtocolVersion, NodeId, Role, ContractFingerprint, MaxBytesToReceive, ContractSchema, Flags, Frontiers.Count);
+}
 
 /// <summary>What a handshake says about the contract schema (docs/protocol.md, "Contracts").</summary>
 [Flags]

@@ -178,7 +178,10 @@ public sealed class SyncSession
             bool omit = Engine.ContractSchema.Length > 0 && told is { } known && SameContract(known);
             var hello = new HandshakeMessage(SyncMessageCodec.ProtocolVersion, Engine.NodeId, SyncRole.Initiator,
                 Engine.ContractFingerprint, _s._maxBytes == long.MaxValue ? 0 : _s._maxBytes, holds,
-                omit ? "" : Engine.ContractSchema, omit ? HandshakeFlags.SchemaOmitted : HandshakeFlags.None);
+                omit ? "" : Engine.ContractSchema, omit ? HandshakeFlags.SchemaOmitted : HandshakeFlags.None)
+            {
+                Frontiers = Engine.FrontiersFor(_peer, ownOnly: _s._policy == AccessPolicy.OwnOnly),
+            };
             await SendAsync(hello, "sending the handshake").ConfigureAwait(false);
             _awaitingReplyToOmitted = omit;
             var reply = Expect<HandshakeMessage>(await ReceiveAsync("waiting for the handshake", _s._options.HandshakeTimeout).ConfigureAwait(false), "a handshake");
@@ -194,6 +197,7 @@ public sealed class SyncSession
             _peerContract = reply.Flags.HasFlag(HandshakeFlags.CanRequestSchema) && reply.ContractFingerprint.Length > 0 ? reply.ContractFingerprint : null;
             // The handshake is complete: remember (or forget) the peer's contract with what it holds, in one write.
             Engine.RecordPeerHandshake(_peer, reply.Holds, _peerContract);
+            Engine.RecordFrontiers(_peer, reply.Frontiers, ownOnly: _s._policy == AccessPolicy.OwnOnly);
             Report(SyncPhase.Handshaken);
 
             bool peerStopped = await ReceiveEventsAsync().ConfigureAwait(false);
@@ -217,6 +221,7 @@ public sealed class SyncSession
             if (!ask)
             {
                 Engine.RecordPeerKnowledge(_peer, hello.Holds);
+                Engine.RecordFrontiers(_peer, hello.Frontiers, ownOnly: _s._policy == AccessPolicy.OwnOnly);
                 Report(SyncPhase.Handshaken);
             }
             if (hello.MaxBytesToReceive > 0) _sendLimit = Math.Min(_sendLimit, hello.MaxBytesToReceive);
@@ -227,12 +232,16 @@ public sealed class SyncSession
             string schema = SameContract(hello.ContractFingerprint) ? "" : Engine.ContractSchema;
             var flags = HandshakeFlags.CanRequestSchema | (ask ? HandshakeFlags.SchemaRequested : HandshakeFlags.None);
             await SendAsync(new HandshakeMessage(SyncMessageCodec.ProtocolVersion, Engine.NodeId, SyncRole.Responder,
-                Engine.ContractFingerprint, 0, holds, schema, flags), "sending the handshake").ConfigureAwait(false);
+                Engine.ContractFingerprint, 0, holds, schema, flags)
+            {
+                Frontiers = Engine.FrontiersFor(_peer, ownOnly: _s._policy == AccessPolicy.OwnOnly),
+            }, "sending the handshake").ConfigureAwait(false);
             if (ask)
             {
                 var sent = Expect<ContractSchemaMessage>(await ReceiveAsync("waiting for the contract schema", _s._options.IdleTimeout).ConfigureAwait(false), "the contract schema");
                 await CheckContractAsync(hello.NodeId, hello.ContractFingerprint, sent.Schema).ConfigureAwait(false);
                 Engine.RecordPeerKnowledge(_peer, hello.Holds);
+                Engine.RecordFrontiers(_peer, hello.Frontiers, ownOnly: _s._policy == AccessPolicy.OwnOnly);
                 Report(SyncPhase.Handshaken);
             }
 

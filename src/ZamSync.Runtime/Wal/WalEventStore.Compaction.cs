@@ -13,26 +13,31 @@ internal sealed partial class WalEventStore
     /// leaves either the old log or the new one.
     /// </summary>
     /// <remarks>The caller must hold <see cref="PauseCommitsAsync"/>, so the log cannot grow meanwhile.</remarks>
-    public void Compact(VersionVector floors, EventKey? horizon, byte[] snapshot)
+    public void Compact(VersionVector floors, EventKey? horizon, Hlc clock, byte[] snapshot)
     {
         {
             SafeFileHandle oldFile;
             long length;
             VersionVector allFloors;
+            Dictionary<NodeId, Hlc> highStamps;
             lock (_gate)
             {
                 ObjectDisposedException.ThrowIf(_disposed, this);
                 oldFile = _file;
                 length = _durableLength;
                 allFloors = Base?.Floors.Clone() ?? new VersionVector();
+                // Survivors are rescanned after the swap, so the stamps of everything held now are a safe
+                // (never too low) record of what the dropped events reached.
+                highStamps = _index.HighStamps();
             }
             allFloors.Merge(floors);
+            foreach (var origin in highStamps.Keys.Where(o => allFloors[o] == 0).ToList()) highStamps.Remove(origin);
             var header = WalFileHeader.Create(Header.Cipher, NodeId);
             string temp = _path + ".compact";
             try
             {
                 using var output = File.OpenHandle(temp, FileMode.Create, FileAccess.Write, FileShare.None);
-                long at = WriteBase(output, new WalBase(allFloors, horizon, snapshot));
+                long at = WriteBase(output, new WalBase(allFloors, horizon, snapshot) { Clock = clock, HighStamps = highStamps });
                 at = CopySurvivors(oldFile, length, output, at, allFloors);
                 // Everything written so far reaches the disk before the rename publishes it, so no crash can
                 // tear it: the header says so, and recovery refuses (never cuts) damage inside it.

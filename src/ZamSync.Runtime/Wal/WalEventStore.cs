@@ -210,6 +210,27 @@ internal sealed partial class WalEventStore : IEventStore
         }
     }
 
+    /// <summary>
+    /// The highest stamp among <paramref name="origin"/>'s events, queued and compacted ones included: its next
+    /// event must carry a higher one (see docs/engine.md, "Frontiers").
+    /// </summary>
+    public Hlc HighStamp(NodeId origin)
+    {
+        lock (_gate)
+        {
+            var high = _index.HighStamp(origin);
+            if (_inflight is not null && _inflight.HighStamp.TryGetValue(origin, out var h) && h > high) high = h;
+            if (_pending.HighStamp.TryGetValue(origin, out h) && h > high) high = h;
+            return high;
+        }
+    }
+
+    /// <summary>Every origin durably held (or compacted) with its highest stamp.</summary>
+    internal Dictionary<NodeId, Hlc> HighStamps()
+    {
+        lock (_gate) return _index.HighStamps();
+    }
+
     private ulong HighestSequenceLocked(NodeId origin) =>
         _pending.High.TryGetValue(origin, out var high) ? high
         : _inflight is not null && _inflight.High.TryGetValue(origin, out high) ? high
@@ -483,6 +504,9 @@ internal sealed partial class WalEventStore : IEventStore
         /// <summary>Highest sequence per origin in this batch.</summary>
         public Dictionary<NodeId, ulong> High { get; } = new();
 
+        /// <summary>Highest stamp per origin in this batch.</summary>
+        public Dictionary<NodeId, Hlc> HighStamp { get; } = new();
+
         public void Add(StoredEvent e, WalCipher? cipher)
         {
             var env = e.Envelope;
@@ -499,6 +523,7 @@ internal sealed partial class WalEventStore : IEventStore
             Records.Add((env.Key, Length, written));
             Events.Add(e);
             High[env.Origin] = env.Sequence;
+            if (!HighStamp.TryGetValue(env.Origin, out var stamp) || env.Hlc > stamp) HighStamp[env.Origin] = env.Hlc;
             Length += written;
         }
 

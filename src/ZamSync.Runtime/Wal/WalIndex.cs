@@ -16,10 +16,12 @@ internal sealed class WalIndex
     private readonly Dictionary<NodeId, OriginLog> _origins = new();
     private List<FoldEntry> _fold = new();
 
-    private sealed class OriginLog(ulong floor)
+    private sealed class OriginLog(ulong floor, Hlc high)
     {
         /// <summary>Every sequence up to here was compacted away.</summary>
         public ulong Floor = floor;
+        /// <summary>The highest stamp among the origin's held events, compacted ones included.</summary>
+        public Hlc High = high;
         public readonly List<RecordRef> Records = new();
         public ulong Last => Floor + (ulong)Records.Count;
     }
@@ -32,6 +34,12 @@ internal sealed class WalIndex
 
     public ulong Floor(NodeId origin) => _origins.TryGetValue(origin, out var log) ? log.Floor : 0;
 
+    /// <summary>The highest stamp among <paramref name="origin"/>'s held events, compacted ones included; zero when none.</summary>
+    public Hlc HighStamp(NodeId origin) => _origins.TryGetValue(origin, out var log) ? log.High : default;
+
+    /// <summary>Every origin held (or compacted) with its highest stamp.</summary>
+    public Dictionary<NodeId, Hlc> HighStamps() => _origins.ToDictionary(p => p.Key, p => p.Value.High);
+
     public VersionVector Known()
     {
         var vv = new VersionVector();
@@ -40,17 +48,18 @@ internal sealed class WalIndex
     }
 
     /// <summary>Sets what compaction dropped; only on an empty index (the base record comes first).</summary>
-    public void SetFloors(VersionVector floors)
+    public void SetFloors(VersionVector floors, IReadOnlyDictionary<NodeId, Hlc> highStamps)
     {
-        foreach (var (origin, seq) in floors) _origins[origin] = new OriginLog(seq);
+        foreach (var (origin, seq) in floors) _origins[origin] = new OriginLog(seq, highStamps.GetValueOrDefault(origin));
     }
 
     /// <summary>Adds one event in file order. False when it does not continue its origin's sequence.</summary>
     public bool TryAdd(EventKey key, RecordRef record)
     {
-        if (!_origins.TryGetValue(key.Origin, out var log)) _origins[key.Origin] = log = new OriginLog(0);
+        if (!_origins.TryGetValue(key.Origin, out var log)) _origins[key.Origin] = log = new OriginLog(0, default);
         if (key.Sequence != log.Last + 1) return false;
         log.Records.Add(record);
+        if (key.Hlc > log.High) log.High = key.Hlc;
         InsertFold(new FoldEntry(key, record));
         return true;
     }

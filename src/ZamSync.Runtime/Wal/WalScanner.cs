@@ -42,7 +42,9 @@ internal sealed class WalScanner
         public uint LastBatch { get; set; }
         public long End { get; set; }
         public long TruncatedAt { get; set; } = -1;
+        /// <summary>The reading this node's clock must pass: its highest own stamp, and its clock when it compacted.</summary>
         public Hlc MaxOwnHlc { get; set; }
+        /// <summary>The highest stamp held, compacted events included.</summary>
         public Hlc MaxHlc { get; set; }
     }
 
@@ -66,7 +68,11 @@ internal sealed class WalScanner
                 var raw = Window(offset, header.RecordLength).ToArray();
                 var body = WalRecord.OpenBody(raw, header, _cipher, _path, offset);
                 result.Base = WalBase.TryDecode(body.Span) ?? throw new WalCorruptionException(_path, offset, -1, "the base record of a compacted log is malformed");
-                result.Index.SetFloors(result.Base.Floors);
+                result.Index.SetFloors(result.Base.Floors, result.Base.HighStamps);
+                // Compaction dropped events but not what they taught the clock: own stamps must keep rising
+                // past the dropped ones (and past the clock at compaction), whatever the wall clock says now.
+                result.MaxOwnHlc = Max(result.Base.Clock, result.Base.HighStamps.GetValueOrDefault(owner));
+                foreach (var stamp in result.Base.HighStamps.Values) result.MaxHlc = Max(result.MaxHlc, stamp);
             }
             else
             {
@@ -84,6 +90,8 @@ internal sealed class WalScanner
         result.End = result.TruncatedAt >= 0 ? result.TruncatedAt : offset;
         return result;
     }
+
+    private static Hlc Max(Hlc a, Hlc b) => a > b ? a : b;
 
     /// <summary>Checks the record at <paramref name="offset"/>; returns why it is bad, or null when intact.</summary>
     private string? TryReadRecord(long offset, out WalRecordHeader header)

@@ -41,6 +41,13 @@ internal sealed partial class HandshakeWire
     /// (responder) omitted schemas are requested. Added within protocol 3: older protocol-3 peers skip it.
     /// </summary>
     [ZamMember(9)] public byte Flags { get; set; }
+
+    /// <summary>
+    /// Frontier claims (<see cref="FrontierClaim"/>): a varint count, then per claim varints origin, sequence, stamp's
+    /// physical milliseconds and logical counter. Added within protocol 3: older protocol-3 peers skip it, and a
+    /// handshake without it claims nothing.
+    /// </summary>
+    [ZamMember(10)] public byte[]? Frontiers { get; set; }
 }
 
 /// <summary>
