@@ -58,7 +58,7 @@ internal sealed class OpenTimeBenchmark : IBenchmark
             using var metrics = new ZamMetrics();
             Settle.Now();
             long start = Stopwatch.GetTimestamp();
-            var (store, report, _) = WalEventStore.Open(fixture.Directory, fixture.Node, new WalOptions(), metrics, _ => { });
+            var (store, report, _) = WalEventStore.Open(fixture.Directory, fixture.Node, new WalOptions(), metrics, (_, _) => { });
             double ms = Measure.Milliseconds(start);
             await store.DisposeAsync().ConfigureAwait(false);
             if (report.Records != events) throw new InvalidOperationException($"Scanned {report.Records} records, expected {events}.");
