@@ -28,13 +28,21 @@ public abstract partial class ZamEngine
         }
         lock (_clockFloorGate)
         {
-            if (stamp > _clockFloor)
+            if (stamp <= _clockFloor) return new FrontierClaim(NodeId, sequence, stamp);
+            try
             {
                 ClockFloorFile.Write(DataDirectory, stamp);
                 _clockFloor = stamp;
+                return new FrontierClaim(NodeId, sequence, stamp);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                // A full disk must not stop the session: promise only what is already durable — the last persisted
+                // floor, or the highest own stamp (its events are in the log, queued ones are counted in the sequence).
+                var own = _store.HighStamp(NodeId);
+                return new FrontierClaim(NodeId, sequence, own > _clockFloor ? own : _clockFloor);
             }
         }
-        return new FrontierClaim(NodeId, sequence, stamp);
     }
 
     /// <summary>Our own claim and, unless <paramref name="ownOnly"/>, every claim we heard, for a handshake to <paramref name="peer"/>.</summary>
