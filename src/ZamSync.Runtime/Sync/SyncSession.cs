@@ -376,6 +376,7 @@ public sealed class SyncSession
         /// </summary>
         private async Task<bool> SendMissingAsync(VersionVector theirs, int reserve)
         {
+            const int MinBudgetedBatchBytes = 256;
             var options = _s._options;
             var batch = new List<EventEnvelope>(Math.Min(options.MaxBatchEvents, 1024));
             // Tracks the exact encoded size of the batch as it grows (docs/protocol.md, "Byte budget").
@@ -386,7 +387,10 @@ public sealed class SyncSession
                 // Under a tight budget, batches of at most half what is left let those savings buy more events
                 // instead of stopping at the first estimate.
                 long left = _sendLimit - Sent - reserve;
-                long cap = _sendLimit == long.MaxValue ? options.MaxBatchBytes : Math.Clamp(left / 2, 256, options.MaxBatchBytes);
+                // The floor keeps batches from shrinking to nothing as the budget runs out; it never exceeds the
+                // configured maximum, which may be below it.
+                long cap = _sendLimit == long.MaxValue ? options.MaxBatchBytes
+                    : Math.Clamp(left / 2, Math.Min(MinBudgetedBatchBytes, options.MaxBatchBytes), options.MaxBatchBytes);
                 long size = BatchSizeWith(columns, e);
                 if (batch.Count > 0 && (batch.Count >= options.MaxBatchEvents || size > cap))
                 {
