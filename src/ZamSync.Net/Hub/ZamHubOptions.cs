@@ -34,6 +34,8 @@ public sealed record ZamHubOptions
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(Listen);
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxConcurrentSessions, 1);
+        ArgumentNullException.ThrowIfNull(Transport);
+        Transport.Validate();
         Session.Validate();
     }
 }

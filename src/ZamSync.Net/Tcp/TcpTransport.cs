@@ -10,7 +10,9 @@ namespace ZamSync.Net.Tcp;
 /// A listening TCP endpoint. Accepting runs in the background from <see cref="Bind"/> on: each connection gets
 /// its own task that reads the first handshake under <see cref="TcpTransportOptions.FirstMessageTimeout"/>, so a
 /// slow or silent client never stalls anyone else's accept. <see cref="AcceptSplitAsync"/> hands out connections
-/// whose handshake has arrived.
+/// whose handshake has arrived. Handshakes in progress are bounded in total and, once past half that bound, per
+/// remote address, with a shorter deadline for addresses not seen to complete one (see <see cref="HandshakeAdmission"/>),
+/// so a flood of silent connections from one client cannot hold every slot.
 /// </summary>
 public sealed partial class TcpTransport : IAsyncDisposable
 {
@@ -20,6 +22,7 @@ public sealed partial class TcpTransport : IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _acceptLoop;
     private readonly SemaphoreSlim _pending;
+    private readonly HandshakeAdmission _admission;
     private long _rejected;
 
     private TcpTransport(Socket listener, TcpTransportOptions options)
@@ -27,26 +30,29 @@ public sealed partial class TcpTransport : IAsyncDisposable
         _listener = listener;
         _options = options;
         _ready = Channel.CreateBounded<TcpPeerTransport>(new BoundedChannelOptions(options.AcceptQueue) { SingleReader = false });
-        _pending = new SemaphoreSlim(Math.Max(1, options.MaxPendingConnections));
+        _pending = new SemaphoreSlim(options.MaxPendingConnections);
+        _admission = new HandshakeAdmission(options);
         LocalEndPoint = (IPEndPoint)listener.LocalEndPoint!;
         _acceptLoop = Task.Run(AcceptLoopAsync);
     }
 
     public IPEndPoint LocalEndPoint { get; }
 
-    /// <summary>Connections closed before they could be handed out (silent, malformed, not a handshake).</summary>
+    /// <summary>Connections closed before they could be handed out (silent, malformed, not a handshake, over the per-address bound).</summary>
     public long RejectedConnections => Interlocked.Read(ref _rejected);
 
     /// <summary>Listens on <paramref name="endpoint"/> (<c>"127.0.0.1:0"</c> picks a free port).</summary>
     public static TcpTransport Bind(string endpoint, TcpTransportOptions? options = null)
     {
         var address = Endpoints.ParseListen(endpoint);
+        options ??= new TcpTransportOptions();
+        options.Validate();
         var listener = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
         try
         {
             listener.Bind(address);
             listener.Listen(512);
-            return new TcpTransport(listener, options ?? new TcpTransportOptions());
+            return new TcpTransport(listener, options);
         }
         catch
         {
@@ -141,22 +147,40 @@ public sealed partial class TcpTransport : IAsyncDisposable
                 _pending.Release();
                 continue; // a connection reset before we took it: nothing to do
             }
-            _ = HandOffAsync(socket);
+            EndPoint? remote = null;
+            try
+            {
+                remote = socket.RemoteEndPoint;
+            }
+            catch (SocketException)
+            {
+                // reset already: the hand-off fails on it and counts it as io
+            }
+            var key = HandshakeAdmission.KeyOf(remote);
+            if (_admission.TryEnter(key, out int inAddress, out bool firstRefusal) is not { } deadline)
+            {
+                // Refused here, on the accept loop, so a flood from one address drains from the backlog at the
+                // speed of accept and close, and the connections behind it get their turn. Logged once a flood.
+                Reject(remote, "address_limit", firstRefusal,
+                    $"{inAddress} connections from {key} are already in their handshake and the listener is past half of its {_options.MaxPendingConnections}; further refusals from this address are counted, not logged, until its handshakes end");
+                socket.Dispose();
+                _pending.Release();
+                continue;
+            }
+            _ = HandOffAsync(socket, remote, key, deadline);
         }
         _ready.Writer.TryComplete();
     }
 
-    private async Task HandOffAsync(Socket socket)
+    private async Task HandOffAsync(Socket socket, EndPoint? remote, System.Net.IPAddress? key, TimeSpan timeout)
     {
         TcpPeerTransport? peer = null;
-        bool handedOff = false;
-        EndPoint? remote = null;
+        bool handedOff = false, admitted = true;
         try
         {
-            remote = socket.RemoteEndPoint;
             Configure(socket, _options);
             using var deadline = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token);
-            deadline.CancelAfter(_options.FirstMessageTimeout);
+            deadline.CancelAfter(timeout);
             Stream stream = new NetworkStream(socket, ownsSocket: true);
             NodeId? proven = null;
             if (_options.Tls is { } tls)
@@ -176,13 +200,15 @@ public sealed partial class TcpTransport : IAsyncDisposable
             }
             peer.PeerId = hello.NodeId;
             peer.IdentityProven = proven is not null;
+            // The handshake is done: its slot in the bounds is free, and the address is a known peer from now on.
+            admitted = false;
+            _admission.Leave(key, succeeded: true);
             await _ready.Writer.WriteAsync(peer, _stop.Token).ConfigureAwait(false);
             handedOff = true;
         }
         catch (Exception ex) when (ex is IOException or SocketException or OperationCanceledException or ZamException or ChannelClosedException or System.Security.Authentication.AuthenticationException)
         {
             if (_stop.IsCancellationRequested) return; // shutting down, not a refusal
-            Interlocked.Increment(ref _rejected);
             string reason = ex switch
             {
                 OperationCanceledException => "timeout",
@@ -191,11 +217,14 @@ public sealed partial class TcpTransport : IAsyncDisposable
                 SyncProtocolException => "protocol",
                 _ => "io",
             };
-            _options.Metrics?.ConnectionsRejected.Add(1, new KeyValuePair<string, object?>("reason", reason));
-            if (_options.Logger is { } log) LogRejected(log, remote, reason, ex.Message);
+            string detail = ex is OperationCanceledException && timeout != _options.FirstMessageTimeout
+                ? $"{ex.Message} (the deadline was shortened to {timeout}: the listener was past half of its {_options.MaxPendingConnections} handshakes)"
+                : ex.Message;
+            Reject(remote, reason, log: true, detail);
         }
         finally
         {
+            if (admitted) _admission.Leave(key, succeeded: false);
             if (!handedOff)
             {
                 if (peer is not null) await peer.DisposeAsync().ConfigureAwait(false);
@@ -203,6 +232,14 @@ public sealed partial class TcpTransport : IAsyncDisposable
             }
             _pending.Release();
         }
+    }
+
+    /// <summary>Counts a refused connection (before it is closed, so whoever sees the close sees the count).</summary>
+    private void Reject(EndPoint? remote, string reason, bool log, string detail)
+    {
+        Interlocked.Increment(ref _rejected);
+        _options.Metrics?.ConnectionsRejected.Add(1, new KeyValuePair<string, object?>("reason", reason));
+        if (log && _options.Logger is { } logger) LogRejected(logger, remote, reason, detail);
     }
 
     [Microsoft.Extensions.Logging.LoggerMessage(10, Microsoft.Extensions.Logging.LogLevel.Warning, "Refused connection from {Remote} ({Reason}): {Detail}")]

@@ -30,7 +30,7 @@ public sealed class ZamMetrics : IDisposable
         Refolds = _meter.CreateCounter<long>("zamsync.state.refolds", "{refold}", "Times the state was rebuilt because a late event sorted before applied ones.");
         ClockSkewRejected = _meter.CreateCounter<long>("zamsync.clock.skew_rejected", "{event}", "Remote clock readings too far ahead to move our clock.");
         BelowHorizon = _meter.CreateCounter<long>("zamsync.events.below_horizon", "{event}", "Replicated events that sort before what this node compacted (an origin nobody knew of when it compacted); applied after the base.");
-        ConnectionsRejected = _meter.CreateCounter<long>("zamsync.connections.rejected", "{connection}", "Connections closed before a session, tagged by reason (timeout, protocol, tls, identity, io).");
+        ConnectionsRejected = _meter.CreateCounter<long>("zamsync.connections.rejected", "{connection}", "Connections closed before a session, tagged by reason (timeout, protocol, tls, identity, io, address_limit).");
     }
 
     public Counter<long> EventsSubmitted { get; }
