@@ -32,7 +32,8 @@ public sealed class ZamEngine<TState> : ZamEngine where TState : class, IStateSt
 
     /// <summary>
     /// Opens (or creates) the node's data directory. Takes the directory's lock (a second engine on it
-    /// fails with <see cref="DataDirectoryLockedException"/>), recovers the log, and folds the state.
+    /// fails with <see cref="DataDirectoryLockedException"/>; a directory or lock file that cannot be created, with
+    /// <see cref="ZamStorageException"/> naming the path and why), recovers the log, and folds the state.
     /// </summary>
     public static Task<ZamEngine<TState>> OpenAsync(string directory, NodeId nodeId, TState state, ZamEngineOptions? options = null, CancellationToken cancellationToken = default)
     {
@@ -49,7 +50,15 @@ public sealed class ZamEngine<TState> : ZamEngine where TState : class, IStateSt
         return Task.Run(() =>
         {
             var fullPath = Path.GetFullPath(directory);
-            Directory.CreateDirectory(fullPath);
+            try
+            {
+                Directory.CreateDirectory(fullPath);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                throw new ZamStorageException(
+                    $"Cannot create data directory {fullPath}: {StorageErrors.Describe(ex)}.{StorageErrors.Remedy(ex)}", ex);
+            }
             var directoryLock = DirectoryLock.Acquire(fullPath);
             try
             {

@@ -37,6 +37,32 @@ public sealed class SmallFileSystem : IDisposable
         stream.Flush(flushToDisk: true);
     }
 
+    /// <summary>Writes real bytes into <paramref name="file"/> until the kernel says ENOSPC: not one block is left.</summary>
+    public void FillCompletely(string file)
+    {
+        using var stream = new FileStream(file, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1, FileOptions.None);
+        var chunk = new byte[4096];
+        Array.Fill(chunk, (byte)0x5A);
+        try
+        {
+            while (true) stream.Write(chunk); // tmpfs hands out whole pages: once a page is refused, none is left
+        }
+        catch (IOException) when (FreeBytes < chunk.Length)
+        {
+            // full
+        }
+    }
+
+    /// <summary>Makes the mounted file system read-only (the kernel's EROFS from now on), as a failing disk remounted by the OS is.</summary>
+    public void RemountReadOnly()
+    {
+        var (code, error) = Run("mount", "-o", "remount,ro", Path);
+        if (code != 0) throw new InvalidOperationException($"mount -o remount,ro '{Path}' failed ({code}): {error}");
+    }
+
+    /// <summary>Sets or clears the immutable attribute (<c>chattr ±i</c>): even root may not create files in an immutable directory (EPERM).</summary>
+    public static (int Code, string Error) SetImmutable(string path, bool immutable) => Run("chattr", immutable ? "+i" : "-i", path);
+
     public void Dispose()
     {
         if (Run("umount", Path).Code != 0) Run("umount", "-l", Path); // lazily, if something still holds a file open
