@@ -426,7 +426,7 @@ public sealed class SyncSession
                 foreach (var (origin, held) in Engine.Known)
                 {
                     if (held <= theirs[origin] || !MaySee(origin)) continue;
-                    var stream = Engine.ReadEvents(origin, theirs[origin] + 1).TakeWhile(e => e.Sequence <= held).GetEnumerator();
+                    var stream = ReadForPeer(origin, theirs[origin] + 1, held).GetEnumerator();
                     streams.Add(stream);
                     if (stream.MoveNext()) heads.Enqueue(stream, stream.Current.Key);
                 }
@@ -439,6 +439,37 @@ public sealed class SyncSession
             finally
             {
                 foreach (var stream in streams) stream.Dispose();
+            }
+        }
+
+        /// <summary>
+        /// One origin's events from <paramref name="from"/> to <paramref name="held"/>. Another session of this pair may
+        /// deliver them meanwhile, be acknowledged, and let this node compact them: the read then fails, and if the
+        /// peer is now known to hold what was compacted, the stream goes on after what it holds instead of refusing a
+        /// peer that lacks nothing. Otherwise the failure stands (the peer really needs events that are gone).
+        /// </summary>
+        private IEnumerable<EventEnvelope> ReadForPeer(NodeId origin, ulong from, ulong held)
+        {
+            ulong next = from;
+            while (next <= held)
+            {
+                using var events = Engine.ReadEvents(origin, next).GetEnumerator();
+                while (true)
+                {
+                    bool more;
+                    try
+                    {
+                        more = events.MoveNext();
+                    }
+                    catch (EventsCompactedException) when (Engine.PeerKnowledge(_peer)[origin] >= next)
+                    {
+                        next = Engine.PeerKnowledge(_peer)[origin] + 1;
+                        break;
+                    }
+                    if (!more || events.Current.Sequence > held) yield break;
+                    next = events.Current.Sequence + 1;
+                    yield return events.Current;
+                }
             }
         }
 
