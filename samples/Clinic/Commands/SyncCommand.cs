@@ -60,8 +60,12 @@ internal static class SyncCommand
         return command;
     }
 
+    /// <summary>
+    /// What is worth another try at the next tick: a cut or unreachable link and a deadline (docs/protocol.md, "Errors").
+    /// A refusal, a protocol violation or a budget too small for the handshake would fail the same way every time.
+    /// </summary>
     private static bool IsLinkFailure(Exception ex) =>
-        ex is IOException or ZamException or TimeoutException or System.Net.Sockets.SocketException or System.Security.Authentication.AuthenticationException;
+        ex is SyncException { IsTransient: true } or IOException or TimeoutException or System.Net.Sockets.SocketException;
 
     private static async Task<SyncStats> SyncOnceAsync(IAnsiConsole console, ZamEngine engine, NodeId hub, string address,
         ZamSync.Net.Tls.TlsOptions tls, long? maxBytes, CancellationToken cancellationToken)

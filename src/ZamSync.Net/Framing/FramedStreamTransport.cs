@@ -75,7 +75,7 @@ public class FramedStreamTransport : ISyncTransport
             {
                 long partial = buffer.Length;
                 _reader.AdvanceTo(buffer.End);
-                if (partial > 0) throw new SyncProtocolException($"The connection closed in the middle of a frame ({partial} bytes of it arrived).");
+                if (partial > 0) throw new SyncDisconnectedException($"The connection closed in the middle of a frame ({partial} bytes of it arrived).");
                 return null;
             }
             if (result.IsCanceled) throw new OperationCanceledException(cancellationToken);

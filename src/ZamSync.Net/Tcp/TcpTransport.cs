@@ -196,7 +196,7 @@ public sealed partial class TcpTransport : IAsyncDisposable
             if (proven is { } certified && hello.NodeId != certified)
             {
                 await RefuseAsync(peer, $"the handshake claims node {hello.NodeId} but the certificate is for node {certified}", deadline.Token).ConfigureAwait(false);
-                throw new SyncRefusedException($"A peer with the certificate of node {certified} claimed to be node {hello.NodeId}.");
+                throw new SyncRefusedException($"A peer with the certificate of node {certified} claimed to be node {hello.NodeId}.", RefuseReason.WrongNode);
             }
             peer.PeerId = hello.NodeId;
             peer.IdentityProven = proven is not null;
@@ -212,7 +212,7 @@ public sealed partial class TcpTransport : IAsyncDisposable
             string reason = ex switch
             {
                 OperationCanceledException => "timeout",
-                SyncRefusedException when ex.Message.StartsWith("TLS", StringComparison.Ordinal) => "tls",
+                SyncRefusedException { Reason: RefuseReason.CertificateRefused } => "tls",
                 SyncRefusedException => "identity",
                 SyncProtocolException => "protocol",
                 _ => "io",

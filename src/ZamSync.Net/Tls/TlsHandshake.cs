@@ -1,6 +1,7 @@
 using System.Net.Security;
 using System.Security.Authentication;
 using System.Security.Cryptography.X509Certificates;
+using ZamSync.Sync;
 
 namespace ZamSync.Net.Tls;
 
@@ -34,7 +35,7 @@ internal static class TlsHandshake
         catch (AuthenticationException ex)
         {
             await ssl.DisposeAsync().ConfigureAwait(false);
-            throw new SyncRefusedException($"TLS handshake refused: {validator.LastRefusal ?? ex.Message}.");
+            throw new SyncRefusedException($"TLS handshake refused: {validator.LastRefusal ?? ex.Message}.", RefuseReason.CertificateRefused);
         }
         catch
         {
@@ -72,7 +73,7 @@ internal static class TlsHandshake
         catch (AuthenticationException ex)
         {
             await ssl.DisposeAsync().ConfigureAwait(false);
-            throw new SyncRefusedException($"TLS handshake refused: {mismatch ?? validator.LastRefusal ?? ex.Message}.");
+            throw new SyncRefusedException($"TLS handshake refused: {mismatch ?? validator.LastRefusal ?? ex.Message}.", RefuseReason.CertificateRefused);
         }
         catch (OperationCanceledException ex) when (!cancellationToken.IsCancellationRequested)
         {

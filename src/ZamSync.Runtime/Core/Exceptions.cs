@@ -33,14 +33,52 @@ public sealed class WalCorruptionException(string path, long offset, long nextGo
 /// <summary>The encryption key does not open this log (wrong key, missing key, or a key for a plain log). Nothing was modified.</summary>
 public sealed class WalKeyException(string message) : ZamException(message);
 
-/// <summary>The peer broke the sync protocol (a message out of order, an event leaving a hole, a malformed message).</summary>
-public sealed class SyncProtocolException(string message) : ZamException(message);
+/// <summary>
+/// Base of every error a sync session ends with. <see cref="IsTransient"/> says whether the same session may work if
+/// tried again later (docs/protocol.md, "Errors"); <see cref="Stats"/> says what the session did before it failed, so
+/// the bytes a failed session spent on a metered link are known.
+/// </summary>
+public class SyncException : ZamException
+{
+    public SyncException(string message, Exception? inner = null) : base(message, inner) { }
 
-/// <summary>The peer refused the session, or we refused it (incompatible contract or protocol, wrong identity).</summary>
-public sealed class SyncRefusedException(string message) : ZamException(message);
+    /// <summary>True when the cause is the link or a deadline, not either node: retrying later may succeed.</summary>
+    public virtual bool IsTransient => false;
 
-/// <summary>A deadline of the session passed: the peer was silent too long, or the whole session took too long.</summary>
-public sealed class SyncTimeoutException(string message, Exception? inner = null) : ZamException(message, inner);
+    /// <summary>What the session had done when it failed, when it had started (null for failures before it began).</summary>
+    public Sync.SyncStats? Stats { get; internal set; }
+}
+
+/// <summary>The peer broke the sync protocol (a message out of order, an event leaving a hole, a malformed message). Not worth retrying as is.</summary>
+public sealed class SyncProtocolException(string message) : SyncException(message);
+
+/// <summary>
+/// The connection ended before the session did: a cut link, a peer that went away, a frame cut short. Transient: what
+/// arrived whole is kept, and the next session sends only the rest.
+/// </summary>
+public sealed class SyncDisconnectedException(string message, Exception? inner = null) : SyncException(message, inner)
+{
+    public override bool IsTransient => true;
+}
+
+/// <summary>The peer refused the session, or we refused it (incompatible contract or protocol, wrong identity). <see cref="Reason"/> says why.</summary>
+public sealed class SyncRefusedException(string message, Sync.RefuseReason reason) : SyncException(message)
+{
+    /// <summary>Why the session was refused; the same reason the Refuse message carried on the wire.</summary>
+    public Sync.RefuseReason Reason { get; } = reason;
+}
+
+/// <summary>A deadline of the session passed: the peer was silent too long, or the whole session took too long. Transient.</summary>
+public sealed class SyncTimeoutException(string message, Exception? inner = null) : SyncException(message, inner)
+{
+    public override bool IsTransient => true;
+}
+
+/// <summary>
+/// The session's byte budget cannot hold a message the protocol requires (a handshake, a completion): nothing past the
+/// budget is ever sent, so the session stops. Not transient: raise <c>WithMaxBytes</c>.
+/// </summary>
+public sealed class SyncBudgetException(string message) : SyncException(message);
 
 /// <summary>A peer needs events this node has compacted away.</summary>
 public sealed class EventsCompactedException(NodeId origin, ulong requested, ulong floor)

@@ -83,4 +83,9 @@ public enum RefuseReason : ushort
     NotAllowed = 4,
     ProtocolViolation = 5,
     EventsCompacted = 6,
+    /// <summary>
+    /// The TLS layer refused the peer's certificate (untrusted, expired, wrong role or wrong node). Never sent in a
+    /// Refuse message: TLS refusals happen before any ZamSync message, and the connection simply closes.
+    /// </summary>
+    CertificateRefused = 7,
 }

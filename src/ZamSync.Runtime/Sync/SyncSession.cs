@@ -108,7 +108,7 @@ public sealed class SyncSession
         private NodeId _peer;
         private long _sendLimit;
         private int _eventsSent, _eventsReceived, _quarantined;
-        private bool _exhausted;
+        private bool _exhausted, _sendStopped, _receiveStopped;
         private string? _peerContract;
         private bool _awaitingReplyToOmitted;
 
@@ -146,17 +146,33 @@ public sealed class SyncSession
                 // Tell the peer why before the caller closes the connection, so it sees the reason rather
                 // than a bare close. Best effort: the link may be what failed.
                 await TryRefuseAsync(ex is EventsCompactedException ? RefuseReason.EventsCompacted : RefuseReason.ProtocolViolation, ex.Message).ConfigureAwait(false);
+                if (ex is SyncException failed) failed.Stats ??= Stats();
                 throw;
             }
-            catch (SyncTimeoutException)
+            catch (SyncException ex)
             {
-                outcome = "timeout"; // a handshake or idle deadline
+                // A refusal, a cut, a deadline or a budget too small: the peer is told nothing more (a cut link
+                // could not carry it), and the caller learns what the session spent.
+                outcome = ex switch
+                {
+                    SyncTimeoutException => "timeout",
+                    SyncDisconnectedException => "disconnected",
+                    SyncRefusedException => "refused",
+                    _ => "failed",
+                };
+                ex.Stats ??= Stats();
                 throw;
+            }
+            catch (Exception ex) when (ex is IOException or ObjectDisposedException)
+            {
+                // The transport failed under us: the link, not either node.
+                outcome = "disconnected";
+                throw new SyncDisconnectedException($"The connection to {Describe()} broke: {ex.Message}", ex) { Stats = Stats() };
             }
             catch (OperationCanceledException ex) when (!_caller.IsCancellationRequested)
             {
                 outcome = "timeout";
-                throw new SyncTimeoutException($"The session with {Describe()} took longer than its {_s._options.SessionTimeout} limit.", ex);
+                throw new SyncTimeoutException($"The session with {Describe()} took longer than its {_s._options.SessionTimeout} limit.", ex) { Stats = Stats() };
             }
             finally
             {
@@ -209,6 +225,7 @@ public sealed class SyncSession
 
             var final = Expect<SyncCompleteMessage>(await ReceiveAsync("waiting for the acknowledgement", _s._options.IdleTimeout).ConfigureAwait(false), "the final acknowledgement");
             Engine.RecordPeerKnowledge(_peer, final.Holds);
+            (_sendStopped, _receiveStopped) = (stopped, peerStopped);
             _exhausted = stopped || peerStopped || final.BudgetExhausted;
         }
 
@@ -258,6 +275,7 @@ public sealed class SyncSession
             bool peerStopped = await ReceiveEventsAsync().ConfigureAwait(false);
             var ack = AtMost(Restrict(Engine.Known, finalOrigins), widest);
             await SendAsync(new SyncCompleteMessage(peerStopped, ack), "sending the acknowledgement", ackBound).ConfigureAwait(false);
+            (_sendStopped, _receiveStopped) = (stopped, peerStopped);
             _exhausted = stopped || peerStopped;
         }
 
@@ -297,7 +315,7 @@ public sealed class SyncSession
             if (refusal is { } r)
             {
                 await TryRefuseAsync(r.Reason, r.Detail).ConfigureAwait(false);
-                throw new SyncRefusedException($"Session refused: {r.Detail}.");
+                throw new SyncRefusedException($"Session refused: {r.Detail}.", r.Reason);
             }
         }
 
@@ -327,7 +345,13 @@ public sealed class SyncSession
         {
             try
             {
-                await SendAsync(new RefuseMessage(reason, detail), "refusing").ConfigureAwait(false);
+                // A refusal is bytes on a metered link like any other: shortened to what the budget has left, and
+                // not sent at all when not even the reason fits (the peer then sees the connection close).
+                var refusal = new RefuseMessage(reason, detail);
+                while (!Fits(refusal) && refusal.Detail.Length > 0)
+                    refusal = refusal with { Detail = Halve(refusal.Detail) };
+                if (!Fits(refusal)) return;
+                await SendAsync(refusal, "refusing").ConfigureAwait(false);
             }
             catch (Exception ex) when (ex is IOException or ZamException or OperationCanceledException or ObjectDisposedException or InvalidOperationException)
             {
@@ -539,11 +563,34 @@ public sealed class SyncSession
             return SendWrittenAsync(message.Kind, phase, planned);
         }
 
+        /// <summary>The first half of <paramref name="text"/>, never splitting a surrogate pair.</summary>
+        private static string Halve(string text)
+        {
+            int n = text.Length / 2;
+            if (n > 0 && char.IsHighSurrogate(text[n - 1])) n--;
+            return text[..n];
+        }
+
+        /// <summary>Whether <paramref name="message"/>, framed, fits in what the byte budget has left.</summary>
+        private bool Fits(SyncMessage message)
+        {
+            _out.ResetWrittenCount();
+            SyncMessageCodec.Write(message, _out);
+            return Sent + _out.WrittenCount + Transport.FrameOverhead <= _sendLimit;
+        }
+
         /// <summary>Sends the message encoded in <c>_out</c>; <paramref name="planned"/> as for <see cref="SendAsync"/>.</summary>
         private async Task SendWrittenAsync(SyncMessageKind kind, string phase, long planned)
         {
             if (_out.WrittenCount > planned)
                 throw new InvalidOperationException($"A {kind} message encoded to {_out.WrittenCount} bytes, more than the {planned} its budget planned.");
+            // The hard cap: no message leaves past the budget, whatever it is. Events stop before it on their own
+            // (SendMissingAsync keeps room for the completions), so only a budget too small for the handshake and
+            // completions themselves ends here.
+            if (Sent + _out.WrittenCount + Transport.FrameOverhead > _sendLimit)
+                throw new SyncBudgetException(
+                    $"The byte budget of {_sendLimit} B has {Math.Max(0, _sendLimit - Sent)} B left, too few for the {kind} message " +
+                    $"({_out.WrittenCount + Transport.FrameOverhead} B framed) while {phase}: raise WithMaxBytes.");
             await SendRawAsync(_out.WrittenMemory, phase).ConfigureAwait(false);
         }
 
@@ -575,14 +622,14 @@ public sealed class SyncSession
                 throw new SyncTimeoutException($"{Describe()} was silent for {timeout} while {phase}.", ex);
             }
             if (received is not { } bytes)
-                throw new SyncProtocolException($"{Describe()} closed the connection while {phase}.");
+                throw new SyncDisconnectedException($"{Describe()} closed the connection while {phase}.");
             var message = SyncMessageCodec.Read(bytes);
             if (message is RefuseMessage refused)
             {
                 // A responder that cannot ask for schemas (an earlier protocol 3) refuses an omitted one by fingerprint
                 // when its contract changed: forget the remembered fingerprint, so the next session sends the schema.
                 if (_awaitingReplyToOmitted && refused.Reason == RefuseReason.ContractMismatch) Engine.ForgetPeerContract(_peer);
-                throw new SyncRefusedException($"{Describe()} refused the session ({refused.Reason}): {refused.Detail}.");
+                throw new SyncRefusedException($"{Describe()} refused the session ({refused.Reason}): {refused.Detail}.", refused.Reason);
             }
             return message;
         }
@@ -604,6 +651,8 @@ public sealed class SyncSession
             BytesSent = Sent,
             BytesReceived = Transport.BytesReceived - _received0,
             BudgetExhausted = _exhausted,
+            SendingStoppedByBudget = _sendStopped,
+            ReceivingStoppedByBudget = _receiveStopped,
             Duration = Stopwatch.GetElapsedTime(_started),
             PeerContractFingerprint = _peerContract,
         };

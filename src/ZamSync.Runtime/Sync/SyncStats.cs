@@ -26,6 +26,12 @@ public sealed record SyncStats
     /// </summary>
     public bool BudgetExhausted { get; init; }
 
+    /// <summary>This side stopped sending events at the byte budget: the peer still lacks some of ours.</summary>
+    public bool SendingStoppedByBudget { get; init; }
+
+    /// <summary>The peer stopped sending events at the byte budget (its own, or ours as the initiator's): we still lack some of its.</summary>
+    public bool ReceivingStoppedByBudget { get; init; }
+
     public TimeSpan Duration { get; init; }
 
     /// <summary>

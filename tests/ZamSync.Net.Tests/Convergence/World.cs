@@ -239,7 +239,7 @@ internal sealed class World : IAsyncDisposable
         }
         if (chaos && _rng.Next(3) == 0)
         {
-            budget = 400 + _rng.Next(2_600);
+            budget = 100 + _rng.Next(2_900);
             Note("budget");
         }
         return new SessionPlan(initiator, responder, new CuttableLink(cutAToB, cutBToA), budget);
@@ -366,6 +366,9 @@ internal sealed class World : IAsyncDisposable
             if (budget is { } max && (link.PassedAToB > max || link.PassedBToA > max))
                 throw new ConvergenceViolation($"The {who} put {link.PassedAToB} B up and {link.PassedBToA} B down on the wire against a {max} B budget.");
             if (link.WasCut) return;
+            // A cap too small for the handshakes and completions ends the session on whichever side hits it (and
+            // the other then sees the connection close); that is the cap holding, not a failure.
+            if (budget is not null && (_initiatorError is SyncBudgetException || _responderError is SyncBudgetException)) return;
             if (_initiatorError is not null || _responderError is not null)
                 throw new ConvergenceViolation(
                     $"The uncut {who}{(budget is { } b ? $" (budget {b} B)" : "")} failed. Initiator: {Show(_initiatorError)}; responder: {Show(_responderError)}");

@@ -177,7 +177,7 @@ public sealed class MutualTlsTests : IDisposable
         await using var hub = await StartHubAsync(Tls(HubId, NodeRole.Node));
         await using var clinic = await Nodes.OpenAsync(_dir.Sub("clinic"), ClinicId.Value);
         var ex = await AssertRefusedAsync(() => SyncAsync(clinic, hub, Tls(ClinicId, NodeRole.Node)));
-        Assert.IsType<SyncRefusedException>(ex);
+        Assert.Equal(RefuseReason.CertificateRefused, Assert.IsType<SyncRefusedException>(ex).Reason);
         Assert.Empty(hub.Served);
     }
 

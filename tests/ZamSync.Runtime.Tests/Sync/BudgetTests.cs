@@ -96,7 +96,7 @@ public class BudgetTests
     }
 
     [Fact]
-    public async Task A_budget_below_the_control_messages_sends_no_events_but_completes()
+    public async Task A_budget_below_the_control_messages_sends_nothing_past_it_and_fails_saying_so()
     {
         using var dir = new TempDirectory();
         await using var a = await Nodes.OpenAsync(dir.Sub("a"), 1);
@@ -104,11 +104,12 @@ public class BudgetTests
         await Sessions.SubmitConcurrentlyAsync(a, 10, "a");
         await Sessions.SubmitConcurrentlyAsync(b, 10, "b");
 
-        var (client, server) = (await Sessions.RunAsync(a, b, s => s.WithMaxBytes(1))).Require();
+        var outcome = await Sessions.RunAsync(a, b, s => s.WithMaxBytes(1));
 
-        Assert.Equal(0, client.EventsSent);
-        Assert.Equal(0, server.EventsSent);
-        Assert.True(client.BudgetExhausted);
+        // The cap is hard for control messages too (issue 9): not even the handshake goes.
+        var error = Assert.IsType<SyncBudgetException>(outcome.InitiatorError);
+        Assert.Equal(0, error.Stats!.BytesSent);
+        Assert.IsType<SyncDisconnectedException>(outcome.ResponderError);
         Assert.Equal(10UL, a.Known[a.NodeId]);
         Assert.Equal(0UL, a.Known[b.NodeId]);
     }

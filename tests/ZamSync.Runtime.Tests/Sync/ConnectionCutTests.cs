@@ -56,7 +56,7 @@ public class ConnectionCutTests
                         if (error is null) continue;
                         errorKinds.Add(error.GetType().Name);
                         // Only the cut itself may surface: the link failing, or the peer hanging up because of it.
-                        Assert.True(error is IOException || (error is SyncProtocolException && error.Message.Contains("closed the connection", StringComparison.Ordinal)),
+                        Assert.True(error is SyncDisconnectedException { IsTransient: true, Stats: not null },
                             $"scenario {scenario}, cut at {cut}: unexpected {error.GetType().Name}: {error.Message}");
                     }
                 }
@@ -83,7 +83,7 @@ public class ConnectionCutTests
 
         Assert.True(cutSessions >= 50, $"only {cutSessions} sessions were cut");
         Assert.True(completedSessions >= Scenarios);
-        Assert.Contains(nameof(IOException), errorKinds);
+        Assert.Contains(nameof(SyncDisconnectedException), errorKinds);
     }
 
     private static void AssertHoldsEverythingOnce(ZamEngine<LedgerState> node, params (ulong Origin, int Count)[] expected)

@@ -21,6 +21,8 @@ public class RefusalTests
         foreach (var error in new[] { outcome.InitiatorError, outcome.ResponderError })
         {
             var refused = Assert.IsType<SyncRefusedException>(error);
+            Assert.Equal(RefuseReason.ContractMismatch, refused.Reason); // both sides: ours, and the one the peer sent
+            Assert.False(refused.IsTransient);
             Assert.Contains("contract-v1:abc", refused.Message);
             Assert.Contains("contract-v2:def", refused.Message);
             Assert.Contains("contract", refused.Message, StringComparison.OrdinalIgnoreCase);
@@ -108,6 +110,7 @@ public class RefusalTests
         var outcome = await Sessions.RunAsync(a, b, responderExpects: new NodeId(77));
 
         Assert.Contains("expected node 77", Assert.IsType<SyncRefusedException>(outcome.ResponderError).Message);
+        Assert.Equal(RefuseReason.WrongNode, ((SyncRefusedException)outcome.InitiatorError!).Reason);
         Assert.Contains("expected node 77", Assert.IsType<SyncRefusedException>(outcome.InitiatorError).Message);
         Assert.Equal(0UL, b.Known[a.NodeId]);
     }

@@ -206,7 +206,7 @@ public class RememberedContractTests
         var hello = Assert.IsType<HandshakeMessage>(await ReceiveAsync(fake2));
         Assert.Equal((V1, HandshakeFlags.None), (hello.ContractSchema, hello.Flags));
         await fake2.DisposeAsync();
-        await Assert.ThrowsAsync<SyncProtocolException>(() => retry);
+        await Assert.ThrowsAsync<SyncDisconnectedException>(() => retry);
     }
 
     /// <summary>An <see cref="IPeerStore"/> in memory, seeded, that keeps the last table saved.</summary>
