@@ -106,6 +106,7 @@ public static class SyncMessageCodec
                     Holds = h.Holds.ToBytes(),
                     Flags = (byte)h.Flags,
                     Frontiers = h.Frontiers.Count == 0 ? [] : FrontierClaim.Encode([.. h.Frontiers]),
+                    OwnEventsOnly = h.OwnEventsOnly,
                 });
                 break;
             case EventBatchMessage b:
@@ -263,7 +264,12 @@ public static class SyncMessageCodec
         var frontiers = w.ProtocolVersion == ProtocolVersion
             ? FrontierClaim.TryDecode(w.Frontiers) ?? throw Malformed("malformed frontier claims")
             : [];
-        return new HandshakeMessage(w.ProtocolVersion, node, role, fingerprint, w.MaxBytesToReceive, holds, schema, flags) { Frontiers = frontiers };
+        if (w.OwnEventsOnly && role != SyncRole.Responder) throw Malformed("an initiator asking for its peer's own events only");
+        return new HandshakeMessage(w.ProtocolVersion, node, role, fingerprint, w.MaxBytesToReceive, holds, schema, flags)
+        {
+            Frontiers = frontiers,
+            OwnEventsOnly = w.ProtocolVersion == ProtocolVersion && w.OwnEventsOnly,
+        };
     }
 
     /// <summary>The handshake's flags: only known bits, each from the role that may send it; an omitted schema is empty.</summary>

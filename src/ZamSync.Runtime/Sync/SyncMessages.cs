@@ -25,12 +25,15 @@ public sealed record HandshakeMessage(
     /// <summary>The sender's frontier claim about itself and those it relays (docs/engine.md, "Frontiers").</summary>
     internal IReadOnlyList<FrontierClaim> Frontiers { get; init; } = [];
 
+    /// <summary>From the responder: send me only your own events (it serves under <see cref="AccessPolicy.OwnOnly"/>).</summary>
+    internal bool OwnEventsOnly { get; init; }
+
     // Written out because the claims are a list, which a record would compare by reference.
     public bool Equals(HandshakeMessage? other) =>
         other is not null && ProtocolVersion == other.ProtocolVersion && NodeId == other.NodeId && Role == other.Role &&
         ContractFingerprint == other.ContractFingerprint && MaxBytesToReceive == other.MaxBytesToReceive &&
         Holds.Equals(other.Holds) && ContractSchema == other.ContractSchema && Flags == other.Flags &&
-        Frontiers.SequenceEqual(other.Frontiers);
+        Frontiers.SequenceEqual(other.Frontiers) && OwnEventsOnly == other.OwnEventsOnly;
 
     public override int GetHashCode() => HashCode.Combine(ProtocolVersion, NodeId, Role, ContractFingerprint, MaxBytesToReceive, ContractSchema, Flags, Frontiers.Count);
 }

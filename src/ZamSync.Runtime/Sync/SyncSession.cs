@@ -109,6 +109,7 @@ public sealed class SyncSession
         private long _sendLimit;
         private int _eventsSent, _eventsReceived, _quarantined;
         private bool _exhausted, _sendStopped, _receiveStopped;
+        private bool _peerTakesOwnOnly;
         private string? _peerContract;
         private bool _awaitingReplyToOmitted;
 
@@ -210,6 +211,7 @@ public sealed class SyncSession
                 throw new SyncProtocolException($"{Describe()} has another contract ('{reply.ContractFingerprint}') but did not ask for ours.");
             // Sent before any event, like the handshake it completes: it always goes, whatever the budget.
             if (requested) await SendAsync(new ContractSchemaMessage(Engine.ContractSchema), "sending the contract schema").ConfigureAwait(false);
+            _peerTakesOwnOnly = reply.OwnEventsOnly;
             _peerContract = reply.Flags.HasFlag(HandshakeFlags.CanRequestSchema) && reply.ContractFingerprint.Length > 0 ? reply.ContractFingerprint : null;
             // The handshake is complete: remember (or forget) the peer's contract with what it holds, in one write.
             Engine.RecordPeerHandshake(_peer, reply.Holds, _peerContract);
@@ -252,6 +254,7 @@ public sealed class SyncSession
                 Engine.ContractFingerprint, 0, holds, schema, flags)
             {
                 Frontiers = Engine.FrontiersFor(_peer, ownOnly: _s._policy == AccessPolicy.OwnOnly),
+                OwnEventsOnly = _s._policy == AccessPolicy.OwnOnly,
             }, "sending the handshake").ConfigureAwait(false);
             if (ask)
             {
@@ -511,7 +514,13 @@ public sealed class SyncSession
             columns.Clear();
         }
 
-        private bool MaySee(NodeId origin) => _s._policy == AccessPolicy.All || origin == _peer;
+        /// <summary>
+        /// Whether events of <paramref name="origin"/> go to this peer: under our OwnOnly, only the peer's own; to a
+        /// responder that takes only our own events (its OwnOnly), only ours.
+        /// </summary>
+        private bool MaySee(NodeId origin) =>
+            _peerTakesOwnOnly ? origin == Engine.NodeId
+            : _s._policy == AccessPolicy.All || origin == _peer;
 
         /// <summary>The origins a completion may mention to this peer.</summary>
         private HashSet<NodeId> OriginsVisibleTo(VersionVector? theirs)

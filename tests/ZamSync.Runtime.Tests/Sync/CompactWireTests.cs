@@ -301,25 +301,27 @@ public class CompactWireTests
     }
 
     [Fact]
-    public void Our_handshake_is_a_protocol_2_handshake_with_an_empty_vector_and_three_slots_more()
+    public void Our_handshake_is_a_protocol_2_handshake_with_an_empty_vector_and_four_slots_more()
     {
         var holds = new VersionVector([KeyValuePair.Create(new NodeId(1), 5UL), KeyValuePair.Create(new NodeId(300), 70_000UL)]);
         var bytes = SyncMessageCodec.ToBytes(new HandshakeMessage(SyncMessageCodec.ProtocolVersion, new NodeId(7), SyncRole.Initiator, "fp", 3000, holds, "s"));
 
-        // Kind, 11 slots, 11 one-byte slot lengths: drop slots 8, 9 and 10 (their lengths and values, the last bytes;
-        // slot 9 is the flags byte, slot 10 the frontier claims, none here).
-        Assert.Equal(11, bytes[1]);
+        // Kind, 12 slots, 12 one-byte slot lengths: drop slots 8 to 11 (their lengths and values, the last bytes;
+        // slot 9 is the flags byte, slot 10 the frontier claims, none here, slot 11 the own-events-only bool).
+        Assert.Equal(12, bytes[1]);
         int slot8 = bytes[10], slot10 = bytes[12];
         Assert.Equal(1, bytes[11]);
-        Assert.Equal(0, bytes[^(slot10 + 1)]);
-        byte[] asProtocol2 = [bytes[0], 8, .. bytes[2..10], .. bytes[13..^(slot8 + 1 + slot10)]];
+        Assert.Equal(1, bytes[13]);
+        Assert.Equal(0, bytes[^1]);
+        Assert.Equal(0, bytes[^(slot10 + 2)]);
+        byte[] asProtocol2 = [bytes[0], 8, .. bytes[2..10], .. bytes[14..^(slot8 + 1 + slot10 + 1)]];
 
         // What protocol 2 wrote for the same handshake with an empty vector, but for the version number: a protocol-2
         // peer reads ours, skipping slot 8, and refuses it by version.
         var expected = Convert.FromHexString(
             "0108" + "0208010806050404" + "0300" + "0700000000000000" + "01" + "B80B000000000000" + "020000006670" + "0100000073" + "00000000" + "00000000");
         Assert.Equal(expected, asProtocol2);
-        Assert.Equal(holds, VersionVector.Decode(bytes.AsSpan(bytes.Length - slot10 - 1 - slot8 + 4, slot8 - 4)));
+        Assert.Equal(holds, VersionVector.Decode(bytes.AsSpan(bytes.Length - 1 - slot10 - 1 - slot8 + 4, slot8 - 4)));
     }
 
     // ---- budgets ------------------------------------------------------------------------------------------------

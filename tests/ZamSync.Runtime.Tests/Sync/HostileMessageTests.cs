@@ -258,10 +258,10 @@ public class HostileMessageTests
     public void A_handshake_without_identity_or_with_an_unknown_role_is_a_protocol_error(int variant)
     {
         var bytes = SyncMessageCodec.ToBytes(new HandshakeMessage(SyncMessageCodec.ProtocolVersion, new NodeId(7), SyncRole.Initiator, "", 0, new VersionVector()));
-        // Kind, object header, 11 one-byte slot lengths; then version (u16) at 13, node id (u64) at 15, role (u8) at 23.
-        Assert.Equal(7, bytes[15]);
-        if (variant == 0) Array.Clear(bytes, 15, 8);
-        else bytes[23] = 3;
+        // Kind, object header, 12 one-byte slot lengths; then version (u16) at 14, node id (u64) at 16, role (u8) at 24.
+        Assert.Equal(7, bytes[16]);
+        if (variant == 0) Array.Clear(bytes, 16, 8);
+        else bytes[24] = 3;
         Assert.Throws<SyncProtocolException>(() => SyncMessageCodec.Read(bytes));
     }
 
@@ -269,8 +269,8 @@ public class HostileMessageTests
     public void A_handshake_with_a_negative_budget_is_a_protocol_error()
     {
         var bytes = SyncMessageCodec.ToBytes(new HandshakeMessage(SyncMessageCodec.ProtocolVersion, new NodeId(7), SyncRole.Initiator, "", 0, new VersionVector()));
-        Assert.Equal(1, bytes[23]); // the role; the little-endian i64 budget follows at 24
-        bytes[31] = 0x80; // sign bit of the budget
+        Assert.Equal(1, bytes[24]); // the role; the little-endian i64 budget follows at 25
+        bytes[32] = 0x80; // sign bit of the budget
         Assert.Throws<SyncProtocolException>(() => SyncMessageCodec.Read(bytes));
     }
 

@@ -48,6 +48,13 @@ internal sealed partial class HandshakeWire
     /// handshake without it claims nothing.
     /// </summary>
     [ZamMember(10)] public byte[]? Frontiers { get; set; }
+
+    /// <summary>
+    /// From the responder: it serves this initiator under OwnOnly and takes only the initiator's own events, so the
+    /// initiator offers no other origin (its handshake vector hides them, which would otherwise look like a lack).
+    /// Added within protocol 3: older protocol-3 peers skip it.
+    /// </summary>
+    [ZamMember(11)] public bool OwnEventsOnly { get; set; }
 }
 
 /// <summary>
