@@ -80,9 +80,14 @@ public sealed class SyncTimeoutException(string message, Exception? inner = null
 /// </summary>
 public sealed class SyncBudgetException(string message) : SyncException(message);
 
-/// <summary>A peer needs events this node has compacted away.</summary>
+/// <summary>
+/// A peer needs events this node has compacted away. <see cref="ZamEngine.ReadEvents"/> throws it below a floor; a
+/// session that meets it refuses the peer (reason <see cref="Sync.RefuseReason.EventsCompacted"/>) and ends with it,
+/// carrying the session's <see cref="SyncException.Stats"/>. Not transient: the peer must be synced from a node that
+/// still holds the events.
+/// </summary>
 public sealed class EventsCompactedException(NodeId origin, ulong requested, ulong floor)
-    : ZamException($"Events of origin {origin} from sequence {requested} were compacted (this node keeps only those after {floor}). Sync that peer from a node that still holds them.")
+    : SyncException($"Events of origin {origin} from sequence {requested} were compacted (this node keeps only those after {floor}). Sync that peer from a node that still holds them.")
 {
     public NodeId Origin { get; } = origin;
     public ulong Requested { get; } = requested;
