@@ -21,13 +21,19 @@ public static class ClinicApp
             DemoCommand.Create(console),
         };
 
-    /// <returns>The process exit code: 0 on success, 1 on an error the operator can act on.</returns>
+    /// <returns>The process exit code: 0 on success, 1 on an error the operator can act on, 2 on a usage error.</returns>
     public static async Task<int> RunAsync(string[] args, IAnsiConsole console, CancellationToken cancellationToken = default)
     {
         try
         {
-            return await CreateRoot(console).Parse(args)
-                .InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false }, cancellationToken);
+            var parsed = CreateRoot(console).Parse(args);
+            if (parsed.Errors.Count > 0)
+            {
+                // A usage mistake: say what is wrong, one line each, and touch nothing.
+                foreach (var error in parsed.Errors) console.MarkupLineInterpolated($"[red]error:[/] {error.Message}");
+                return 2;
+            }
+            return await parsed.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false }, cancellationToken);
         }
         catch (Exception ex) when (ex is UserError or ZamException or IOException or FormatException or System.Net.Sockets.SocketException or UnauthorizedAccessException)
         {

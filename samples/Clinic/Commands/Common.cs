@@ -15,5 +15,5 @@ internal static class Common
         new("--hub-id") { Description = "The hub's node id (its certificate must say so)", Required = true };
 
     public static Option<long?> MaxBytes() =>
-        new("--max-bytes") { Description = "Byte budget per session, each way (for metered links)" };
+        new("--max-bytes") { Description = "Byte budget per session, each way (for metered links): 200000, 200k, 2MB", CustomParser = Quantities.ParseBytesOption };
 }

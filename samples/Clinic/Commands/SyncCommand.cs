@@ -16,7 +16,7 @@ internal static class SyncCommand
         var hub = Common.Hub();
         var hubId = Common.HubId();
         var maxBytes = Common.MaxBytes();
-        var every = new Option<TimeSpan?>("--every") { Description = "Keep syncing at this interval (e.g. 00:05:00) until stopped" };
+        var every = new Option<TimeSpan?>("--every") { Description = "Keep syncing at this interval until stopped: 30s, 10m, 1h or hh:mm:ss", CustomParser = Quantities.ParseIntervalOption };
         var command = new Command("sync", "Sync with the hub, once or on an interval") { dir, hub, hubId, maxBytes, every };
         command.SetAction(async (result, cancellationToken) =>
         {
