@@ -488,9 +488,9 @@ public sealed class SyncSession
                     {
                         more = events.MoveNext();
                     }
-                    catch (EventsCompactedException) when (Engine.PeerKnowledge(_peer)[origin] >= next)
+                    catch (EventsCompactedException) when (Engine.PeerKnowledge(_peer)[origin] is var peerHolds && peerHolds >= next)
                     {
-                        next = Engine.PeerKnowledge(_peer)[origin] + 1;
+                        next = peerHolds + 1;
                         break;
                     }
                     if (!more || events.Current.Sequence > held) yield break;

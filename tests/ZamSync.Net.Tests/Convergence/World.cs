@@ -338,25 +338,10 @@ internal sealed class World : IAsyncDisposable
             var client = initiator.Engine.CreateSession(a);
             if (budget is { } max) client.WithMaxBytes(max);
             var server = responder.Engine.CreateSession(b).WithAccessPolicy(AccessPolicy.All);
-            var serving = SideAsync(b, () => server.ServeOneAsync(initiator.Id), e => _responderError = e);
-            var syncing = SideAsync(a, () => client.SyncAsync(responder.Id), e => _initiatorError = e);
+            var serving = Sessions.RunSideAsync(b, () => server.ServeOneAsync(initiator.Id));
+            var syncing = Sessions.RunSideAsync(a, () => client.SyncAsync(responder.Id));
             await Task.WhenAll(serving, syncing).WaitAsync(TimeSpan.FromSeconds(60));
-        }
-
-        private static async Task SideAsync(ISyncTransport transport, Func<Task<SyncStats>> run, Action<Exception> failed)
-        {
-            try
-            {
-                await run();
-            }
-            catch (Exception ex)
-            {
-                failed(ex);
-            }
-            finally
-            {
-                await transport.DisposeAsync();
-            }
+            (_initiatorError, _responderError) = ((await syncing).Error, (await serving).Error);
         }
 
         /// <summary>An uncut session must succeed on both sides; no session may put more on the wire than its budget.</summary>

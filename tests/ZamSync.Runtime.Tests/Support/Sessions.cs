@@ -48,7 +48,8 @@ public static class Sessions
         return new SessionOutcome(clientStats, clientError, serverStats, serverError);
     }
 
-    private static async Task<(SyncStats?, Exception?)> RunSideAsync(InMemoryTransport transport, Func<Task<SyncStats>> run)
+    /// <summary>Runs one side of a session, keeps its stats or its exception, and closes its transport when it is done.</summary>
+    public static async Task<(SyncStats? Stats, Exception? Error)> RunSideAsync(ISyncTransport transport, Func<Task<SyncStats>> run)
     {
         try
         {

@@ -101,9 +101,9 @@ public class AccessPolicyTests
 
         var (left, right) = InMemoryTransport.CreatePair();
         var old = new WithoutOwnEventsOnly(left);
-        var serving = Capture(right, () => hub.CreateSession(right).WithAccessPolicy(AccessPolicy.OwnOnly).ServeOneAsync(clinic1.NodeId));
-        var syncing = Capture(old, () => clinic1.CreateSession(old).SyncAsync(hub.NodeId));
-        var outcome = new SessionOutcome(null, await syncing.WaitAsync(Sessions.Guard), null, await serving.WaitAsync(Sessions.Guard));
+        var serving = Sessions.RunSideAsync(right, () => hub.CreateSession(right).WithAccessPolicy(AccessPolicy.OwnOnly).ServeOneAsync(clinic1.NodeId));
+        var syncing = Sessions.RunSideAsync(old, () => clinic1.CreateSession(old).SyncAsync(hub.NodeId));
+        var outcome = new SessionOutcome(null, (await syncing.WaitAsync(Sessions.Guard)).Error, null, (await serving.WaitAsync(Sessions.Guard)).Error);
 
         var hubError = Assert.IsType<SyncProtocolException>(outcome.ResponderError);
         Assert.Contains("may only send its own events", hubError.Message);
@@ -157,23 +157,6 @@ public class AccessPolicyTests
         Assert.Equal([clinic1.NodeId], clinic1.Known.Origins);
         // Not even the handshake told the clinic which other origins the hub holds, or how much of them.
         Assert.Equal([clinic1.NodeId], clinic1.PeerKnowledge(hub.NodeId).Origins);
-    }
-
-    private static async Task<Exception?> Capture(ISyncTransport transport, Func<Task<SyncStats>> run)
-    {
-        try
-        {
-            await run();
-            return null;
-        }
-        catch (Exception ex)
-        {
-            return ex;
-        }
-        finally
-        {
-            await transport.DisposeAsync();
-        }
     }
 
     /// <summary>Hands the session every handshake as a peer that predates slot 11 would read it.</summary>

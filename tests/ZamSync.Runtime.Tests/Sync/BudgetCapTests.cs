@@ -27,8 +27,8 @@ public class BudgetCapTests
             await using var b = await Nodes.OpenAsync(dir.Sub($"b{cap}"), 2);
             (await Sessions.RunAsync(a, third)).Require(); // A now holds another origin's events, which B refuses from A
             var (left, right) = InMemoryTransport.CreatePair();
-            var serving = Run(right, () => b.CreateSession(right).WithAccessPolicy(AccessPolicy.OwnOnly).ServeOneAsync(a.NodeId));
-            var syncing = Run(left, () => a.CreateSession(left).WithMaxBytes(cap).SyncAsync(b.NodeId));
+            var serving = Sessions.RunSideAsync(right, () => b.CreateSession(right).WithAccessPolicy(AccessPolicy.OwnOnly).ServeOneAsync(a.NodeId));
+            var syncing = Sessions.RunSideAsync(left, () => a.CreateSession(left).WithMaxBytes(cap).SyncAsync(b.NodeId));
             var (_, initiatorError) = await syncing.WaitAsync(Sessions.Guard);
             var (_, responderError) = await serving.WaitAsync(Sessions.Guard);
             if (left.BytesSent > cap || right.BytesSent > cap)
@@ -62,7 +62,7 @@ public class BudgetCapTests
         await using var a = await Nodes.OpenAsync(dir.Sub("a"), 1);
         await Nodes.SubmitManyAsync(a, 5);
         var (left, right) = InMemoryTransport.CreatePair();
-        var syncing = Run(left, () => a.CreateSession(left).WithMaxBytes(200).SyncAsync(new NodeId(2)));
+        var syncing = Sessions.RunSideAsync(left, () => a.CreateSession(left).WithMaxBytes(200).SyncAsync(new NodeId(2)));
         // The "peer" reads the handshake and hangs up.
         Assert.NotNull(await right.ReceiveAsync(CancellationToken.None));
         await right.DisposeAsync();
@@ -93,21 +93,5 @@ public class BudgetCapTests
         Assert.True(server.ReceivingStoppedByBudget);
         Assert.True(client.BudgetExhausted && server.BudgetExhausted);
         Assert.Equal(1UL, a.Known[b.NodeId]);
-    }
-
-    private static async Task<(SyncStats?, Exception?)> Run(ISyncTransport transport, Func<Task<SyncStats>> run)
-    {
-        try
-        {
-            return (await run(), null);
-        }
-        catch (Exception ex)
-        {
-            return (null, ex);
-        }
-        finally
-        {
-            await transport.DisposeAsync();
-        }
     }
 }

@@ -22,8 +22,8 @@ public class OverlappingSessionsTests
         // Session S: A dials B, and is held right after the handshakes, so it streams from what B held then (nothing of A).
         var (left, right) = InMemoryTransport.CreatePair();
         var paused = new PausingTransport(left, pauseAtReceive: 2);
-        var serving = Run(right, () => b.CreateSession(right).ServeOneAsync(a.NodeId));
-        var syncing = Run(paused, () => a.CreateSession(paused).SyncAsync(b.NodeId));
+        var serving = Sessions.RunSideAsync(right, () => b.CreateSession(right).ServeOneAsync(a.NodeId));
+        var syncing = Sessions.RunSideAsync(paused, () => a.CreateSession(paused).SyncAsync(b.NodeId));
         await paused.Paused.WaitAsync(Sessions.Guard);
 
         // Meanwhile a second session delivers everything both ways and is acknowledged, and A compacts what B holds.
@@ -55,8 +55,8 @@ public class OverlappingSessionsTests
 
         var (left, right) = InMemoryTransport.CreatePair();
         var paused = new PausingTransport(left, pauseAtReceive: 2);
-        var serving = Run(right, () => b.CreateSession(right).ServeOneAsync(a.NodeId));
-        var syncing = Run(paused, () => a.CreateSession(paused).SyncAsync(b.NodeId));
+        var serving = Sessions.RunSideAsync(right, () => b.CreateSession(right).ServeOneAsync(a.NodeId));
+        var syncing = Sessions.RunSideAsync(paused, () => a.CreateSession(paused).SyncAsync(b.NodeId));
         await paused.Paused.WaitAsync(Sessions.Guard);
 
         (await Sessions.RunAsync(a, b)).Require();
@@ -74,21 +74,5 @@ public class OverlappingSessionsTests
         Assert.Equal(7, server!.EventsReceived);
         Assert.Equal(37UL, b.Known[a.NodeId]);
         Assert.Equal(a.State.Hash(), b.State.Hash());
-    }
-
-    private static async Task<(SyncStats?, Exception?)> Run(ISyncTransport transport, Func<Task<SyncStats>> run)
-    {
-        try
-        {
-            return (await run(), null);
-        }
-        catch (Exception ex)
-        {
-            return (null, ex);
-        }
-        finally
-        {
-            await transport.DisposeAsync();
-        }
     }
 }
