@@ -2,15 +2,18 @@ using System.CommandLine;
 using Clinic.Commands;
 using Clinic.Node;
 using Spectre.Console;
-using ZamSync;
 
 namespace Clinic;
 
 /// <summary>The command line, separate from <c>Main</c> so tests can run it in-process with their own console.</summary>
 public static class ClinicApp
 {
+    /// <summary>The exit codes, also listed in <c>--help</c> and docs/operations.md.</summary>
+    public const int Success = 0, Failure = 1, UsageError = 2;
+
     public static RootCommand CreateRoot(IAnsiConsole console) =>
-        new("ZamSync clinic tool: record patient care offline, sync with the district hub when a link appears.")
+        new("ZamSync clinic tool: record patient care offline, sync with the district hub when a link appears.\n" +
+            "Exit codes: 0 success, 1 the command failed (message on stderr), 2 usage error (nothing was changed).")
         {
             InitCommand.Create(console),
             IssueCommand.Create(console),
@@ -21,8 +24,13 @@ public static class ClinicApp
             DemoCommand.Create(console),
         };
 
-    /// <returns>The process exit code: 0 on success, 1 on an error the operator can act on, 2 on a usage error.</returns>
-    public static async Task<int> RunAsync(string[] args, IAnsiConsole console, CancellationToken cancellationToken = default)
+    /// <summary>Runs the tool with errors on the same console as the output (for callers that do not separate them).</summary>
+    public static Task<int> RunAsync(string[] args, IAnsiConsole console, CancellationToken cancellationToken = default) =>
+        RunAsync(args, console, new ConsoleLineWriter(console), cancellationToken);
+
+    /// <summary>Runs the tool: output on <paramref name="console"/>, each error as one plain line on <paramref name="errors"/>.</summary>
+    /// <returns>The process exit code: <see cref="Success"/>, <see cref="Failure"/> or <see cref="UsageError"/>.</returns>
+    public static async Task<int> RunAsync(string[] args, IAnsiConsole console, TextWriter errors, CancellationToken cancellationToken = default)
     {
         try
         {
@@ -30,17 +38,38 @@ public static class ClinicApp
             if (parsed.Errors.Count > 0)
             {
                 // A usage mistake: say what is wrong, one line each, and touch nothing.
-                foreach (var error in parsed.Errors) console.MarkupLineInterpolated($"[red]error:[/] {error.Message}");
-                return 2;
+                foreach (var error in parsed.Errors) WriteError(errors, error.Message);
+                return UsageError;
             }
             return await parsed.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false }, cancellationToken);
         }
-        catch (Exception ex) when (ex is UserError or ZamException or IOException or FormatException or System.Net.Sockets.SocketException or UnauthorizedAccessException)
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
-            // Operator mistakes and environmental failures (wrong address, wrong certificate, full disk): one
-            // clear line and a non-zero exit code, no stack trace.
-            console.MarkupLineInterpolated($"[red]error:[/] {ex.Message}");
-            return 1;
+            WriteError(errors, "stopped before the command finished (what was stored is kept).");
+            return Failure;
+        }
+        catch (Exception ex)
+        {
+            // Operator mistakes and environmental failures (wrong address, wrong certificate, full disk) as one
+            // clear line and a non-zero exit code, never a stack trace; anything unforeseen says what it was.
+            WriteError(errors, ErrorText.Describe(ex));
+            return Failure;
+        }
+    }
+
+    private static void WriteError(TextWriter errors, string message) =>
+        errors.WriteLine("error: " + string.Join(' ', message.Split(['\r', '\n'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)));
+
+    /// <summary>Error lines on the output console, written as text (an error may contain [brackets]) and unwrapped.</summary>
+    private sealed class ConsoleLineWriter(IAnsiConsole console) : TextWriter
+    {
+        public override System.Text.Encoding Encoding => System.Text.Encoding.UTF8;
+
+        public override void Write(char value) => Write(value.ToString());
+
+        public override void Write(string? value)
+        {
+            if (value is not null) console.Write(new Text(value));
         }
     }
 }

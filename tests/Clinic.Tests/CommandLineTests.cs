@@ -34,13 +34,12 @@ public sealed class CommandLineTests : IDisposable
         int port = FreePort(); // nothing listens there yet
         using var stopSync = new CancellationTokenSource();
         var syncConsole = new TestConsole();
-        var syncing = ClinicApp.RunAsync(["sync", "--dir", Dir("clinic"), "--hub", $"127.0.0.1:{port}", "--hub-id", "1000", "--every", "00:00:00.05"],
-            syncConsole.Console, stopSync.Token);
+        var syncing = syncConsole.RunAsync(["sync", "--dir", Dir("clinic"), "--hub", $"127.0.0.1:{port}", "--hub-id", "1000", "--every", "00:00:00.05"], stopSync.Token);
         await syncConsole.WaitForAsync("attempt 2").WaitAsync(TimeSpan.FromSeconds(30));
 
         using var stopHub = new CancellationTokenSource();
         var hubConsole = new TestConsole();
-        var serving = ClinicApp.RunAsync(["serve", "--dir", Dir("hub"), "--listen", $"127.0.0.1:{port}"], hubConsole.Console, stopHub.Token);
+        var serving = hubConsole.RunAsync(["serve", "--dir", Dir("hub"), "--listen", $"127.0.0.1:{port}"], stopHub.Token);
         try
         {
             await syncConsole.WaitForAsync("Synced").WaitAsync(TimeSpan.FromSeconds(30));
@@ -70,7 +69,7 @@ public sealed class CommandLineTests : IDisposable
         int port = FreePort();
         using var stop = new CancellationTokenSource();
         var hubConsole = new TestConsole();
-        var serving = ClinicApp.RunAsync(["serve", "--dir", Dir("hub"), "--listen", $"127.0.0.1:{port}"], hubConsole.Console, stop.Token);
+        var serving = hubConsole.RunAsync(["serve", "--dir", Dir("hub"), "--listen", $"127.0.0.1:{port}"], stop.Token);
         try
         {
             await hubConsole.WaitForAsync("serving on").WaitAsync(TimeSpan.FromSeconds(30));
@@ -103,22 +102,22 @@ public sealed class CommandLineTests : IDisposable
         Assert.NotEqual(0, await console.RunAsync("frobnicate"));
 
         Assert.Equal(1, await console.RunAsync("status", "--dir", Dir("nowhere")));
-        Assert.Contains("error: ", console.Output);
-        Assert.Contains("not a ZamSync node directory", console.Output);
+        Assert.Contains("error: ", console.Errors);
+        Assert.Contains("not a ZamSync node directory", console.Errors);
 
         Assert.Equal(0, await console.RunAsync("init", "--dir", Dir("hub"), "--node", "1000", "--hub"));
         Assert.Equal(0, await console.RunAsync("init", "--dir", Dir("clinic"), "--node", "7"));
         Assert.Equal(1, await console.RunAsync("sync", "--dir", Dir("clinic"), "--hub", "127.0.0.1:1", "--hub-id", "1000"));
-        Assert.Contains("no certificate yet", console.Output);
+        Assert.Contains("no certificate yet", console.Errors);
 
         Assert.Equal(0, await console.RunAsync("issue", "--hub-dir", Dir("hub"), "--dir", Dir("clinic")));
         var wrongAddress = new TestConsole();
         Assert.Equal(1, await wrongAddress.RunAsync("sync", "--dir", Dir("clinic"), "--hub", "not-an-address", "--hub-id", "1000"));
-        Assert.Contains("host:port", wrongAddress.Output);
+        Assert.Contains("host:port", wrongAddress.Errors);
 
         var nobodyHome = new TestConsole();
         Assert.Equal(1, await nobodyHome.RunAsync("sync", "--dir", Dir("clinic"), "--hub", $"127.0.0.1:{FreePort()}", "--hub-id", "1000"));
-        Assert.Contains("error: ", nobodyHome.Output);
+        Assert.Contains("error: ", nobodyHome.Errors);
 
         // A certificate from another deployment's CA is refused by the hub.
         Assert.Equal(0, await console.RunAsync("init", "--dir", Dir("other-hub"), "--node", "2000", "--hub"));
@@ -127,14 +126,14 @@ public sealed class CommandLineTests : IDisposable
         int port = FreePort();
         using var stop = new CancellationTokenSource();
         var hubConsole = new TestConsole();
-        var serving = ClinicApp.RunAsync(["serve", "--dir", Dir("hub"), "--listen", $"127.0.0.1:{port}"], hubConsole.Console, stop.Token);
+        var serving = hubConsole.RunAsync(["serve", "--dir", Dir("hub"), "--listen", $"127.0.0.1:{port}"], stop.Token);
         try
         {
             await hubConsole.WaitForAsync("serving on").WaitAsync(TimeSpan.FromSeconds(30));
             var stranger = new TestConsole();
             int exit = await stranger.RunAsync("sync", "--dir", Dir("stranger"), "--hub", $"127.0.0.1:{port}", "--hub-id", "1000");
             Assert.Equal(1, exit);
-            Assert.Contains("error: ", stranger.Output);
+            Assert.Contains("error: ", stranger.Errors);
         }
         finally
         {

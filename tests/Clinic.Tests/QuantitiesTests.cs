@@ -71,7 +71,7 @@ public class QuantitiesTests
         int exit = await console.RunAsync("sync", "--dir", dir, "--hub", "127.0.0.1:1", "--hub-id", "1000", option, value);
 
         Assert.Equal(2, exit);
-        Assert.Contains($"{option}: '{value}'", console.Output);
+        Assert.Contains($"{option}: '{value}'", console.Errors);
         Assert.False(Directory.Exists(dir));
     }
 }

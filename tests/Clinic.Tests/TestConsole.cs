@@ -7,6 +7,7 @@ namespace Clinic.Tests;
 internal sealed class TestConsole
 {
     private readonly WatchedWriter _writer = new();
+    private readonly WatchedWriter _errors = new();
 
     public TestConsole()
     {
@@ -24,7 +25,15 @@ internal sealed class TestConsole
 
     public string Output => _writer.Text;
 
-    public Task<int> RunAsync(params string[] args) => ClinicApp.RunAsync(args, Console);
+    /// <summary>What the tool wrote to its error stream (stderr when run as a program).</summary>
+    public string Errors => _errors.Text;
+
+    /// <summary>The error stream, for runs started with <see cref="ClinicApp.RunAsync(string[], IAnsiConsole, TextWriter, CancellationToken)"/>.</summary>
+    public TextWriter ErrorWriter => _errors;
+
+    public Task<int> RunAsync(params string[] args) => ClinicApp.RunAsync(args, Console, _errors);
+
+    public Task<int> RunAsync(string[] args, CancellationToken cancellationToken) => ClinicApp.RunAsync(args, Console, _errors, cancellationToken);
 
     /// <summary>Completes when the output contains <paramref name="text"/> (no polling: the writer signals).</summary>
     public Task WaitForAsync(string text) => _writer.WaitForAsync(text);

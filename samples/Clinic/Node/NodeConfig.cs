@@ -13,8 +13,15 @@ public sealed record NodeConfig(ulong NodeId, NodeKind Kind, string Name)
         string path = Path.Combine(directory, FileName);
         if (!File.Exists(path))
             throw new UserError($"'{directory}' is not a ZamSync node directory (no {FileName}). Run `init` first.");
-        return JsonSerializer.Deserialize(File.ReadAllText(path), NodeConfigJson.Default.NodeConfig)
-               ?? throw new UserError($"{path} is empty.");
+        try
+        {
+            return JsonSerializer.Deserialize(File.ReadAllText(path), NodeConfigJson.Default.NodeConfig)
+                   ?? throw new UserError($"{path}: empty node configuration.");
+        }
+        catch (JsonException ex)
+        {
+            throw new UserError($"{path}: not a valid node configuration ({ex.Message.Split('.')[0]}).");
+        }
     }
 
     public void Save(string directory) =>

@@ -42,14 +42,14 @@ public sealed class NodeDirectory(string path)
     {
         if (File.Exists(System.IO.Path.Combine(Path, NodeConfig.FileName)))
             throw new UserError($"'{Path}' is already initialised ({Config.Kind} {Config.NodeId}).");
-        Directory.CreateDirectory(Tls);
+        KeyFiles.CreatePrivateDirectory(Tls);
         config.Save(Path);
         if (config.Kind != NodeKind.Hub) return;
         using var ca = ZamPki.CreateAuthority(config.Name);
-        File.WriteAllBytes(CaKey, ca.Export(X509ContentType.Pkcs12));
-        File.WriteAllText(CaCertificate, ca.ExportCertificatePem());
+        KeyFiles.WritePrivate(CaKey, ca.Export(X509ContentType.Pkcs12));
+        KeyFiles.WritePublic(CaCertificate, ca.ExportCertificatePem());
         using var hub = ZamPki.IssueCertificate(ca, new NodeId(config.NodeId), NodeRole.Hub);
-        File.WriteAllBytes(NodeCertificate, hub.Export(X509ContentType.Pkcs12));
+        KeyFiles.WritePrivate(NodeCertificate, hub.Export(X509ContentType.Pkcs12));
     }
 
     /// <summary>Run on the hub: issues a certificate for <paramref name="clinic"/> into its directory.</summary>
@@ -57,11 +57,12 @@ public sealed class NodeDirectory(string path)
     {
         if (!File.Exists(CaKey)) throw new UserError($"'{Path}' holds no CA key: run this on the hub's directory.");
         var config = clinic.Config;
-        using var ca = X509CertificateLoader.LoadPkcs12FromFile(CaKey, null);
+        using var ca = KeyFiles.LoadPkcs12(CaKey);
+        using var caCertificate = KeyFiles.LoadPemCertificate(CaCertificate); // checked before anything is written
         using var issued = ZamPki.IssueCertificate(ca, new NodeId(config.NodeId), config.Kind == NodeKind.Hub ? NodeRole.Hub : NodeRole.Node);
-        Directory.CreateDirectory(clinic.Tls);
-        File.WriteAllBytes(clinic.NodeCertificate, issued.Export(X509ContentType.Pkcs12));
-        File.Copy(CaCertificate, clinic.CaCertificate, overwrite: true);
+        KeyFiles.CreatePrivateDirectory(clinic.Tls);
+        KeyFiles.WritePrivate(clinic.NodeCertificate, issued.Export(X509ContentType.Pkcs12));
+        KeyFiles.WritePublic(clinic.CaCertificate, caCertificate.ExportCertificatePem());
     }
 
     /// <summary>Mutual TLS from the directory's certificate and CA, or an error saying what is missing.</summary>
@@ -71,8 +72,8 @@ public sealed class NodeDirectory(string path)
             throw new UserError($"'{Path}' has no certificate yet: on the hub, run `issue --hub-dir <hub> --dir {Path}`.");
         return new TlsOptions
         {
-            Certificate = X509CertificateLoader.LoadPkcs12FromFile(NodeCertificate, null),
-            Authority = X509Certificate2.CreateFromPem(File.ReadAllText(CaCertificate)),
+            Certificate = KeyFiles.LoadPkcs12(NodeCertificate),
+            Authority = KeyFiles.LoadPemCertificate(CaCertificate),
         };
     }
 }
