@@ -26,7 +26,7 @@ public static class ClinicApp
 
     /// <summary>Runs the tool with errors on the same console as the output (for callers that do not separate them).</summary>
     public static Task<int> RunAsync(string[] args, IAnsiConsole console, CancellationToken cancellationToken = default) =>
-        RunAsync(args, console, new ConsoleLineWriter(console), cancellationToken);
+        RunAsync(args, console, console.Profile.Out.Writer, cancellationToken);
 
     /// <summary>Runs the tool: output on <paramref name="console"/>, each error as one plain line on <paramref name="errors"/>.</summary>
     /// <returns>The process exit code: <see cref="Success"/>, <see cref="Failure"/> or <see cref="UsageError"/>.</returns>
@@ -41,7 +41,9 @@ public static class ClinicApp
                 foreach (var error in parsed.Errors) WriteError(errors, error.Message);
                 return UsageError;
             }
-            return await parsed.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false }, cancellationToken);
+            // Help goes straight to the console's writer: Spectre would wrap System.CommandLine's already wrapped text again.
+            var invocation = new InvocationConfiguration { EnableDefaultExceptionHandler = false, Output = console.Profile.Out.Writer, Error = errors };
+            return await parsed.InvokeAsync(invocation, cancellationToken);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
@@ -59,17 +61,4 @@ public static class ClinicApp
 
     private static void WriteError(TextWriter errors, string message) =>
         errors.WriteLine("error: " + string.Join(' ', message.Split(['\r', '\n'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)));
-
-    /// <summary>Error lines on the output console, written as text (an error may contain [brackets]) and unwrapped.</summary>
-    private sealed class ConsoleLineWriter(IAnsiConsole console) : TextWriter
-    {
-        public override System.Text.Encoding Encoding => System.Text.Encoding.UTF8;
-
-        public override void Write(char value) => Write(value.ToString());
-
-        public override void Write(string? value)
-        {
-            if (value is not null) console.Write(new Text(value));
-        }
-    }
 }

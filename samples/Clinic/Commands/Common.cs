@@ -11,8 +11,7 @@ internal static class Common
     public static Option<string> Hub() =>
         new("--hub") { Description = "The hub's address, host:port", Required = true };
 
-    public static Option<ulong> HubId() =>
-        new("--hub-id") { Description = "The hub's node id (its certificate must say so)", Required = true };
+    public static Option<ulong> HubId() => Values.NodeId("--hub-id", "The hub's node id (its certificate must say so)");
 
     public static Option<long?> MaxBytes() =>
         new("--max-bytes") { Description = "Byte budget per session, each way (for metered links): 200000, 200k, 2MB", CustomParser = Quantities.ParseBytesOption };

@@ -9,14 +9,13 @@ internal static class InitCommand
     public static Command Create(IAnsiConsole console)
     {
         var dir = Common.Dir("Directory to create the node in");
-        var node = new Option<ulong>("--node") { Description = "This node's id (a positive number, unique in the deployment)", Required = true };
+        var node = Values.NodeId("--node", "This node's id (a positive number, unique in the deployment)");
         var hub = new Option<bool>("--hub") { Description = "Initialise a hub: also creates the deployment CA and the hub's certificate" };
         var name = new Option<string>("--name") { Description = "A name for the node (or the deployment, for a hub)", DefaultValueFactory = _ => "clinic" };
         var command = new Command("init", "Initialise a clinic node, or a hub with its PKI") { dir, node, hub, name };
         command.SetAction(result =>
         {
             ulong id = result.GetValue(node);
-            if (id == 0) throw new UserError("--node must be a positive number.");
             var directory = new NodeDirectory(result.GetValue(dir)!);
             var kind = result.GetValue(hub) ? NodeKind.Hub : NodeKind.Clinic;
             directory.Initialise(new NodeConfig(id, kind, result.GetValue(name)!));

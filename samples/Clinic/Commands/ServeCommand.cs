@@ -32,7 +32,14 @@ internal static class ServeCommand
                 console.MarkupLineInterpolated(
                     $"{DateTimeOffset.UtcNow:HH:mm:ss} node {status.Peer}: {status.Sessions} sessions, {status.Failures} failed, {status.BytesReceived:N0} B in, {status.BytesSent:N0} B out{last}");
             };
-            await hub.StartAsync(cancellationToken);
+            try
+            {
+                await hub.StartAsync(cancellationToken);
+            }
+            catch (System.Net.Sockets.SocketException ex)
+            {
+                throw new UserError(NetworkErrors.DescribeListen(ex, result.GetValue(listen)!), ex);
+            }
             console.MarkupLineInterpolated($"[green]Hub {engine.NodeId}[/] serving on {hub.LocalEndPoint} with mutual TLS. Ctrl+C stops it.");
             try
             {

@@ -40,7 +40,11 @@ internal static class SyncCommand
                 catch (Exception ex) when (interval is not null && !cancellationToken.IsCancellationRequested && IsLinkFailure(ex))
                 {
                     failures++;
-                    console.MarkupLineInterpolated($"[yellow]Sync failed (attempt {failures}): {ex.Message} Retrying in {interval}.[/]");
+                    console.MarkupLineInterpolated($"[yellow]Sync failed (attempt {failures}): {NetworkErrors.DescribeSync(ex, hubNode, address, directory.Path).TrimEnd('.')}. Retrying in {interval}.[/]");
+                }
+                catch (Exception ex) when (!cancellationToken.IsCancellationRequested && ex is ZamException or IOException or System.Net.Sockets.SocketException)
+                {
+                    throw new UserError(NetworkErrors.DescribeSync(ex, hubNode, address, directory.Path), ex);
                 }
                 if (interval is { } wait)
                 {

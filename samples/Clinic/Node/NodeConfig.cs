@@ -40,4 +40,10 @@ public enum NodeKind
 internal sealed partial class NodeConfigJson : JsonSerializerContext;
 
 /// <summary>A mistake the operator can fix: printed as one clear line, exit code 1.</summary>
-public sealed class UserError(string message) : Exception(message);
+public sealed class UserError : Exception
+{
+    public UserError(string message) : base(message) { }
+
+    /// <summary>A failure underneath, explained: <paramref name="cause"/> stays attached for a debugger.</summary>
+    public UserError(string message, Exception cause) : base(message, cause) { }
+}

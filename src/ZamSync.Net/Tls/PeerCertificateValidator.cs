@@ -33,8 +33,9 @@ internal sealed class PeerCertificateValidator(TlsOptions options)
         policy.VerificationTimeIgnored = false;
         if (!chain.Build(peer))
         {
-            var problems = string.Join(", ", chain.ChainStatus.Select(s => s.Status.ToString()).Distinct());
-            return Refuse($"certificate '{peer.Subject}' does not validate against the deployment CA ({problems})");
+            var flags = chain.ChainStatus.Aggregate(X509ChainStatusFlags.NoError, (all, s) => all | s.Status);
+            string whose = asHub ? "the hub's" : "the connecting node's";
+            return Refuse($"{whose} certificate '{peer.Subject}' {Explain(flags, peer)} (chain status: {flags})");
         }
         if (options.RevokedSerials.Contains(peer.SerialNumber))
             return Refuse($"certificate {peer.SerialNumber} of '{peer.Subject}' is revoked");
@@ -43,6 +44,20 @@ internal sealed class PeerCertificateValidator(TlsOptions options)
         if (asHub && identity.Value.Role != NodeRole.Hub)
             return Refuse($"node {identity.Value.Node} answered as a hub with a certificate for a {identity.Value.Role.ToString().ToLowerInvariant()}");
         return identity;
+    }
+
+    /// <summary>The chain problems in words: the status flags alone ("PartialChain") tell an operator nothing.</summary>
+    private static string Explain(X509ChainStatusFlags flags, X509Certificate2 peer)
+    {
+        if ((flags & (X509ChainStatusFlags.PartialChain | X509ChainStatusFlags.UntrustedRoot)) != 0)
+            return "was not issued by this node's deployment CA (it belongs to another deployment, or this node trusts the wrong CA)";
+        if ((flags & X509ChainStatusFlags.NotSignatureValid) != 0)
+            return "carries a signature that does not verify against the deployment CA (damaged or forged)";
+        if ((flags & X509ChainStatusFlags.NotTimeValid) != 0)
+            return $"is outside its validity ({peer.NotBefore.ToUniversalTime():yyyy-MM-dd} to {peer.NotAfter.ToUniversalTime():yyyy-MM-dd} UTC): renew it, or check this machine's clock";
+        if ((flags & (X509ChainStatusFlags.NotValidForUsage | X509ChainStatusFlags.InvalidExtension)) != 0)
+            return "is not issued for this use (a node certificate where a hub's is needed, or the reverse)";
+        return "does not validate against the deployment CA";
     }
 
     private (NodeId, NodeRole)? Refuse(string why)
