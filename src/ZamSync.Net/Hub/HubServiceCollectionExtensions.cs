@@ -9,7 +9,9 @@ public static class HubServiceCollectionExtensions
 {
     /// <summary>
     /// Adds a hub, started and stopped with the host, serving the <see cref="ZamSync.ZamEngine"/> registered in the
-    /// container (register the engine as a singleton: it is the single writer of its directory).
+    /// container: a hosted node's (<c>services.AddZamSyncNode&lt;TState&gt;()</c> from ZamSync.Hosting, the usual way),
+    /// or an engine you opened and registered yourself as a singleton (it is the single writer of its directory).
+    /// With a hosted node, the hub starts after the node opened its engine and stops before the node closes it.
     /// </summary>
     public static IServiceCollection AddZamSyncHub(this IServiceCollection services, ZamHubOptions? options = null) =>
         services.AddZamSyncHub(_ => options ?? new ZamHubOptions());
@@ -19,12 +21,13 @@ public static class HubServiceCollectionExtensions
     {
         ArgumentNullException.ThrowIfNull(services);
         ArgumentNullException.ThrowIfNull(options);
+        // Resolved when the host starts (ZamHubHostedService), so a hosted node's engine is open by then.
         services.TryAddSingleton(sp => new ZamHub(
             sp.GetRequiredService<ZamSync.ZamEngine>(),
             options(sp),
             sp.GetService<ILogger<ZamHub>>(),
             sp.GetService<TimeProvider>()));
-        services.AddHostedService(sp => new ZamHubHostedService(sp.GetRequiredService<ZamHub>()));
+        services.AddHostedService(sp => new ZamHubHostedService(sp));
         return services;
     }
 }
