@@ -15,6 +15,9 @@ public sealed record DemoOptions
     /// <summary>Each session's byte budget, in each direction.</summary>
     public long BudgetBytes { get; init; } = 3_000;
 
-    /// <summary>Where to keep the nodes' directories (a fresh temporary folder when null).</summary>
+    /// <summary>Where to keep the nodes' directories (a fresh temporary folder when null, removed at the end).</summary>
     public string? Directory { get; init; }
+
+    /// <summary>Keep the temporary folder at the end (a <see cref="Directory"/> given is always kept).</summary>
+    public bool Keep { get; init; }
 }

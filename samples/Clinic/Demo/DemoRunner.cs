@@ -31,13 +31,42 @@ public sealed class DemoRunner(IAnsiConsole console, DemoOptions options)
         public long BytesReceived { get; set; }
     }
 
+    // Progress bars redraw in place on a terminal; anywhere else (a pipe, a CI log) they would leave a line per
+    // refresh, and fixed-width wrapping would break lines a script reads. So: bars only on a terminal, no wrapping off it.
+    private readonly bool _live = console.Profile.Out.IsTerminal && console.Profile.Capabilities.Interactive;
+
     /// <returns>0 when every node converged, 1 otherwise.</returns>
     public async Task<int> RunAsync(CancellationToken cancellationToken = default)
     {
+        if (!console.Profile.Out.IsTerminal) console.Profile.Width = 1000;
+        bool keep = options.Keep || options.Directory is not null;
         string root = options.Directory ?? Path.Combine(Path.GetTempPath(), "zamsync-demo-" + DateTime.UtcNow.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture));
         Directory.CreateDirectory(root);
-        console.Write(new Rule("[bold]ZamSync clinic network demo[/]").LeftJustified());
-        console.MarkupLineInterpolated($"Nodes live in [grey]{root}[/]");
+        Section("ZamSync clinic network demo");
+        console.MarkupLineInterpolated($"Nodes live in [grey]{root}[/]{(keep ? "" : " (removed at the end; --keep keeps them)")}");
+        try
+        {
+            return await RunInAsync(root, cancellationToken);
+        }
+        finally
+        {
+            // Nothing is printed after the report when all goes well: scripts read its last line.
+            if (!keep)
+            {
+                try
+                {
+                    Directory.Delete(root, recursive: true);
+                }
+                catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+                {
+                    console.MarkupLineInterpolated($"[yellow]Could not remove {root}: {ex.Message}[/]");
+                }
+            }
+        }
+    }
+
+    private async Task<int> RunInAsync(string root, CancellationToken cancellationToken)
+    {
 
         // 1. A deployment CA, a hub certificate and one certificate per clinic.
         using var ca = ZamPki.CreateAuthority("District demo");
@@ -67,7 +96,7 @@ public sealed class DemoRunner(IAnsiConsole console, DemoOptions options)
 
             // 3. The second clinic goes first, and its link drops half-way through the upload.
             console.MarkupLineInterpolated($"Budget: at most [yellow]{options.BudgetBytes:N0} bytes[/] each way per session; the rest waits.");
-            console.Write(new Rule("a bad start").LeftJustified().RuleStyle("grey"));
+            Section("a bad start");
             var unlucky = sites[Math.Min(1, sites.Count - 1)];
             link.CutUpstreamAfter = options.BudgetBytes * 4 / 5; // past the TLS handshake, inside the upload
             Print(await SyncRoundAsync([unlucky], link, cancellationToken), hubEngine);
@@ -78,7 +107,7 @@ public sealed class DemoRunner(IAnsiConsole console, DemoOptions options)
             // 4. Everyone syncs, all at once (the hub serves them concurrently), until everyone holds everything.
             for (int round = 1; round <= 12 && !Converged(hubEngine, sites); round++)
             {
-                console.Write(new Rule($"round {round}: all clinics at once").LeftJustified().RuleStyle("grey"));
+                Section($"round {round}: all clinics at once");
                 Print(await SyncRoundAsync(sites, link, cancellationToken), hubEngine);
             }
 
@@ -92,9 +121,10 @@ public sealed class DemoRunner(IAnsiConsole console, DemoOptions options)
 
     private sealed record Outcome(Site Site, SyncStats? Stats, Exception? Error);
 
-    /// <summary>Syncs every site in <paramref name="round"/> at once, with a progress bar each.</summary>
+    /// <summary>Syncs every site in <paramref name="round"/> at once, with a progress bar each on a terminal.</summary>
     private async Task<IReadOnlyList<Outcome>> SyncRoundAsync(IReadOnlyList<Site> round, LinkSimulator link, CancellationToken cancellationToken)
     {
+        if (!_live) return await Task.WhenAll(round.Select(site => SyncAsync(site, link, null, cancellationToken)));
         IReadOnlyList<Outcome> outcomes = [];
         await console.Progress()
             .AutoClear(true)
@@ -107,13 +137,14 @@ public sealed class DemoRunner(IAnsiConsole console, DemoOptions options)
         return outcomes;
     }
 
-    private async Task<Outcome> SyncAsync(Site site, LinkSimulator link, ProgressTask task, CancellationToken cancellationToken)
+    private async Task<Outcome> SyncAsync(Site site, LinkSimulator link, ProgressTask? task, CancellationToken cancellationToken)
     {
         try
         {
             await using var connection = await TcpTransport.ConnectAsync(HubId, link.Address, new TcpTransportOptions { Tls = site.Tls }, cancellationToken);
             var progress = new InlineProgress<SyncProgress>(p =>
             {
+                if (task is null) return;
                 task.Value = p.BytesSent + p.BytesReceived;
                 task.Description = $"{site.Name} ↔ hub  ↑{p.EventsSent} ↓{p.EventsReceived} events";
             });
@@ -122,16 +153,30 @@ public sealed class DemoRunner(IAnsiConsole console, DemoOptions options)
                 .WithProgress(progress)
                 .WithOptions(new SyncOptions { IdleTimeout = TimeSpan.FromSeconds(15) })
                 .SyncAsync(HubId, cancellationToken);
-            site.BytesSent += stats.BytesSent;
-            site.BytesReceived += stats.BytesReceived;
-            task.Value = task.MaxValue;
+            Count(site, stats);
+            task?.Value = task.MaxValue;
             return new Outcome(site, stats, null);
         }
         catch (Exception ex) when (ex is IOException or ZamException)
         {
-            task.StopTask();
+            // A failed session's bytes crossed the link too (and on 2G were paid for): count them as the hub does.
+            if (ex is SyncException { Stats: { } partial }) Count(site, partial);
+            task?.StopTask();
             return new Outcome(site, null, ex);
         }
+    }
+
+    private static void Count(Site site, SyncStats stats)
+    {
+        site.BytesSent += stats.BytesSent;
+        site.BytesReceived += stats.BytesReceived;
+    }
+
+    private void Section(string title)
+    {
+        const int Width = 78;
+        string line = $"── {title} ";
+        console.WriteLine(line + new string('─', Math.Max(3, Width - line.Length)));
     }
 
     private void Print(IReadOnlyList<Outcome> outcomes, ZamEngine hubEngine)
@@ -170,6 +215,7 @@ public sealed class DemoRunner(IAnsiConsole console, DemoOptions options)
                 site.BytesSent.ToString("N0", CultureInfo.InvariantCulture), site.BytesReceived.ToString("N0", CultureInfo.InvariantCulture),
                 site.Engine.Read(s => s.Digest()));
         console.Write(table);
+        Reconcile(hub, sites);
 
         bool sameEvents = sites.All(s => s.Engine.Known.Equals(hubEngine.Known) && Count(s.Engine) == total);
         bool sameState = sites.All(s => s.Engine.Read(st => st.Digest()) == hubHash);
@@ -181,6 +227,20 @@ public sealed class DemoRunner(IAnsiConsole console, DemoOptions options)
         }
         console.MarkupLineInterpolated($"converged: no (same events: {sameEvents}, same state: {sameState})");
         return 1;
+    }
+
+    /// <summary>
+    /// Checks that the byte columns add up: every byte a clinic sent, the hub received, and the other way, except what
+    /// the cut link dropped in flight (written by one side, never read by the other).
+    /// </summary>
+    private void Reconcile(ZamHub hub, List<Site> sites)
+    {
+        long up = sites.Sum(s => s.BytesSent), upArrived = hub.Peers.Values.Sum(p => p.BytesReceived);
+        long down = hub.Peers.Values.Sum(p => p.BytesSent), downArrived = sites.Sum(s => s.BytesReceived);
+        console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"bytes: clinics sent {up:N0}, the hub received {upArrived:N0}; the hub sent {down:N0}, clinics received {downArrived:N0}"));
+        long lost = up - upArrived + down - downArrived;
+        if (lost != 0) console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"       {lost:N0} B were in flight when the link was cut"));
     }
 
     /// <summary>Events held, counted by reading them: a duplicate would show up here.</summary>

@@ -15,6 +15,7 @@ public class FramedStreamTransport : ISyncTransport
     private readonly FrameEncoder _encoder;
     private readonly FrameDecoder _decoder;
     private ReadOnlyMemory<byte>? _pending;
+    private long _pendingBytes;
     private long _sent, _received;
     private int _disposed;
 
@@ -47,6 +48,7 @@ public class FramedStreamTransport : ISyncTransport
         if (_pending is { } first)
         {
             _pending = null;
+            Interlocked.Add(ref _received, _pendingBytes);
             return first;
         }
         while (true)
@@ -83,10 +85,17 @@ public class FramedStreamTransport : ISyncTransport
         }
     }
 
-    /// <summary>Reads the first message now and hands it out again on the first <see cref="ReceiveAsync"/>.</summary>
+    /// <summary>
+    /// Reads the first message now and hands it out again on the first <see cref="ReceiveAsync"/>. Its bytes count as
+    /// received when it is handed out, so a session that starts after the peek counts the handshake it reads, as the
+    /// sending side does.
+    /// </summary>
     internal async ValueTask<ReadOnlyMemory<byte>?> PeekFirstAsync(CancellationToken cancellationToken)
     {
+        long before = BytesReceived;
         var first = await ReceiveAsync(cancellationToken).ConfigureAwait(false);
+        _pendingBytes = BytesReceived - before;
+        Interlocked.Add(ref _received, -_pendingBytes);
         _pending = first;
         return first;
     }
