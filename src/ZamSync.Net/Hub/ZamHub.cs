@@ -33,7 +33,8 @@ public sealed partial class ZamHub : IAsyncDisposable
         _engine = engine ?? throw new ArgumentNullException(nameof(engine));
         _options = options ?? new ZamHubOptions();
         _options.Validate();
-        _log = (ILogger?)logger ?? NullLogger.Instance;
+        // Without a logger of its own the hub logs where its engine does (ZamEngineOptions.LoggerFactory).
+        _log = (ILogger?)logger ?? engine.Loggers.Factory.CreateLogger<ZamHub>();
         _time = time ?? TimeProvider.System;
         _slots = new SemaphoreSlim(_options.MaxConcurrentSessions, _options.MaxConcurrentSessions);
     }

@@ -162,7 +162,8 @@ public sealed partial class TcpTransport : IAsyncDisposable
                 // Refused here, on the accept loop, so a flood from one address drains from the backlog at the
                 // speed of accept and close, and the connections behind it get their turn. Logged once a flood.
                 Reject(remote, "address_limit", firstRefusal,
-                    $"{inAddress} connections from {key} are already in their handshake and the listener is past half of its {_options.MaxPendingConnections}; further refusals from this address are counted, not logged, until its handshakes end");
+                    $"{inAddress} connections from {key} are already in their handshake and the listener is past half of its {_options.MaxPendingConnections}; further refusals from this address are logged at debug level only, until its handshakes end",
+                    "nothing (refused on accept)");
                 socket.Dispose();
                 _pending.Release();
                 continue;
@@ -176,6 +177,9 @@ public sealed partial class TcpTransport : IAsyncDisposable
     {
         TcpPeerTransport? peer = null;
         bool handedOff = false, admitted = true;
+        // Who the connection claimed to be, for the refusal's log line: its certificate, then its handshake.
+        PeerCertificateValidator? validator = null;
+        string? claimed = null;
         try
         {
             Configure(socket, _options);
@@ -187,12 +191,15 @@ public sealed partial class TcpTransport : IAsyncDisposable
             {
                 // The server closes on any refusal: with TLS 1.3 a client learns of a rejected certificate only
                 // when its connection closes.
-                (stream, proven) = await TlsHandshake.AsServerAsync(stream, tls, deadline.Token).ConfigureAwait(false);
+                validator = new PeerCertificateValidator(tls);
+                (stream, proven) = await TlsHandshake.AsServerAsync(stream, tls, deadline.Token, validator).ConfigureAwait(false);
+                claimed = $"node {proven} (proven by its certificate)";
             }
             peer = new TcpPeerTransport(default, stream, remote, _options.Frames);
             var first = await peer.PeekFirstAsync(deadline.Token).ConfigureAwait(false);
             if (first is not { } bytes || SyncMessageCodec.Read(bytes) is not HandshakeMessage hello)
                 throw new SyncProtocolException("The first message of a connection must be a handshake.");
+            claimed = proven is { } node && hello.NodeId == node ? claimed : $"node {hello.NodeId} in its handshake" + (proven is { } c ? $", with the certificate of node {c}" : "");
             if (proven is { } certified && hello.NodeId != certified)
             {
                 await RefuseAsync(peer, $"the handshake claims node {hello.NodeId} but the certificate is for node {certified}", deadline.Token).ConfigureAwait(false);
@@ -220,7 +227,8 @@ public sealed partial class TcpTransport : IAsyncDisposable
             string detail = ex is OperationCanceledException && timeout != _options.FirstMessageTimeout
                 ? $"{ex.Message} (the deadline was shortened to {timeout}: the listener was past half of its {_options.MaxPendingConnections} handshakes)"
                 : ex.Message;
-            Reject(remote, reason, log: true, detail);
+            claimed ??= validator?.LastClaim ?? "nothing yet (refused before its handshake)";
+            Reject(remote, reason, warn: true, detail, claimed);
         }
         finally
         {
@@ -234,16 +242,25 @@ public sealed partial class TcpTransport : IAsyncDisposable
         }
     }
 
-    /// <summary>Counts a refused connection (before it is closed, so whoever sees the close sees the count).</summary>
-    private void Reject(EndPoint? remote, string reason, bool log, string detail)
+    /// <summary>
+    /// Counts a refused connection (before it is closed, so whoever sees the close sees the count) and logs it: one
+    /// warning a connection, except the repeats of a per-address flood (<paramref name="warn"/> false), which go to
+    /// debug so a flood cannot flood the log too.
+    /// </summary>
+    private void Reject(EndPoint? remote, string reason, bool warn, string detail, string claimed)
     {
         Interlocked.Increment(ref _rejected);
         _options.Metrics?.ConnectionsRejected.Add(1, new KeyValuePair<string, object?>("reason", reason));
-        if (log && _options.Logger is { } logger) LogRejected(logger, remote, reason, detail);
+        if (_options.Logger is not { } logger) return;
+        if (warn) LogRejected(logger, remote, reason, claimed, detail);
+        else LogRejectedRepeat(logger, remote, reason, claimed, detail);
     }
 
-    [Microsoft.Extensions.Logging.LoggerMessage(10, Microsoft.Extensions.Logging.LogLevel.Warning, "Refused connection from {Remote} ({Reason}): {Detail}")]
-    private static partial void LogRejected(Microsoft.Extensions.Logging.ILogger logger, EndPoint? remote, string reason, string detail);
+    [Microsoft.Extensions.Logging.LoggerMessage(10, Microsoft.Extensions.Logging.LogLevel.Warning, "Refused connection from {Remote} ({Reason}), claiming {Claimed}: {Detail}")]
+    private static partial void LogRejected(Microsoft.Extensions.Logging.ILogger logger, EndPoint? remote, string reason, string claimed, string detail);
+
+    [Microsoft.Extensions.Logging.LoggerMessage(11, Microsoft.Extensions.Logging.LogLevel.Debug, "Refused connection from {Remote} ({Reason}), claiming {Claimed}: {Detail}")]
+    private static partial void LogRejectedRepeat(Microsoft.Extensions.Logging.ILogger logger, EndPoint? remote, string reason, string claimed, string detail);
 
     private static async Task RefuseAsync(TcpPeerTransport peer, string why, CancellationToken cancellationToken)
     {

@@ -13,14 +13,28 @@ internal sealed class PeerCertificateValidator(TlsOptions options)
     public string? LastRefusal { get; private set; }
 
     /// <summary>
+    /// Who the last certificate claims to be, valid or not (its node id and role when it names them, its subject,
+    /// serial and issuer), so a refused connection's log line says who tried; null before any certificate was presented.
+    /// </summary>
+    public string? LastClaim { get; private set; }
+
+    /// <summary>
     /// Validates the certificate of a peer that accepts connections (<paramref name="asHub"/>: it must be a hub
     /// with server authentication) or that connects (client authentication, either role).
     /// </summary>
     public (NodeId Node, NodeRole Role)? Validate(X509Certificate? certificate, bool asHub)
     {
         LastRefusal = null;
-        if (certificate is null) return Refuse("the peer presented no certificate");
+        LastClaim = null;
+        if (certificate is null)
+        {
+            LastClaim = "no certificate";
+            return Refuse("the peer presented no certificate");
+        }
         using var peer = X509CertificateLoader.LoadCertificate(certificate.GetRawCertData());
+        LastClaim = ZamPki.ReadIdentity(peer) is { } claimed
+            ? $"node {claimed.Node} as {claimed.Role.ToString().ToLowerInvariant()} (certificate '{peer.Subject}', serial {peer.SerialNumber}, issued by '{peer.Issuer}')"
+            : $"certificate '{peer.Subject}', serial {peer.SerialNumber}, issued by '{peer.Issuer}'";
         using var chain = new X509Chain();
         var policy = chain.ChainPolicy;
         policy.TrustMode = X509ChainTrustMode.CustomRootTrust;

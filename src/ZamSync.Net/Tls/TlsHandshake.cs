@@ -8,10 +8,13 @@ namespace ZamSync.Net.Tls;
 /// <summary>Both ends of the mutual TLS handshake, each checking the other's certificate with the deployment CA.</summary>
 internal static class TlsHandshake
 {
-    /// <summary>Accepts a client: returns the TLS stream and the node id its certificate proves.</summary>
-    public static async Task<(Stream Stream, NodeId Node)> AsServerAsync(Stream inner, TlsOptions tls, CancellationToken cancellationToken)
+    /// <summary>
+    /// Accepts a client: returns the TLS stream and the node id its certificate proves. Pass a
+    /// <paramref name="validator"/> to learn afterwards who a refused client claimed to be.
+    /// </summary>
+    public static async Task<(Stream Stream, NodeId Node)> AsServerAsync(Stream inner, TlsOptions tls, CancellationToken cancellationToken, PeerCertificateValidator? validator = null)
     {
-        var validator = new PeerCertificateValidator(tls);
+        validator ??= new PeerCertificateValidator(tls);
         NodeId proven = default;
         var ssl = new SslStream(inner, leaveInnerStreamOpen: false);
         try

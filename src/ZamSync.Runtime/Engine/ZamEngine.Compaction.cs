@@ -77,12 +77,17 @@ public abstract partial class ZamEngine
             var horizon = fold[prefix - 1].Key;
             _store.Compact(floors, horizon, Clock.Last, snapshot!);
             WriteSnapshotLocked(snapshotable);
-            return new CompactionResult(prefix, before, _store.Length) { Floors = Compacted, Horizon = horizon, StoppedBy = stoppedBy };
+            var result = new CompactionResult(prefix, before, _store.Length) { Floors = Compacted, Horizon = horizon, StoppedBy = stoppedBy };
+            Diagnostics.CompactionLog.Compacted(Loggers.Compaction, prefix, before, result.BytesAfter, result.Floors, horizon, stoppedBy ?? "nothing (every held event)");
+            return result;
         }
     }
 
-    private CompactionResult Unchanged(long length, string? stoppedBy) =>
-        new(0, length, length) { Floors = Compacted, Horizon = _store.Base?.Horizon, StoppedBy = stoppedBy };
+    private CompactionResult Unchanged(long length, string? stoppedBy)
+    {
+        Diagnostics.CompactionLog.NothingCompacted(Loggers.Compaction, stoppedBy ?? "nothing to drop");
+        return new(0, length, length) { Floors = Compacted, Horizon = _store.Base?.Horizon, StoppedBy = stoppedBy };
+    }
 
     /// <summary>
     /// The lowest frontier among the origins this node and its peers know of, and whose it is. An origin's frontier

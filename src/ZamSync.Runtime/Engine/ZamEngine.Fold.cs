@@ -18,6 +18,8 @@ public abstract partial class ZamEngine
     // calls OnDurable, so a re-fold in between already applied it: OnDurable must then skip it, or the
     // batch is applied twice. Guarded by _stateLock.
     private uint _foldedThrough;
+    // Why the pending re-fold is needed (the late event and what was applied before it), for its log line.
+    private (EventKey Late, EventKey Applied)? _refoldCause;
 
     /// <summary>Runs <paramref name="reader"/> on the up-to-date state while no event is being applied.</summary>
     private protected T ReadStateCore<T>(Func<T> reader)
@@ -56,6 +58,7 @@ public abstract partial class ZamEngine
             if (_lastApplied is { } last && ordered[0].Envelope.Key <= last)
             {
                 _refoldPending = true;
+                _refoldCause ??= (ordered[0].Envelope.Key, last);
                 return;
             }
             foreach (var e in ordered) Apply(e);
@@ -83,21 +86,32 @@ public abstract partial class ZamEngine
     private void Refold()
     {
         Metrics.Refolds.Add(1);
-        FoldEverything();
+        var cause = _refoldCause;
+        long started = System.Diagnostics.Stopwatch.GetTimestamp();
+        int events = FoldEverything();
+        if (cause is { } c)
+            Diagnostics.EngineLog.Refolded(Loggers.Engine, events, (long)System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds, c.Late.ToString(), c.Applied.ToString());
     }
 
-    /// <summary>Rebuilds the state from the base and every held event, noting which batches that covered.</summary>
-    private void FoldEverything()
+    /// <summary>Rebuilds the state from the base and every held event, noting which batches that covered; returns how many events it read.</summary>
+    private int FoldEverything()
     {
         ResetToBase();
         var view = _store.CaptureFold();
         _foldedThrough = view.Batch;
-        foreach (var e in _store.ReadInFoldOrder(view)) Apply(e);
+        int events = 0;
+        foreach (var e in _store.ReadInFoldOrder(view))
+        {
+            Apply(e);
+            events++;
+        }
+        return events;
     }
 
     private void ResetToBase()
     {
         _refoldPending = false;
+        _refoldCause = null;
         StateStore.Reset();
         _lastApplied = null;
         if (_store.Base is { } walBase)

@@ -27,6 +27,7 @@ public abstract partial class ZamEngine : IAsyncDisposable
         _options = options;
         _lock = directoryLock;
         Metrics = new ZamMetrics(options.MeterFactory);
+        Loggers = new ZamLoggers(options.LoggerFactory ?? Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance);
         Clock = new HybridLogicalClock(options.TimeProvider, options.MaxClockDrift);
     }
 
@@ -48,6 +49,9 @@ public abstract partial class ZamEngine : IAsyncDisposable
 
     public ZamMetrics Metrics { get; }
 
+    /// <summary>The loggers of each area, from <see cref="ZamEngineOptions.LoggerFactory"/>.</summary>
+    internal ZamLoggers Loggers { get; }
+
     public HybridLogicalClock Clock { get; }
 
     /// <summary>The event store port this engine writes through.</summary>
@@ -67,6 +71,7 @@ public abstract partial class ZamEngine : IAsyncDisposable
             (store, var report, var scan) = WalEventStore.Open(DataDirectory, NodeId, _options.Wal, Metrics, OnDurable);
             _store = store;
             Recovery = report;
+            if (report.TailWasTorn) StorageLog.TornTailCut(Loggers.Storage, DataDirectory, report.TruncatedAt, report.TruncatedBytes);
             // Own events must keep ticking forward after a restart, whatever the wall clock says now. Far-future
             // stamps from peers count only within the drift bound, as they would have when received.
             Clock.Restore(scan.MaxOwnHlc);
@@ -138,6 +143,7 @@ public abstract partial class ZamEngine : IAsyncDisposable
         var accepted = new List<StoredEvent>(events.Count);
         List<QuarantinedEvent>? quarantined = null;
         var queuedElsewhere = new HashSet<Task>();
+        var skew = new ClockSkewTally();
         ValueTask durable;
         lock (_ingest)
         {
@@ -147,7 +153,8 @@ public abstract partial class ZamEngine : IAsyncDisposable
                 quarantined?.Clear();
                 queuedElsewhere.Clear();
                 long failures = _store.WriteFailures;
-                Classify(events, from, accepted, ref quarantined, queuedElsewhere);
+                skew = new ClockSkewTally();
+                Classify(events, from, accepted, ref quarantined, queuedElsewhere, ref skew);
                 try
                 {
                     durable = _store.AppendAsync(accepted, cancellationToken);
@@ -169,7 +176,10 @@ public abstract partial class ZamEngine : IAsyncDisposable
         {
             _quarantine.Add(quarantined);
             Metrics.Quarantined.Add(quarantined.Count);
+            foreach (var q in quarantined) EngineLog.Quarantined(Loggers.Engine, q.Origin, q.Sequence, q.EventType, q.ReceivedFrom, q.Reason);
         }
+        if (skew.Count > 0)
+            EngineLog.ClockTooFarAhead(Loggers.Engine, skew.Count, from, Clock.MaxForwardDrift, skew.Furthest.Origin, skew.Furthest.Sequence, skew.Ahead);
         Metrics.EventsReceived.Add(accepted.Count);
         return new IngestResult(events.Count, accepted.Count, quarantined?.Count ?? 0);
     }
@@ -178,7 +188,7 @@ public abstract partial class ZamEngine : IAsyncDisposable
     /// Sorts a peer's batch into new events (validated, perhaps quarantined) and replays of what is held, and
     /// refuses one that would leave a hole. Runs under <c>_ingest</c>.
     /// </summary>
-    private void Classify(IReadOnlyList<EventEnvelope> events, NodeId from, List<StoredEvent> accepted, ref List<QuarantinedEvent>? quarantined, HashSet<Task> queuedElsewhere)
+    private void Classify(IReadOnlyList<EventEnvelope> events, NodeId from, List<StoredEvent> accepted, ref List<QuarantinedEvent>? quarantined, HashSet<Task> queuedElsewhere, ref ClockSkewTally skew)
     {
         var next = new Dictionary<NodeId, ulong>();
         var high = new Dictionary<NodeId, Hlc>();
@@ -198,7 +208,11 @@ public abstract partial class ZamEngine : IAsyncDisposable
             if (e.Sequence > expected)
                 throw new SyncProtocolException($"Peer {from} sent {e.Origin}#{e.Sequence} but this node holds that origin only up to #{expected - 1}: that would leave a hole.");
             next[e.Origin] = expected + 1;
-            if (!Clock.Observe(e.Hlc)) Metrics.ClockSkewRejected.Add(1);
+            if (!Clock.Observe(e.Hlc))
+            {
+                Metrics.ClockSkewRejected.Add(1);
+                skew.Add(e, _options.TimeProvider.GetUtcNow());
+            }
             // An origin's stamps rise with its sequence; compaction relies on it (its frontier). An event that
             // breaks it is judged the same way by every node (all hold its predecessors), so quarantining it
             // keeps states equal instead of letting it sort before what some node compacted.
@@ -275,6 +289,23 @@ public abstract partial class ZamEngine : IAsyncDisposable
             _lock.Dispose();
         }
         GC.SuppressFinalize(this);
+    }
+}
+
+/// <summary>
+/// The events of one batch stamped too far ahead to move our clock, so a peer with a wrong clock costs one log
+/// line a batch, naming the furthest, rather than one an event.
+/// </summary>
+internal struct ClockSkewTally
+{
+    public int Count;
+    public EventKey Furthest;
+    public TimeSpan Ahead;
+
+    public void Add(in EventEnvelope e, DateTimeOffset now)
+    {
+        var ahead = TimeSpan.FromMilliseconds(e.Hlc.Physical - now.ToUnixTimeMilliseconds());
+        if (Count++ == 0 || ahead > Ahead) (Furthest, Ahead) = (e.Key, ahead);
     }
 }
 

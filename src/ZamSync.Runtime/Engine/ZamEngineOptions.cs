@@ -1,4 +1,6 @@
 using System.Diagnostics.Metrics;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using ZamSync.Wal;
 
 namespace ZamSync;
@@ -37,6 +39,12 @@ public sealed record ZamEngineOptions
 
     /// <summary>Owns the <c>ZamSync</c> meter when set (for hosts); otherwise the engine creates its own.</summary>
     public IMeterFactory? MeterFactory { get; init; }
+
+    /// <summary>
+    /// Where the engine logs what an operator should know of: torn tails cut at open, quarantined events, re-folds,
+    /// compactions, clocks too far ahead, session outcomes (docs/engine.md lists the event ids). Nothing by default.
+    /// </summary>
+    public ILoggerFactory LoggerFactory { get; init; } = NullLoggerFactory.Instance;
 
     /// <summary>Where peer knowledge is kept; <c>peers.state</c> in the data directory by default.</summary>
     public IPeerStore? PeerStore { get; init; }

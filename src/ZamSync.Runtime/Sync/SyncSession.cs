@@ -134,6 +134,7 @@ public sealed class SyncSession
             total.CancelAfter(_s._options.SessionTimeout);
             _total = total;
             string outcome = "failed";
+            Exception? error = null;
             try
             {
                 if (_role == SyncRole.Initiator) await InitiateAsync().ConfigureAwait(false);
@@ -144,6 +145,7 @@ public sealed class SyncSession
             }
             catch (Exception ex) when (ex is SyncProtocolException or EventsCompactedException)
             {
+                error = ex;
                 // Tell the peer why before the caller closes the connection, so it sees the reason rather
                 // than a bare close. Best effort: the link may be what failed.
                 await TryRefuseAsync(ex is EventsCompactedException ? RefuseReason.EventsCompacted : RefuseReason.ProtocolViolation, ex.Message).ConfigureAwait(false);
@@ -152,6 +154,7 @@ public sealed class SyncSession
             }
             catch (SyncException ex)
             {
+                error = ex;
                 // A refusal, a cut, a deadline or a budget too small: the peer is told nothing more (a cut link
                 // could not carry it), and the caller learns what the session spent.
                 outcome = ex switch
@@ -168,16 +171,29 @@ public sealed class SyncSession
             {
                 // The transport failed under us: the link, not either node.
                 outcome = "disconnected";
-                throw new SyncDisconnectedException($"The connection to {Describe()} broke: {ex.Message}", ex) { Stats = Stats() };
+                throw error = new SyncDisconnectedException($"The connection to {Describe()} broke: {ex.Message}", ex) { Stats = Stats() };
             }
             catch (OperationCanceledException ex) when (!_caller.IsCancellationRequested)
             {
                 outcome = "timeout";
-                throw new SyncTimeoutException($"The session with {Describe()} took longer than its {_s._options.SessionTimeout} limit.", ex) { Stats = Stats() };
+                throw error = new SyncTimeoutException($"The session with {Describe()} took longer than its {_s._options.SessionTimeout} limit.", ex) { Stats = Stats() };
+            }
+            catch (OperationCanceledException ex)
+            {
+                // The caller cancelled (a host stopping): not a failure of the peer or the link.
+                outcome = "cancelled";
+                error = ex;
+                throw;
+            }
+            catch (Exception ex)
+            {
+                error = ex;
+                throw;
             }
             finally
             {
                 RecordMetrics(outcome);
+                LogOutcome(outcome, error);
             }
         }
 
@@ -665,6 +681,23 @@ public sealed class SyncSession
             Duration = Stopwatch.GetElapsedTime(_started),
             PeerContractFingerprint = _peerContract,
         };
+
+        private string RoleName => _role == SyncRole.Initiator ? "initiator" : "responder";
+
+        /// <summary>One line a session: information when it completed, a warning naming the error when not.</summary>
+        private void LogOutcome(string outcome, Exception? error)
+        {
+            var log = Engine.Loggers.Sync;
+            var level = error is null ? Microsoft.Extensions.Logging.LogLevel.Information : Microsoft.Extensions.Logging.LogLevel.Warning;
+            if (!log.IsEnabled(level)) return;
+            string peer = _peer.IsEmpty ? "an unidentified peer" : $"node {_peer}";
+            double seconds = Math.Round(Stopwatch.GetElapsedTime(_started).TotalSeconds, 3);
+            long received = Transport.BytesReceived - _received0;
+            if (error is null)
+                Diagnostics.SessionLog.Completed(log, peer, RoleName, seconds, _eventsSent, Sent, _eventsReceived, received, _exhausted);
+            else
+                Diagnostics.SessionLog.Failed(log, peer, RoleName, outcome, seconds, _eventsSent, Sent, _eventsReceived, received, error.Message);
+        }
 
         private void RecordMetrics(string outcome)
         {

@@ -1,0 +1,19 @@
+using Microsoft.Extensions.Logging;
+
+namespace ZamSync.Diagnostics;
+
+/// <summary>Log lines of the engine's ingest and fold (category <c>ZamSync.Engine</c>, event ids 200–299; docs/engine.md).</summary>
+internal static partial class EngineLog
+{
+    [LoggerMessage(200, LogLevel.Warning,
+        "Quarantined {Origin}#{Sequence} (event type {EventType}) received from node {From}: {Reason}. It is stored and forwarded, never applied here")]
+    public static partial void Quarantined(ILogger logger, NodeId origin, ulong sequence, uint eventType, NodeId from, string reason);
+
+    [LoggerMessage(201, LogLevel.Information,
+        "Re-folded the state over {Events} events in {Milliseconds} ms because {Late} arrived after {Applied}, which sorts after it")]
+    public static partial void Refolded(ILogger logger, int events, long milliseconds, string late, string applied);
+
+    [LoggerMessage(202, LogLevel.Warning,
+        "{Count} events from node {From} are stamped further ahead of this node's clock than the {Bound} drift bound, the furthest {Origin}#{Sequence} by {Ahead}: they replicate and sort by their stamps but do not move this clock (is that node's clock wrong?)")]
+    public static partial void ClockTooFarAhead(ILogger logger, int count, NodeId from, TimeSpan bound, NodeId origin, ulong sequence, TimeSpan ahead);
+}
