@@ -17,7 +17,7 @@ public static class ClinicApp
         {
             InitCommand.Create(console),
             IssueCommand.Create(console),
-            SubmitCommand.Create(console),
+            SubmitCommand.Create(console, TimeProvider.System),
             SyncCommand.Create(console),
             ServeCommand.Create(console),
             StatusCommand.Create(console),
@@ -44,6 +44,11 @@ public static class ClinicApp
             // Help goes straight to the console's writer: Spectre would wrap System.CommandLine's already wrapped text again.
             var invocation = new InvocationConfiguration { EnableDefaultExceptionHandler = false, Output = console.Profile.Out.Writer, Error = errors };
             return await parsed.InvokeAsync(invocation, cancellationToken);
+        }
+        catch (UsageMistake ex)
+        {
+            WriteError(errors, ex.Message);
+            return UsageError;
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {

@@ -39,6 +39,9 @@ public enum NodeKind
 [JsonSerializable(typeof(NodeConfig))]
 internal sealed partial class NodeConfigJson : JsonSerializerContext;
 
+/// <summary>A mistake in the command line that parsing alone cannot see (two values that contradict): exit code 2.</summary>
+public sealed class UsageMistake(string message) : Exception(message);
+
 /// <summary>A mistake the operator can fix: printed as one clear line, exit code 1.</summary>
 public sealed class UserError : Exception
 {
