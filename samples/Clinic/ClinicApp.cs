@@ -16,6 +16,9 @@ public static class ClinicApp
             "Exit codes: 0 success, 1 the command failed (message on stderr), 2 usage error (nothing was changed).")
         {
             InitCommand.Create(console),
+            RequestCommand.Create(console),
+            SignCommand.Create(console),
+            InstallCommand.Create(console),
             IssueCommand.Create(console),
             SubmitCommand.Create(console, TimeProvider.System),
             SyncCommand.Create(console),

@@ -54,6 +54,13 @@ internal static class KeyFiles
         }
     }
 
+    /// <summary>A text file (PEM) that must exist and hold something; <paramref name="what"/> names it in the error.</summary>
+    public static string ReadText(string path, string what)
+    {
+        string text = System.Text.Encoding.UTF8.GetString(ReadAll(path));
+        return text.Trim().Length > 0 ? text : throw new UserError($"{path}: empty, expected {what}.");
+    }
+
     /// <summary>Writes a private key file with mode 0600 (on Unix), replacing any earlier one atomically.</summary>
     public static void WritePrivate(string path, ReadOnlySpan<byte> bytes)
     {

@@ -1,3 +1,4 @@
+using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using Clinic.Contracts;
 using ZamSync;
@@ -13,10 +14,17 @@ public sealed class NodeDirectory(string path)
 {
     public string Path { get; } = System.IO.Path.GetFullPath(path);
 
-    private string Tls => System.IO.Path.Combine(Path, "tls");
-    public string CaCertificate => System.IO.Path.Combine(Tls, "ca.crt");
-    public string CaKey => System.IO.Path.Combine(Tls, "ca.pfx");
-    public string NodeCertificate => System.IO.Path.Combine(Tls, "node.pfx");
+    /// <summary>The certificates and keys; mode 0700, and every private key in it 0600.</summary>
+    public string TlsFolder => System.IO.Path.Combine(Path, "tls");
+    public string CaCertificate => System.IO.Path.Combine(TlsFolder, "ca.crt");
+    public string CaKey => System.IO.Path.Combine(TlsFolder, "ca.pfx");
+    public string NodeCertificate => System.IO.Path.Combine(TlsFolder, "node.pfx");
+
+    /// <summary>The key made by <c>request</c>, waiting for its certificate (moved into node.pfx by <c>install</c>).</summary>
+    public string PendingKey => System.IO.Path.Combine(TlsFolder, "node.key");
+
+    /// <summary>Where <c>request</c> writes the certificate request unless told otherwise.</summary>
+    public string DefaultRequest => System.IO.Path.Combine(TlsFolder, $"node-{Config.NodeId}.csr");
 
     public NodeConfig Config => NodeConfig.Load(Path);
 
@@ -38,29 +46,38 @@ public sealed class NodeDirectory(string path)
         ZamEngine<ClinicNetworkState>.OpenAsync(Path, new NodeId(Config.NodeId), EngineOptions, cancellationToken);
 
     /// <summary>Creates the directory's configuration; for a hub, also the deployment CA and the hub's certificate.</summary>
-    public void Initialise(NodeConfig config)
+    /// <param name="caPassphrase">Encrypts the CA's key (AES-256, PBKDF2-SHA256); null writes it unencrypted, mode 0600.</param>
+    public void Initialise(NodeConfig config, string? caPassphrase = null)
     {
         if (File.Exists(System.IO.Path.Combine(Path, NodeConfig.FileName)))
             throw new UserError($"'{Path}' is already initialised ({Config.Kind} {Config.NodeId}).");
-        KeyFiles.CreatePrivateDirectory(Tls);
+        KeyFiles.CreatePrivateDirectory(TlsFolder);
         config.Save(Path);
         if (config.Kind != NodeKind.Hub) return;
         using var ca = ZamPki.CreateAuthority(config.Name);
-        KeyFiles.WritePrivate(CaKey, ca.Export(X509ContentType.Pkcs12));
+        KeyFiles.WritePrivate(CaKey, caPassphrase is null
+            ? ca.Export(X509ContentType.Pkcs12)
+            : ca.ExportPkcs12(Pkcs12ExportPbeParameters.Pbes2Aes256Sha256, caPassphrase));
         KeyFiles.WritePublic(CaCertificate, ca.ExportCertificatePem());
         using var hub = ZamPki.IssueCertificate(ca, new NodeId(config.NodeId), NodeRole.Hub);
         KeyFiles.WritePrivate(NodeCertificate, hub.Export(X509ContentType.Pkcs12));
     }
 
-    /// <summary>Run on the hub: issues a certificate for <paramref name="clinic"/> into its directory.</summary>
-    public void IssueFor(NodeDirectory clinic)
+    /// <summary>The deployment CA with its private key; the hub's directory only.</summary>
+    public X509Certificate2 LoadAuthority(string? passphrase)
     {
-        if (!File.Exists(CaKey)) throw new UserError($"'{Path}' holds no CA key: run this on the hub's directory.");
+        if (!File.Exists(CaKey)) throw new UserError($"'{Path}' holds no CA key ({CaKey}): run this on the hub's directory.");
+        return KeyFiles.LoadPkcs12(CaKey, passphrase, CaPassphrase.Hint);
+    }
+
+    /// <summary>Run on the hub: issues a certificate for <paramref name="clinic"/> into its directory (both on one machine).</summary>
+    public void IssueFor(NodeDirectory clinic, string? caPassphrase = null)
+    {
         var config = clinic.Config;
-        using var ca = KeyFiles.LoadPkcs12(CaKey);
+        using var ca = LoadAuthority(caPassphrase);
         using var caCertificate = KeyFiles.LoadPemCertificate(CaCertificate); // checked before anything is written
         using var issued = ZamPki.IssueCertificate(ca, new NodeId(config.NodeId), config.Kind == NodeKind.Hub ? NodeRole.Hub : NodeRole.Node);
-        KeyFiles.CreatePrivateDirectory(clinic.Tls);
+        KeyFiles.CreatePrivateDirectory(clinic.TlsFolder);
         KeyFiles.WritePrivate(clinic.NodeCertificate, issued.Export(X509ContentType.Pkcs12));
         KeyFiles.WritePublic(clinic.CaCertificate, caCertificate.ExportCertificatePem());
     }
@@ -69,7 +86,7 @@ public sealed class NodeDirectory(string path)
     public TlsOptions LoadTls()
     {
         if (!HasCertificate)
-            throw new UserError($"'{Path}' has no certificate yet: on the hub, run `issue --hub-dir <hub> --dir {Path}`.");
+            throw new UserError($"'{Path}' has no certificate yet: run `request --dir {Path}`, `sign` on the hub, then `install` (or `issue` with both directories on one machine).");
         return new TlsOptions
         {
             Certificate = KeyFiles.LoadPkcs12(NodeCertificate),

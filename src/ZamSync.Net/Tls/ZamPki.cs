@@ -36,10 +36,58 @@ public static class ZamPki
     {
         ArgumentNullException.ThrowIfNull(authority);
         if (node.IsEmpty) throw new ArgumentException("A certificate needs a non-zero node id.", nameof(node));
-        using var caKey = authority.GetECDsaPrivateKey() ?? throw new ArgumentException("The authority certificate has no private key.", nameof(authority));
         using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-        var subject = new X500DistinguishedName($"CN={node.ToString(null, CultureInfo.InvariantCulture)}, OU={role.ToString().ToLowerInvariant()}, O=ZamSync");
-        var request = new CertificateRequest(subject, key, HashAlgorithmName.SHA256);
+        using var issued = Issue(authority, new CertificateRequest(SubjectOf(node, role), key, HashAlgorithmName.SHA256), role, validity, time, notBefore);
+        // Attach the private key, and round-trip through PKCS#12 so SslStream can use the key on every platform.
+        using var withKey = issued.CopyWithPrivateKey(key);
+        return X509CertificateLoader.LoadPkcs12(withKey.Export(X509ContentType.Pkcs12), null);
+    }
+
+    /// <summary>
+    /// A certificate signing request (PKCS#10, PEM) for <paramref name="node"/> in <paramref name="role"/>, signed with
+    /// <paramref name="key"/>: the node keeps its private key and sends only this to whoever holds the CA.
+    /// </summary>
+    public static string CreateSigningRequest(ECDsa key, NodeId node, NodeRole role)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        if (node.IsEmpty) throw new ArgumentException("A certificate needs a non-zero node id.", nameof(node));
+        return new CertificateRequest(SubjectOf(node, role), key, HashAlgorithmName.SHA256).CreateSigningRequestPem();
+    }
+
+    /// <summary>
+    /// Reads a PEM signing request made by <see cref="CreateSigningRequest"/>, checking its signature (so the sender
+    /// holds the key it asks a certificate for), and the node id and role it asks for (null if it names none).
+    /// </summary>
+    /// <exception cref="CryptographicException">Not a PEM certificate request, or its signature does not verify.</exception>
+    public static (CertificateRequest Request, (NodeId Node, NodeRole Role)? Identity) ReadSigningRequest(string pem)
+    {
+        var request = CertificateRequest.LoadSigningRequestPem(pem, HashAlgorithmName.SHA256, CertificateRequestLoadOptions.Default);
+        return (request, ReadIdentity(request.SubjectName));
+    }
+
+    /// <summary>
+    /// Issues a certificate for the key in <paramref name="request"/> (from <see cref="ReadSigningRequest"/>), for
+    /// <paramref name="node"/> in <paramref name="role"/> as the CA's operator decided: the request's own subject and
+    /// extensions are not copied, only its public key. The result holds no private key (the node has it).
+    /// </summary>
+    public static X509Certificate2 IssueForRequest(X509Certificate2 authority, CertificateRequest request, NodeId node, NodeRole role,
+        TimeSpan? validity = null, TimeProvider? time = null)
+    {
+        ArgumentNullException.ThrowIfNull(authority);
+        ArgumentNullException.ThrowIfNull(request);
+        if (node.IsEmpty) throw new ArgumentException("A certificate needs a non-zero node id.", nameof(node));
+        if (request.PublicKey.Oid.Value != "1.2.840.10045.2.1")
+            throw new ArgumentException("The request's key is not an ECDSA key; ZamSync certificates use ECDSA P-256.", nameof(request));
+        return Issue(authority, new CertificateRequest(SubjectOf(node, role), request.PublicKey, HashAlgorithmName.SHA256), role, validity, time, notBefore: null);
+    }
+
+    private static X500DistinguishedName SubjectOf(NodeId node, NodeRole role) =>
+        new($"CN={node.ToString(null, CultureInfo.InvariantCulture)}, OU={role.ToString().ToLowerInvariant()}, O=ZamSync");
+
+    private static X509Certificate2 Issue(X509Certificate2 authority, CertificateRequest request, NodeRole role,
+        TimeSpan? validity, TimeProvider? time, DateTimeOffset? notBefore)
+    {
+        using var caKey = authority.GetECDsaPrivateKey() ?? throw new ArgumentException("The authority certificate has no private key.", nameof(authority));
         request.CertificateExtensions.Add(new X509BasicConstraintsExtension(false, false, 0, true));
         request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.DigitalSignature, true));
         var usages = new OidCollection { new Oid(ClientAuthOid) };
@@ -54,17 +102,20 @@ public static class ZamPki
         if (until > authority.NotAfter) until = authority.NotAfter;
         var serial = RandomNumberGenerator.GetBytes(16);
         serial[0] &= 0x7F; // a positive integer
-        using var issued = request.Create(authority.SubjectName, X509SignatureGenerator.CreateForECDsa(caKey), from, until, serial);
-        // Attach the private key, and round-trip through PKCS#12 so SslStream can use the key on every platform.
-        using var withKey = issued.CopyWithPrivateKey(key);
-        return X509CertificateLoader.LoadPkcs12(withKey.Export(X509ContentType.Pkcs12), null);
+        return request.Create(authority.SubjectName, X509SignatureGenerator.CreateForECDsa(caKey), from, until, serial);
     }
 
     /// <summary>The node id and role a certificate was issued for, or null if it names none.</summary>
     public static (NodeId Node, NodeRole Role)? ReadIdentity(X509Certificate2 certificate)
     {
+        ArgumentNullException.ThrowIfNull(certificate);
+        return ReadIdentity(certificate.SubjectName);
+    }
+
+    private static (NodeId Node, NodeRole Role)? ReadIdentity(X500DistinguishedName subject)
+    {
         string? cn = null, ou = null;
-        foreach (var rdn in certificate.SubjectName.EnumerateRelativeDistinguishedNames())
+        foreach (var rdn in subject.EnumerateRelativeDistinguishedNames())
         {
             var oid = rdn.GetSingleElementType().Value;
             if (oid == "2.5.4.3") cn = rdn.GetSingleElementValue();
