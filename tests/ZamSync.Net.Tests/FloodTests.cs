@@ -188,7 +188,7 @@ public sealed class FloodTests(ITestOutputHelper output) : IDisposable
         {
             _listener.InstrumentPublished = (instrument, listener) =>
             {
-                if (ReferenceEquals(instrument, metrics.ConnectionsRejected)) listener.EnableMeasurementEvents(instrument);
+                if (metrics.Owns(instrument) && instrument.Name == ZamMetrics.Instruments.ConnectionsRejected) listener.EnableMeasurementEvents(instrument);
             };
             _listener.SetMeasurementEventCallback<long>((_, value, tags, _) =>
             {

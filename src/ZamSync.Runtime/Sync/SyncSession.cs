@@ -385,10 +385,12 @@ public sealed class SyncSession
         {
             while (true)
             {
+                long receivedBefore = Transport.BytesReceived;
                 var message = await ReceiveAsync("receiving events", _s._options.IdleTimeout).ConfigureAwait(false);
                 switch (message)
                 {
                     case EventBatchMessage batch:
+                        RecordBatch(ReceivedDirection, batch.Events.Count, Transport.BytesReceived - receivedBefore);
                         if (_s._policy == AccessPolicy.OwnOnly) RejectForeign(batch.Events);
                         var result = await Engine.IngestAsync(batch.Events, _peer, _total.Token).ConfigureAwait(false);
                         _eventsReceived += result.Stored;
@@ -523,7 +525,9 @@ public sealed class SyncSession
             // The message holds a copy of the payloads: the list can be reused once it is written.
             _out.ResetWrittenCount();
             SyncMessageCodec.WriteBatch(_out, columns, events);
+            long sentBefore = Transport.BytesSent;
             await SendWrittenAsync(SyncMessageKind.EventBatch, "sending events", size).ConfigureAwait(false);
+            RecordBatch(SentDirection, count, Transport.BytesSent - sentBefore);
             _eventsSent += count;
             Report(SyncPhase.Sending);
             events.Clear();
@@ -699,11 +703,23 @@ public sealed class SyncSession
                 Diagnostics.SessionLog.Failed(log, peer, RoleName, outcome, seconds, _eventsSent, Sent, _eventsReceived, received, error.Message);
         }
 
+        private static readonly KeyValuePair<string, object?> SentDirection = new("direction", "sent");
+        private static readonly KeyValuePair<string, object?> ReceivedDirection = new("direction", "received");
+
+        /// <summary>One batch's size in events and in wire bytes (framed, compressed: what the link carried).</summary>
+        private void RecordBatch(KeyValuePair<string, object?> direction, int events, long wireBytes)
+        {
+            Engine.Metrics.BatchEvents.Record(events, direction);
+            Engine.Metrics.BatchBytes.Record((int)Math.Min(wireBytes, int.MaxValue), direction);
+        }
+
         private void RecordMetrics(string outcome)
         {
             var m = Engine.Metrics;
-            var role = new KeyValuePair<string, object?>("role", _role == SyncRole.Initiator ? "initiator" : "responder");
-            m.Sessions.Add(1, role, new KeyValuePair<string, object?>("outcome", outcome));
+            var role = new KeyValuePair<string, object?>("role", RoleName);
+            var tag = new KeyValuePair<string, object?>("outcome", outcome);
+            m.Sessions.Add(1, role, tag);
+            m.SessionDuration.Record(Stopwatch.GetElapsedTime(_started).TotalSeconds, role, tag);
             m.EventsSent.Add(_eventsSent);
             m.BytesSent.Add(Sent);
             m.BytesReceived.Add(Transport.BytesReceived - _received0);

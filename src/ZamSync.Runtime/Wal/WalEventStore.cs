@@ -276,7 +276,9 @@ internal sealed partial class WalEventStore : IEventStore
         try
         {
             RandomAccess.Write(file, batch.Bytes, offset);
+            long syncing = System.Diagnostics.Stopwatch.GetTimestamp();
             RandomAccess.FlushToDisk(file);
+            _metrics.FsyncDuration.Record(System.Diagnostics.Stopwatch.GetElapsedTime(syncing).TotalSeconds);
         }
         catch (Exception ex)
         {

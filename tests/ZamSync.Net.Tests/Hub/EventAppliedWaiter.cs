@@ -13,7 +13,8 @@ internal sealed class EventAppliedWaiter : IDisposable
     {
         _listener.InstrumentPublished = (instrument, listener) =>
         {
-            if (ReferenceEquals(instrument, engine.Metrics.EventsReceived)) listener.EnableMeasurementEvents(instrument);
+            if (engine.Metrics.Owns(instrument) && instrument.Name == ZamSync.Diagnostics.ZamMetrics.Instruments.EventsReceived)
+                listener.EnableMeasurementEvents(instrument);
         };
         _listener.SetMeasurementEventCallback<long>((_, value, _, _) =>
         {

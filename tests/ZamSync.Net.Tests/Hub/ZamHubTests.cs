@@ -143,7 +143,7 @@ public class HubRejectionTests
         await using var engine = await Nodes.OpenAsync(dir.Sub("hub"), 77);
         var rejected = new List<string>();
         using var meters = new System.Diagnostics.Metrics.MeterListener();
-        meters.InstrumentPublished = (i, l) => { if (ReferenceEquals(i, engine.Metrics.ConnectionsRejected)) l.EnableMeasurementEvents(i); };
+        meters.InstrumentPublished = (i, l) => { if (engine.Metrics.Owns(i) && i.Name == ZamSync.Diagnostics.ZamMetrics.Instruments.ConnectionsRejected) l.EnableMeasurementEvents(i); };
         meters.SetMeasurementEventCallback<long>((_, _, tags, _) =>
         {
             foreach (var tag in tags) if (tag.Key == "reason") lock (rejected) rejected.Add((string)tag.Value!);
