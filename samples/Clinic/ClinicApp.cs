@@ -22,7 +22,8 @@ public static class ClinicApp
             IssueCommand.Create(console),
             SubmitCommand.Create(console, TimeProvider.System),
             SyncCommand.Create(console),
-            ServeCommand.Create(console),
+            ServeCommand.Create(console, TimeProvider.System),
+            NodeCommand.Create(console, TimeProvider.System),
             StatusCommand.Create(console),
             DemoCommand.Create(console),
         };

@@ -1,6 +1,8 @@
 using System.CommandLine;
 using Clinic.Node;
 using Spectre.Console;
+using ZamSync.Hosting.Control;
+using ZamSync.Hosting.Control.Operations;
 using ZamSync.Net.Hub;
 using ZamSync.Net.Tcp;
 using ZamSync.Sync;
@@ -9,7 +11,7 @@ namespace Clinic.Commands;
 
 internal static class ServeCommand
 {
-    public static Command Create(IAnsiConsole console)
+    public static Command Create(IAnsiConsole console, TimeProvider clock)
     {
         var dir = Common.Dir("The hub's directory");
         var listen = new Option<string>("--listen") { Description = "Address to listen on", DefaultValueFactory = _ => "0.0.0.0:7000" };
@@ -18,7 +20,8 @@ internal static class ServeCommand
         command.SetAction(async (result, cancellationToken) =>
         {
             var directory = new NodeDirectory(result.GetValue(dir)!);
-            await using var engine = await directory.OpenAsync(cancellationToken);
+            using var log = new ConsoleLog(console, clock);
+            await using var engine = await directory.OpenAsync(log, cancellationToken);
             await using var hub = new ZamHub(engine, new ZamHubOptions
             {
                 Listen = result.GetValue(listen)!,
@@ -40,6 +43,11 @@ internal static class ServeCommand
             {
                 throw new UserError(NetworkErrors.DescribeListen(ex, result.GetValue(listen)!), ex);
             }
+            // While the hub owns the directory, `status` and `submit` reach it through its control endpoint.
+            await using var control = new ControlServer(ControlEndpoint.DefaultSocketPath(directory.Path),
+                [new StatusOperation(engine, [new HubStatusSection(hub), new ClinicStatusSection(engine, directory)]), new ClinicSubmitOperation(engine)],
+                logger: log.CreateLogger("ZamSync.Control"));
+            await control.StartAsync(cancellationToken);
             console.MarkupLineInterpolated($"[green]Hub {engine.NodeId}[/] serving on {hub.LocalEndPoint} with mutual TLS. Ctrl+C stops it.");
             try
             {
@@ -48,6 +56,7 @@ internal static class ServeCommand
             catch (OperationCanceledException)
             {
             }
+            await control.StopAsync(CancellationToken.None);
             await hub.StopAsync(CancellationToken.None);
             console.MarkupLine("Hub stopped; running sessions were allowed to finish.");
             return 0;

@@ -88,15 +88,10 @@ internal static partial class SubmitCommand
             var directory = new NodeDirectory(result.GetValue(context.Dir)!);
             string clinic = directory.Config.Name;
             var submitted = create(result, clinic); // checks its values before the store is opened
-            await using var engine = await directory.OpenAsync(cancellationToken);
-            if (patientOption is not null && !result.GetValue(context.UnregisteredOk))
-            {
-                string patient = result.GetValue(patientOption)!;
-                if (!engine.Read(s => s.Patients.ContainsKey(patient)))
-                    throw new UserError($"patient '{patient}' is not registered on this clinic: register them first (`submit register`), " +
-                                        "or pass --unregistered-ok if their registration is on its way from another clinic. Nothing was recorded.");
-            }
-            var stored = await engine.SubmitAsync(submitted, cancellationToken);
+            string? mustBeRegistered = patientOption is not null && !result.GetValue(context.UnregisteredOk) ? result.GetValue(patientOption) : null;
+            // Through the running node when there is one (it owns the directory), else on the directory itself.
+            await using var node = await NodeAccess.OpenAsync(directory, cancellationToken);
+            var stored = await node.SubmitAsync(submitted, mustBeRegistered, cancellationToken);
             context.Console.MarkupLineInterpolated($"[green]Recorded[/] {typeof(TEvent).Name} as {stored.Origin}#{stored.Sequence} (durable)");
             return ClinicApp.Success;
         });

@@ -45,6 +45,10 @@ public sealed class NodeDirectory(string path)
     public Task<ZamEngine<ClinicNetworkState>> OpenAsync(CancellationToken cancellationToken = default) =>
         ZamEngine<ClinicNetworkState>.OpenAsync(Path, new NodeId(Config.NodeId), EngineOptions, cancellationToken);
 
+    /// <summary>Opens the engine logging to <paramref name="log"/> (the long-running commands).</summary>
+    public Task<ZamEngine<ClinicNetworkState>> OpenAsync(Microsoft.Extensions.Logging.ILoggerFactory log, CancellationToken cancellationToken) =>
+        ZamEngine<ClinicNetworkState>.OpenAsync(Path, new NodeId(Config.NodeId), EngineOptions with { LoggerFactory = log }, cancellationToken);
+
     /// <summary>Creates the directory's configuration; for a hub, also the deployment CA and the hub's certificate.</summary>
     /// <param name="caPassphrase">Encrypts the CA's key (AES-256, PBKDF2-SHA256); null writes it unencrypted, mode 0600.</param>
     public void Initialise(NodeConfig config, string? caPassphrase = null)

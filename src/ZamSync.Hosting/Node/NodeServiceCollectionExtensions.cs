@@ -69,7 +69,8 @@ public static class NodeServiceCollectionExtensions
             provider.GetRequiredService<ZamNode<TState>>(),
             provider.GetRequiredService<IOptions<ZamNodeOptions>>(),
             provider.GetService<TimeProvider>(),
-            provider.GetService<IMeterFactory>()));
+            provider.GetService<IMeterFactory>(),
+            provider.GetService<ILoggerFactory>()));
         int first = services.ToList().FindIndex(d => d.ServiceType == typeof(IHostedService));
         if (first < 0) services.Add(descriptor);
         else services.Insert(first, descriptor);

@@ -1,5 +1,7 @@
 using System.Diagnostics.Metrics;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using ZamSync.Wal;
 
@@ -7,7 +9,7 @@ namespace ZamSync.Hosting.Node;
 
 /// <summary>Opens the node's engine when the host starts and closes it when the host stops.</summary>
 internal sealed class ZamNodeHostedService<TState>(
-    ZamNode<TState> node, IOptions<ZamNodeOptions> options, TimeProvider? time, IMeterFactory? meters) : IHostedService
+    ZamNode<TState> node, IOptions<ZamNodeOptions> options, TimeProvider? time, IMeterFactory? meters, ILoggerFactory? loggers) : IHostedService
     where TState : class, IStateStore
 {
     public Task StartAsync(CancellationToken cancellationToken) => node.OpenAsync(EngineOptions(options.Value), cancellationToken);
@@ -20,6 +22,7 @@ internal sealed class ZamNodeHostedService<TState>(
         {
             TimeProvider = time ?? TimeProvider.System,
             MeterFactory = meters,
+            LoggerFactory = loggers ?? NullLoggerFactory.Instance, // the engine logs where the host does
             MaxClockDrift = o.MaxClockDrift,
             Validator = o.Validator,
             Wal = o.Cipher == WalCipherKind.None

@@ -1,0 +1,112 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Text.Json.Nodes;
+
+namespace Clinic.Tests;
+
+/// <summary>The clinic as a running service: the command line talks to it instead of fighting it for the directory.</summary>
+public sealed class NodeServiceTests : IDisposable
+{
+    private readonly string _root = Path.Combine(Path.GetTempPath(), "zamsync-node-" + Guid.NewGuid().ToString("N")[..8]);
+
+    private string Dir(string name) => Path.Combine(_root, name);
+
+    public void Dispose()
+    {
+        try { Directory.Delete(_root, recursive: true); } catch (IOException) { }
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    private static async Task<JsonObject> StatusJsonAsync(string dir)
+    {
+        var console = new TestConsole();
+        Assert.Equal(0, await console.RunAsync("status", "--dir", dir, "--json"));
+        return JsonNode.Parse(console.Output)!.AsObject();
+    }
+
+    [Fact]
+    public async Task While_the_node_runs_a_hundred_submits_and_status_go_through_it_and_a_stop_keeps_everything()
+    {
+        var console = new TestConsole();
+        Assert.Equal(0, await console.RunAsync("init", "--dir", Dir("clinic"), "--node", "7", "--name", "khaling"));
+
+        using var stop = new CancellationTokenSource();
+        var nodeConsole = new TestConsole();
+        var running = nodeConsole.RunAsync(["node", "--dir", Dir("clinic")], stop.Token);
+        try
+        {
+            await nodeConsole.WaitForAsync("running").WaitAsync(TimeSpan.FromSeconds(30));
+            Assert.Equal(0, await console.RunAsync("submit", "register", "--dir", Dir("clinic"), "--patient", "P-0", "--name", "Dorji", "--born", "1990-04-02"));
+            for (int i = 1; i < 100; i++)
+            {
+                int exit = await console.RunAsync("submit", "visit", "--dir", Dir("clinic"), "--patient", "P-0", "--visit", $"V{i}", "--reason", "check-up");
+                Assert.True(exit == 0, $"submit {i} failed: {console.Errors}");
+            }
+            // A check that needs the state runs in the node too: an unknown patient is refused there, nothing stored.
+            Assert.Equal(1, await console.RunAsync("submit", "visit", "--dir", Dir("clinic"), "--patient", "P-404", "--visit", "V0", "--reason", "x"));
+            Assert.Contains("patient 'P-404' is not registered", console.Errors);
+
+            var status = await StatusJsonAsync(Dir("clinic"));
+            Assert.True((bool)status["running"]!);
+            Assert.Equal(100, (long)status["events"]!);
+            Assert.Equal(100, (int)status["clinic"]!["eventsApplied"]!);
+        }
+        finally
+        {
+            stop.Cancel();
+            Assert.Equal(0, await running);
+        }
+        Assert.Contains("Node stopped", nodeConsole.Output);
+
+        // Stopped: the tool opens the directory itself again, and finds all 100.
+        var after = await StatusJsonAsync(Dir("clinic"));
+        Assert.False((bool)after["running"]!);
+        Assert.Equal(100, (long)after["events"]!);
+        Assert.False(File.Exists(Path.Combine(Dir("clinic"), "control", "node.sock")));
+    }
+
+    [Fact]
+    public async Task Status_on_a_serving_hub_shows_each_clinic_last_sync()
+    {
+        var console = new TestConsole();
+        Assert.Equal(0, await console.RunAsync("init", "--dir", Dir("hub"), "--node", "1000", "--hub", "--name", "district"));
+        Assert.Equal(0, await console.RunAsync("init", "--dir", Dir("clinic"), "--node", "7", "--name", "khaling"));
+        Assert.Equal(0, await console.RunAsync("issue", "--hub-dir", Dir("hub"), "--dir", Dir("clinic")));
+        Assert.Equal(0, await console.RunAsync("submit", "register", "--dir", Dir("clinic"), "--patient", "P-001", "--name", "Dorji", "--born", "1990-04-02"));
+
+        int port = FreePort();
+        using var stop = new CancellationTokenSource();
+        var hubConsole = new TestConsole();
+        var serving = hubConsole.RunAsync(["serve", "--dir", Dir("hub"), "--listen", $"127.0.0.1:{port}"], stop.Token);
+        try
+        {
+            await hubConsole.WaitForAsync("serving on").WaitAsync(TimeSpan.FromSeconds(30));
+            Assert.Equal(0, await console.RunAsync("sync", "--dir", Dir("clinic"), "--hub", $"127.0.0.1:{port}", "--hub-id", "1000"));
+            await hubConsole.WaitForAsync("node 7: 1 sessions").WaitAsync(TimeSpan.FromSeconds(30));
+
+            var status = await StatusJsonAsync(Dir("hub"));
+            Assert.True((bool)status["running"]!);
+            Assert.Equal(1, (long)status["events"]!);
+            var peer = status["hub"]!["peers"]!.AsArray().Single()!;
+            Assert.Equal("7", (string?)peer["node"]);
+            Assert.NotNull((string?)peer["lastSuccess"]);
+
+            var text = new TestConsole();
+            Assert.Equal(0, await text.RunAsync("status", "--dir", Dir("hub")));
+            Assert.Contains("running", text.Output);
+            Assert.DoesNotContain("not since the hub started", text.Output);
+            Assert.Contains("1 (0 failed)", text.Output);
+        }
+        finally
+        {
+            stop.Cancel();
+            Assert.Equal(0, await serving);
+        }
+    }
+}
