@@ -84,12 +84,24 @@ public sealed class SyncBudgetException(string message) : SyncException(message)
 /// A peer needs events this node has compacted away. <see cref="ZamEngine.ReadEvents"/> throws it below a floor; a
 /// session that meets it refuses the peer (reason <see cref="Sync.RefuseReason.EventsCompacted"/>) and ends with it,
 /// carrying the session's <see cref="SyncException.Stats"/>. Not transient: the peer must be synced from a node that
-/// still holds the events.
+/// still holds the events. The change feed (<see cref="ZamEngine.Changes(VersionVector?, CancellationToken)"/>) throws it,
+/// with its own message, when a reader's cursor is below a floor.
 /// </summary>
-public sealed class EventsCompactedException(NodeId origin, ulong requested, ulong floor)
-    : SyncException($"Events of origin {origin} from sequence {requested} were compacted (this node keeps only those after {floor}). Sync that peer from a node that still holds them.")
+public sealed class EventsCompactedException : SyncException
 {
-    public NodeId Origin { get; } = origin;
-    public ulong Requested { get; } = requested;
-    public ulong Floor { get; } = floor;
+    public EventsCompactedException(NodeId origin, ulong requested, ulong floor)
+        : this(origin, requested, floor, $"Events of origin {origin} from sequence {requested} were compacted (this node keeps only those after {floor}). Sync that peer from a node that still holds them.")
+    {
+    }
+
+    internal EventsCompactedException(NodeId origin, ulong requested, ulong floor, string message) : base(message)
+    {
+        Origin = origin;
+        Requested = requested;
+        Floor = floor;
+    }
+
+    public NodeId Origin { get; }
+    public ulong Requested { get; }
+    public ulong Floor { get; }
 }

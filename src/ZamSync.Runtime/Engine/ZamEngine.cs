@@ -68,7 +68,7 @@ public abstract partial class ZamEngine : IAsyncDisposable
         WalEventStore? store = null;
         try
         {
-            (store, var report, var scan) = WalEventStore.Open(DataDirectory, NodeId, _options.Wal, Metrics, OnDurable);
+            (store, var report, var scan) = WalEventStore.Open(DataDirectory, NodeId, _options.Wal, Metrics, OnCommitted);
             _store = store;
             Recovery = report;
             if (report.TailWasTorn) StorageLog.TornTailCut(Loggers.Storage, DataDirectory, report.TruncatedAt, report.TruncatedBytes);
@@ -285,6 +285,7 @@ public abstract partial class ZamEngine : IAsyncDisposable
         }
         finally
         {
+            _changes.Complete(); // after the last commit was published: readers drain it, then their feeds end
             Metrics.Dispose();
             _lock.Dispose();
         }
