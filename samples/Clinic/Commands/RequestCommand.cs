@@ -19,7 +19,7 @@ internal static class RequestCommand
             bool reused = Enrolment.Request(clinic, path);
             string key = reused ? "for the key already waiting in tls/node.key" : "the key stays in tls/node.key, mode 0600";
             console.MarkupLineInterpolated($"[green]Wrote[/] a certificate request for node {clinic.Config.NodeId} to {path} ({key})");
-            console.MarkupLineInterpolated($"Take it to the hub: `sign --hub-dir <hub dir> --node {clinic.Config.NodeId} --request {Path.GetFileName(path)} --out node-{clinic.Config.NodeId}.crt`, then bring back that file and the hub's tls/ca.crt for `install`.");
+            console.MarkupLineInterpolated($"Take it to the hub: `sign --hub-dir <hub dir> --node {clinic.Config.NodeId} --request {Path.GetFileName(path)}` writes {Path.GetFileNameWithoutExtension(path)}.crt; bring back that file and the hub's tls/ca.crt for `install`.");
             return ClinicApp.Success;
         });
         return command;
