@@ -81,9 +81,9 @@ public class ZamHubTests
                 await using var link = await TcpTransport.ConnectAsync(HubId, proxy.Address);
                 return await clinic.CreateSession(link).WithOptions(options).SyncAsync(HubId);
             });
-            // Stop once the hub has durably received part of the upload.
-            using var listener = new EventAppliedWaiter(engine, atLeast: 32);
-            await listener.Reached.WaitAsync(TimeSpan.FromSeconds(20));
+            // Stop once the hub has durably received part of the upload (its change feed says so).
+            using (var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20)))
+                await engine.WaitForEventsAsync(32, cancellationToken: timeout.Token);
             await hub.StopAsync();
             await hub.DisposeAsync();
             var ex = await Record.ExceptionAsync(() => upload);
