@@ -237,6 +237,31 @@ public class ChangeFeedTests
         Assert.Equal(remaining, changes.Select(c => c.Envelope.Key).Distinct().Count());
     }
 
+    [Fact]
+    public async Task A_lagging_reader_whose_cursor_was_compacted_away_meanwhile_is_refused()
+    {
+        using var temp = new TempDirectory("feed");
+        await using var a = await Nodes.OpenAsync(temp.Sub("a"), A.Value);
+        await using var b = await Nodes.OpenAsync(temp.Sub("b"), B.Value);
+        using var timeout = Timeout();
+        await using var feed = a.Changes(null, new ChangeFeedOptions { Capacity = 1 }, timeout.Token).GetAsyncEnumerator();
+        var first = feed.MoveNextAsync();
+        await Nodes.SubmitManyAsync(a, 1, "a");
+        Assert.True(await first); // took A#1
+        await Nodes.SubmitManyAsync(a, 4, "a"); // A#2 waits in its buffer, the rest only in the log
+        await Nodes.SubmitManyAsync(b, 3, "b");
+        await Nodes.SyncAsync(a, b);
+        await Nodes.SubmitManyAsync(a, 3, "a-late");
+        var compacted = await a.CompactAsync();
+        Assert.True(a.Compacted[A] > 2, $"compaction kept what the reader still needs ({compacted.StoppedBy}, floors {a.Compacted})");
+
+        Assert.True(await feed.MoveNextAsync());
+        Assert.Equal(2ul, feed.Current.Envelope.Sequence); // what was buffered is still served
+
+        var ex = await Assert.ThrowsAsync<EventsCompactedException>(async () => await feed.MoveNextAsync());
+        Assert.Equal((A, 3ul), (ex.Origin, ex.Requested));
+    }
+
     /// <summary>Every origin's events are 1..Known[origin] in order, each once.</summary>
     internal static void AssertEachOriginContiguous(IReadOnlyList<ChangeFeedEvent> changes, VersionVector known, string context = "")
     {
