@@ -109,4 +109,27 @@ public sealed class NodeServiceTests : IDisposable
             Assert.Equal(0, await serving);
         }
     }
+
+    [Fact]
+    public async Task Init_service_writes_a_systemd_unit_that_runs_the_node_confined_to_its_directory()
+    {
+        var console = new TestConsole();
+        Assert.Equal(0, await console.RunAsync("init", "--dir", Dir("clinic"), "--node", "7", "--name", "khaling", "--service"));
+        string unit = File.ReadAllText(Path.Combine(Dir("clinic"), "zamsync-clinic-7.service"));
+        Assert.Matches(@"(?m)^ExecStart=\S+.* node --dir " + System.Text.RegularExpressions.Regex.Escape(Dir("clinic")) + "$", unit);
+        Assert.Contains($"WorkingDirectory={Dir("clinic")}", unit);
+        Assert.Contains($"ReadWritePaths={Dir("clinic")}", unit);
+        Assert.Contains("Restart=on-failure", unit);
+        Assert.Contains("ProtectSystem=strict", unit);
+        Assert.Contains("systemctl enable --now zamsync-clinic-7", console.Output);
+
+        // On a directory already initialised, --service only writes the unit (and a hub's serves on --listen).
+        Assert.Equal(0, await console.RunAsync("init", "--dir", Dir("hub"), "--node", "1000", "--hub", "--name", "district"));
+        Assert.Equal(0, await console.RunAsync("init", "--dir", Dir("hub"), "--service", "--listen", "0.0.0.0:7443"));
+        string hubUnit = File.ReadAllText(Path.Combine(Dir("hub"), "zamsync-hub-1000.service"));
+        Assert.Contains($" serve --dir {Dir("hub")} --listen 0.0.0.0:7443", hubUnit);
+
+        Assert.Equal(2, await console.RunAsync("init", "--dir", Dir("third")));
+        Assert.Contains("--node is required", console.Errors);
+    }
 }

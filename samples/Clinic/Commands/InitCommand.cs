@@ -10,15 +10,25 @@ internal static class InitCommand
     {
         var dir = Common.Dir("Directory to create the node in");
         var node = Values.NodeId("--node", "This node's id (a positive number, unique in the deployment)");
+        node.Required = false; // `init --service` on an initialised directory needs none; checked below otherwise
         var hub = new Option<bool>("--hub") { Description = "Initialise a hub: also creates the deployment CA and the hub's certificate" };
         var name = new Option<string>("--name") { Description = "A name for the node (or the deployment, for a hub)", DefaultValueFactory = _ => "clinic" };
         var passphrase = new CaPassphrase();
-        var command = new Command("init", "Initialise a clinic node, or a hub with its PKI") { dir, node, hub, name };
+        var service = new Option<bool>("--service")
+        {
+            Description = "Also write a systemd unit that runs this node (`node`) or hub (`serve`) as a service; on an initialised directory, only write the unit",
+        };
+        var listen = new Option<string>("--listen") { Description = "For a hub's service: the address `serve` listens on", DefaultValueFactory = _ => "0.0.0.0:7000" };
+        var command = new Command("init", "Initialise a clinic node, or a hub with its PKI") { dir, node, hub, name, service, listen };
         passphrase.AddTo(command);
         command.SetAction(result =>
         {
-            ulong id = result.GetValue(node);
             var directory = new NodeDirectory(result.GetValue(dir)!);
+            if (result.GetValue(service) && File.Exists(Path.Combine(directory.Path, NodeConfig.FileName)))
+                return WriteService(console, directory, result.GetValue(listen)!);
+            if (result.GetResult(node) is null)
+                throw new UsageMistake("--node is required to initialise a directory (only `init --service` on an initialised one may leave it out)");
+            ulong id = result.GetValue(node);
             var kind = result.GetValue(hub) ? NodeKind.Hub : NodeKind.Clinic;
             string? secret = kind == NodeKind.Hub ? passphrase.Resolve(result, console, confirm: true) : null;
             directory.Initialise(new NodeConfig(id, kind, result.GetValue(name)!), secret);
@@ -32,8 +42,30 @@ internal static class InitCommand
             }
             else
                 console.MarkupLineInterpolated($"Next: `request --dir {directory.Path}`, send the request to the hub's operator for `sign`, then `install` what comes back.");
-            return 0;
+            return result.GetValue(service) ? WriteService(console, directory, result.GetValue(listen)!) : 0;
         });
         return command;
+    }
+
+    private static int WriteService(IAnsiConsole console, NodeDirectory directory, string listen)
+    {
+        var config = directory.Config;
+        string[] arguments = config.Kind == NodeKind.Hub
+            ? ["serve", "--dir", directory.Path, "--listen", listen]
+            : ["node", "--dir", directory.Path];
+        // The service must run as the account that owns the directory (keys are 0600); as root, say so instead.
+        string? user = Environment.UserName is { Length: > 0 } name && name != "root" ? name : null;
+        string unitName = SystemdUnit.Name(config);
+        string path = Path.Combine(directory.Path, unitName + ".service");
+        File.WriteAllText(path, SystemdUnit.Render(config, directory.Path, arguments, user));
+        console.MarkupLineInterpolated($"[green]Wrote[/] {path}");
+        // Commands to copy and paste: written raw, never wrapped at the console's width.
+        var raw = console.Profile.Out.Writer;
+        raw.WriteLine("Install and start it with:");
+        raw.WriteLine($"  sudo cp {path} /etc/systemd/system/ && sudo systemctl daemon-reload && sudo systemctl enable --now {unitName}");
+        raw.WriteLine($"Its log: journalctl -u {unitName} -f");
+        if (user is null)
+            console.MarkupLine("[yellow]It would run as root: better create an account for it, chown the directory to it, and add User= to the unit.[/]");
+        return 0;
     }
 }
