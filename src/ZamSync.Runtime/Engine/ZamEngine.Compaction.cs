@@ -27,6 +27,36 @@ public abstract partial class ZamEngine
     public async Task<CompactionResult> CompactAsync(CompactionOptions? options, CancellationToken cancellationToken = default)
     {
         ThrowIfDisposed();
+        using var activity = ActivitySource.StartActivity(Diagnostics.ZamTracing.CompactionActivity);
+        long started = System.Diagnostics.Stopwatch.GetTimestamp();
+        try
+        {
+            var result = await CompactCoreAsync(options, cancellationToken).ConfigureAwait(false);
+            if (activity is not null)
+            {
+                activity.SetTag("node", NodeId.ToString());
+                activity.SetTag("events.dropped", result.EventsDropped);
+                activity.SetTag("bytes.before", result.BytesBefore);
+                activity.SetTag("bytes.after", result.BytesAfter);
+                if (result.StoppedBy is { } stoppedBy) activity.SetTag("stopped_by", stoppedBy);
+                activity.SetStatus(System.Diagnostics.ActivityStatusCode.Ok);
+            }
+            return result;
+        }
+        catch (Exception ex) when (activity is not null)
+        {
+            activity.AddException(ex);
+            activity.SetStatus(System.Diagnostics.ActivityStatusCode.Error, ex.Message);
+            throw;
+        }
+        finally
+        {
+            Metrics.CompactionDuration.Record(System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds);
+        }
+    }
+
+    private async Task<CompactionResult> CompactCoreAsync(CompactionOptions? options, CancellationToken cancellationToken)
+    {
         options ??= new CompactionOptions();
         if (StateStore is not ISnapshotableState snapshotable)
             throw new NotSupportedException($"Compaction keeps a snapshot of the state as the new base, so {StateStore.GetType().Name} must implement ISnapshotableState.");

@@ -27,6 +27,7 @@ public abstract partial class ZamEngine : IAsyncDisposable
         _options = options;
         _lock = directoryLock;
         Metrics = new ZamMetrics(options.MeterFactory);
+        ActivitySource = new System.Diagnostics.ActivitySource(ZamTracing.SourceName, typeof(ZamEngine).Assembly.GetName().Version?.ToString());
         Loggers = new ZamLoggers(options.LoggerFactory ?? Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance);
         Clock = new HybridLogicalClock(options.TimeProvider, options.MaxClockDrift);
     }
@@ -48,6 +49,9 @@ public abstract partial class ZamEngine : IAsyncDisposable
     public string ContractSchema => _options.ContractSchema;
 
     public ZamMetrics Metrics { get; }
+
+    /// <summary>This engine's source of the <c>ZamSync</c> spans (disposed with it).</summary>
+    internal System.Diagnostics.ActivitySource ActivitySource { get; }
 
     /// <summary>The loggers of each area, from <see cref="ZamEngineOptions.LoggerFactory"/>.</summary>
     internal ZamLoggers Loggers { get; }
@@ -87,6 +91,7 @@ public abstract partial class ZamEngine : IAsyncDisposable
             // handle and committer task, and the meter (meters stay registered until disposed).
             store?.DisposeAsync().AsTask().GetAwaiter().GetResult();
             Metrics.Dispose();
+            ActivitySource.Dispose();
             throw;
         }
     }
@@ -287,6 +292,7 @@ public abstract partial class ZamEngine : IAsyncDisposable
         {
             _changes.Complete(); // after the last commit was published: readers drain it, then their feeds end
             Metrics.Dispose();
+            ActivitySource.Dispose();
             _lock.Dispose();
         }
         GC.SuppressFinalize(this);

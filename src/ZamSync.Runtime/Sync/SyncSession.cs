@@ -108,6 +108,8 @@ public sealed class SyncSession
         private NodeId _peer;
         private long _sendLimit;
         private int _eventsSent, _eventsReceived, _quarantined;
+        private int _batchesSent, _batchesReceived;
+        private Activity? _activity;
         private bool _exhausted, _sendStopped, _receiveStopped;
         private bool _peerTakesOwnOnly;
         private string? _peerContract;
@@ -130,6 +132,8 @@ public sealed class SyncSession
 
         public async Task<SyncStats> RunAsync()
         {
+            using var activity = _activity = Engine.ActivitySource.StartActivity(
+                Diagnostics.ZamTracing.SessionActivity, _role == SyncRole.Initiator ? ActivityKind.Client : ActivityKind.Server);
             using var total = CancellationTokenSource.CreateLinkedTokenSource(_caller);
             total.CancelAfter(_s._options.SessionTimeout);
             _total = total;
@@ -194,6 +198,7 @@ public sealed class SyncSession
             {
                 RecordMetrics(outcome);
                 LogOutcome(outcome, error);
+                TagActivity(outcome, error);
             }
         }
 
@@ -668,8 +673,34 @@ public sealed class SyncSession
 
         // ---- results -------------------------------------------------------------------------------------
 
-        private void Report(SyncPhase phase) =>
+        private void Report(SyncPhase phase)
+        {
+            if (phase == SyncPhase.Handshaken) _activity?.AddEvent(new ActivityEvent(Diagnostics.ZamTracing.HandshakeEvent));
             _s._progress?.Report(new SyncProgress(_peer, phase, _eventsSent, _eventsReceived, Sent, Transport.BytesReceived - _received0));
+        }
+
+        /// <summary>The session span's outcome: who, which role, what moved, and an error status when it failed.</summary>
+        private void TagActivity(string outcome, Exception? error)
+        {
+            if (_activity is not { } activity) return;
+            activity.SetTag("node", Engine.NodeId.ToString());
+            if (!_peer.IsEmpty) activity.SetTag("peer", _peer.ToString());
+            activity.SetTag("role", RoleName);
+            activity.SetTag("outcome", outcome);
+            activity.SetTag("bytes.sent", Sent);
+            activity.SetTag("bytes.received", Transport.BytesReceived - _received0);
+            activity.SetTag("events.sent", _eventsSent);
+            activity.SetTag("events.received", _eventsReceived);
+            activity.SetTag("batches.sent", _batchesSent);
+            activity.SetTag("batches.received", _batchesReceived);
+            if (_exhausted) activity.SetTag("budget_exhausted", true);
+            if (error is null) activity.SetStatus(ActivityStatusCode.Ok);
+            else
+            {
+                activity.AddException(error);
+                activity.SetStatus(ActivityStatusCode.Error, error.Message);
+            }
+        }
 
         private SyncStats Stats() => new()
         {
@@ -709,6 +740,8 @@ public sealed class SyncSession
         /// <summary>One batch's size in events and in wire bytes (framed, compressed: what the link carried).</summary>
         private void RecordBatch(KeyValuePair<string, object?> direction, int events, long wireBytes)
         {
+            if (ReferenceEquals(direction.Value, SentDirection.Value)) _batchesSent++;
+            else _batchesReceived++;
             Engine.Metrics.BatchEvents.Record(events, direction);
             Engine.Metrics.BatchBytes.Record((int)Math.Min(wireBytes, int.MaxValue), direction);
         }
