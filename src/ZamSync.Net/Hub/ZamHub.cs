@@ -107,13 +107,14 @@ public sealed partial class ZamHub : IAsyncDisposable
                 if (_options.MaxBytesPerSession is { } cap) session.WithMaxBytes(cap);
                 var stats = await session.ServeOneAsync(id, _abortSessions.Token).ConfigureAwait(false);
                 Record(id, stats, null, peer);
-                LogServed(_log, id, stats.EventsReceived, stats.EventsSent, stats.BytesReceived, stats.BytesSent, stats.BudgetExhausted);
+                if (!EngineLogsSessions(LogLevel.Information))
+                    LogServed(_log, id, stats.EventsReceived, stats.EventsSent, stats.BytesReceived, stats.BytesSent, stats.BudgetExhausted);
             }
         }
         catch (Exception ex) when (ex is IOException or ZamException or OperationCanceledException)
         {
             Record(id, null, ex, peer);
-            LogFailed(_log, id, ex.Message);
+            if (!EngineLogsSessions(LogLevel.Warning)) LogFailed(_log, id, ex.Message);
         }
         catch (Exception ex)
         {
@@ -126,6 +127,12 @@ public sealed partial class ZamHub : IAsyncDisposable
             _slots.Release();
         }
     }
+
+    /// <summary>
+    /// Whether the engine already logs each session's outcome at <paramref name="level"/> (event ids 400 and 401 of
+    /// <c>ZamSync.Sync</c>): then the hub's own session lines would say the same thing twice on one console.
+    /// </summary>
+    private bool EngineLogsSessions(LogLevel level) => _engine.Loggers.Sync.IsEnabled(level);
 
     /// <summary>
     /// Counts a session in the peer's status. A failed session has no stats, but the bytes it moved before it failed

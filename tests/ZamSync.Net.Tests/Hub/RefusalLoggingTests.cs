@@ -73,9 +73,11 @@ public sealed class RefusalLoggingTests : IDisposable
             Assert.NotNull(await TrySyncAsync(clinic, hub, clinicTls));
             await refused;
             await using var good = await Nodes.OpenAsync(_dir.Sub("good"), 33);
-            var served = logs.WaitForAsync(l => l.Category == typeof(ZamHub).FullName && l.EventId.Id == 2); // "Synced with ..."
+            var served = logs.WaitForAsync(l => l.EventId.Id == 400 && (string?)l.Values["Role"] == "responder"); // the hub's session completed
             Assert.Null(await TrySyncAsync(good, hub, Tls(new NodeId(33), NodeRole.Node)));
             await served;
+            // The engine logged the session (id 400), so the hub did not log it a second time (its ids 2 and 3).
+            Assert.DoesNotContain(logs.Lines, l => l.Category == typeof(ZamHub).FullName && l.EventId.Id is 2 or 3);
             Assert.Equal(1, hub.RejectedConnections);
             var warnings = logs.Lines.Where(l => l.Level >= LogLevel.Warning).ToList();
             var line = Assert.Single(warnings);
