@@ -63,6 +63,20 @@ public sealed class DamagedFileTests : IDisposable
     }
 
     [Fact]
+    public async Task A_key_file_without_its_key_is_named()
+    {
+        await _work.InitDeploymentAsync();
+        string path = Path.Combine(_work.Dir("clinic"), "tls", "node.pfx");
+        using (var withKey = System.Security.Cryptography.X509Certificates.X509CertificateLoader.LoadPkcs12FromFile(path, null))
+        using (var withoutKey = System.Security.Cryptography.X509Certificates.X509CertificateLoader.LoadCertificate(withKey.RawData))
+            File.WriteAllBytes(path, withoutKey.Export(System.Security.Cryptography.X509Certificates.X509ContentType.Pkcs12));
+
+        var console = new TestConsole();
+        Assert.Equal(1, await console.RunAsync("sync", "--dir", _work.Dir("clinic"), "--hub", $"127.0.0.1:{Workspace.FreePort()}", "--hub-id", "1000"));
+        AssertError.OneLineNaming(console, path, "not its private key");
+    }
+
+    [Fact]
     public async Task A_damaged_node_configuration_is_named()
     {
         await _work.InitDeploymentAsync();

@@ -22,9 +22,10 @@ internal static class KeyFiles
     public static X509Certificate2 LoadPkcs12(string path, string? passphrase = null, string? passphraseHint = null)
     {
         byte[] bytes = ReadAll(path);
+        X509Certificate2 loaded;
         try
         {
-            return X509CertificateLoader.LoadPkcs12(bytes, passphrase);
+            loaded = X509CertificateLoader.LoadPkcs12(bytes, passphrase);
         }
         catch (CryptographicException ex) when (ex.HResult == BadPassword && passphraseHint is not null)
         {
@@ -37,6 +38,9 @@ internal static class KeyFiles
             string why = ex.HResult == BadPassword ? "damaged, or protected by a passphrase" : bytes.Length == 0 ? "the file is empty" : "damaged or truncated";
             throw new UserError($"{path}: not a valid PKCS#12 key file ({why}).");
         }
+        if (loaded.HasPrivateKey) return loaded;
+        loaded.Dispose();
+        throw new UserError($"{path}: holds a certificate but not its private key (export it again with the key).");
     }
 
     /// <summary>A certificate (no key) from a PEM file.</summary>
