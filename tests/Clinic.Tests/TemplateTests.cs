@@ -57,11 +57,42 @@ public class TemplateTests
             {
                 if (!hub.HasExited) hub.Kill(entireProcessTree: true);
             }
+
+            await AddingAnEventIsAcceptedWithTheManifestSwitch(app);
         }
         finally
         {
             try { Directory.Delete(root, recursive: true); } catch (IOException) { }
         }
+    }
+
+    /// <summary>
+    /// A package user adds an event: the build fails with ZS5008, whose message names the switch; the build with the
+    /// switch writes the manifest (the package's targets run its manifest writer); the next plain build passes.
+    /// </summary>
+    private static async Task AddingAnEventIsAcceptedWithTheManifestSwitch(string app)
+    {
+        string contracts = Path.Combine(app, "Khaling.Contracts");
+        string manifest = Path.Combine(contracts, "zamsync.contract.txt");
+        File.WriteAllText(Path.Combine(contracts, "PatientDischarged.cs"), """
+            using ZamSync;
+            namespace Khaling.Contracts;
+            [ZamEvent(3)]
+            public partial record PatientDischarged([property: ZamMember(0)] string PatientId);
+            """);
+
+        var refused = await RunAllowingFailureAsync(app, "dotnet", "build", contracts, "-nologo");
+        Assert.NotEqual(0, refused.Exit);
+        Assert.Contains("error ZS5008", refused.Output);
+        Assert.Contains("Event 'Khaling.Contracts.PatientDischarged' (id 3) is not recorded in the contract manifest; run 'dotnet build -p:ZamSyncUpdateManifest=true'", refused.Output);
+        Assert.DoesNotContain("PatientDischarged", File.ReadAllText(manifest));
+
+        await RunAsync(app, "dotnet", "build", contracts, "-nologo", "-p:ZamSyncUpdateManifest=true");
+        Assert.Contains("event 3 Khaling.Contracts.PatientDischarged\n  slot 0 PatientId: string\n", File.ReadAllText(manifest).Replace("\r\n", "\n"));
+
+        // The whole app, without the switch: the recorded event no longer warns, and the hosts build on it.
+        var accepted = await RunAsync(app, "dotnet", "build", Path.Combine(app, "Khaling.Node"), "-nologo");
+        Assert.Contains("0 Warning(s)", accepted);
     }
 
     private static void WriteNuGetConfig(string directory, string feed, string packages)
@@ -87,14 +118,19 @@ public class TemplateTests
 
     private static async Task<string> RunAsync(string workingDirectory, string file, params string[] args)
     {
+        var (exit, output) = await RunAllowingFailureAsync(workingDirectory, file, args);
+        Assert.True(exit == 0, $"{file} {string.Join(' ', args)} failed ({exit}):\n{output}");
+        return output;
+    }
+
+    private static async Task<(int Exit, string Output)> RunAllowingFailureAsync(string workingDirectory, string file, params string[] args)
+    {
         using var process = Start(workingDirectory, file, args);
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(4));
         await process.WaitForExitAsync(timeout.Token);
-        string output = await stdout + await stderr;
-        Assert.True(process.ExitCode == 0, $"{file} {string.Join(' ', args)} failed ({process.ExitCode}):\n{output}");
-        return output;
+        return (process.ExitCode, await stdout + await stderr);
     }
 
     private static int FreePort()

@@ -139,7 +139,7 @@ public class ManifestTests
 
         string expected = string.Join("\n",
             "# ZamSync contract manifest: what has shipped. Checked by the ZamSync analyzer (ZS5xxx).",
-            "# Update with: dotnet run --project tools/ZamSync.ManifestTool -- <project>.csproj (see docs/contracts.md)",
+            "# Update with: dotnet build -p:ZamSyncUpdateManifest=true (see the ZamSync docs, contracts.md)",
             "zamsync-manifest 1",
             "event 1 Shop.Order",
             "  slot 0 Number: int",                 // type change: kept as recorded, the analyzer keeps failing

@@ -33,7 +33,7 @@ public class ManifestToolEndToEndTests
             Assert.True(update.Exit == 0, update.Output);
             Assert.Equal("""
                 # ZamSync contract manifest: what has shipped. Checked by the ZamSync analyzer (ZS5xxx).
-                # Update with: dotnet run --project tools/ZamSync.ManifestTool -- <project>.csproj (see docs/contracts.md)
+                # Update with: dotnet build -p:ZamSyncUpdateManifest=true (see the ZamSync docs, contracts.md)
                 zamsync-manifest 1
                 event 1 Demo.Order
                   slot 0 Number: int

@@ -65,6 +65,9 @@ public class PackagingTests
                 Assert.Contains("analyzers/dotnet/cs/ZamSync.Generators.CodeFixes.dll", entries);
                 Assert.Contains("lib/net10.0/ZamSync.Runtime.dll", entries);
                 Assert.Contains("buildTransitive/ZamSync.Runtime.props", entries);
+                Assert.Contains("buildTransitive/ZamSync.Runtime.targets", entries);
+                Assert.Contains("tools/manifest/ZamSync.ManifestTool.dll", entries);
+                Assert.Contains("tools/manifest/ZamSync.ManifestTool.runtimeconfig.json", entries);
             }
 
             string consumer = Path.Combine(root, "consumer");

@@ -2,21 +2,45 @@ using System.Diagnostics;
 using System.Reflection.Metadata;
 using System.Reflection.PortableExecutable;
 
-// Updates a project's contract manifest (zamsync.contract.txt) from its code:
+// Updates a project's contract manifest (zamsync.contract.txt) from its code. Two ways in:
+//
+//   ZamSync.ManifestTool write <assembly> <manifest path>
+//     what `dotnet build -p:ZamSyncUpdateManifest=true` runs after the compiler (the ZamSyncWriteManifest target in
+//     ZamSync.Runtime.targets; the ZamSync.Runtime package carries this tool under tools/manifest/). It reads the
+//     constant ZamSync.Generated.ZamContracts.Manifest (the committed manifest merged with the code, computed by the
+//     generator) from the just-compiled assembly's metadata, without loading it, and writes it. An assembly without a
+//     contract (a host project that only references the contracts) is left alone: a solution-wide build passes the
+//     switch to every project.
+//
 //   dotnet run --project tools/ZamSync.ManifestTool -- path/to/Contracts.csproj
-// 1. builds the project with -p:ZamSyncUpdateManifest=true: the analyzer lets through the rules an update resolves
-//    (removed or unrecorded members and events) and still fails on those it never accepts (a type change, an id
-//    reused, a retired id or slot used again);
-// 2. reads the constant ZamSync.Generated.ZamContracts.Manifest (the committed manifest merged with the code, computed
-//    by the generator) from the built assembly's metadata, without loading it;
-// 3. writes it next to the project file.
-// Exit codes: 0 written or unchanged, 1 the build failed, 2 bad arguments or no contract in the assembly.
+//     for projects inside this repository, which import only ZamSync.Runtime.props: builds the project with
+//     -p:ZamSyncUpdateManifest=true, then does the same read and write.
+//
+// In the update build the analyzer lets through the rules an update resolves (removed or unrecorded members and
+// events) and still fails on those it never accepts (a type change, an id reused, a retired id or slot used again),
+// so nothing is written for those.
+// Exit codes: 0 written, unchanged or (write) no contract; 1 the build failed; 2 bad arguments or (project) no
+// contract in the assembly.
 
 const string FileName = "zamsync.contract.txt";
 
+if (args.Length == 3 && args[0] == "write")
+{
+    if (!File.Exists(args[1]))
+    {
+        Console.Error.WriteLine($"no such assembly: {args[1]}");
+        return 2;
+    }
+    string? proposed = ReadManifestConstant(args[1]);
+    // Silent: in a solution-wide update build most projects only reference the contracts.
+    if (proposed is null) return 0;
+    WriteManifest(Path.GetFullPath(args[2]), proposed);
+    return 0;
+}
 if (args.Length != 1 || args[0] is "-h" or "--help")
 {
     Console.Error.WriteLine("usage: ZamSync.ManifestTool <project.csproj | project directory>");
+    Console.Error.WriteLine("       ZamSync.ManifestTool write <assembly> <manifest path>");
     return 2;
 }
 
@@ -58,16 +82,20 @@ if (manifest is null)
     return 2;
 }
 
-string output = Path.Combine(Path.GetDirectoryName(project)!, FileName);
-string? previous = File.Exists(output) ? File.ReadAllText(output).Replace("\r\n", "\n") : null;
-if (previous == manifest)
-{
-    Console.WriteLine($"{output} is up to date.");
-    return 0;
-}
-File.WriteAllText(output, manifest);
-Console.WriteLine(previous is null ? $"Created {output}." : $"Updated {output}; review the diff before committing it.");
+WriteManifest(Path.Combine(Path.GetDirectoryName(project)!, FileName), manifest);
 return 0;
+
+static void WriteManifest(string output, string manifest)
+{
+    string? previous = File.Exists(output) ? File.ReadAllText(output).Replace("\r\n", "\n") : null;
+    if (previous == manifest)
+    {
+        Console.WriteLine($"{output} is up to date.");
+        return;
+    }
+    File.WriteAllText(output, manifest);
+    Console.WriteLine(previous is null ? $"Created {output}." : $"Updated {output}; review the diff before committing it.");
+}
 
 static (int Exit, string Output) Dotnet(bool echo, params string[] arguments)
 {

@@ -110,7 +110,7 @@ public static class DiagnosticDescriptors
 
     public static readonly DiagnosticDescriptor MemberRemoved = Create(
         "ZS5004", "Member removed without retiring its slot",
-        "'{0}' has no member in slot {1} ('{2}: {3}' in the contract manifest); restore it, or retire the slot by updating the manifest", "ZamSync.Evolution", DiagnosticSeverity.Error,
+        "'{0}' has no member in slot {1} ('{2}: {3}' in the contract manifest); restore it, or retire the slot: run 'dotnet build -p:ZamSyncUpdateManifest=true'", "ZamSync.Evolution", DiagnosticSeverity.Error,
         WellKnownDiagnosticTags.CompilationEnd);
 
     public static readonly DiagnosticDescriptor MemberTypeChanged = Create(
@@ -125,17 +125,17 @@ public static class DiagnosticDescriptors
 
     public static readonly DiagnosticDescriptor EventRemoved = Create(
         "ZS5007", "Event removed without retiring its id",
-        "Event id {0} ('{1}') is in the contract manifest but no event type of this compilation has it; restore it, or retire the id by updating the manifest", "ZamSync.Evolution", DiagnosticSeverity.Warning,
+        "Event id {0} ('{1}') is in the contract manifest but no event type of this compilation has it; restore it, or retire the id: run 'dotnet build -p:ZamSyncUpdateManifest=true'", "ZamSync.Evolution", DiagnosticSeverity.Warning,
         WellKnownDiagnosticTags.CompilationEnd);
 
     public static readonly DiagnosticDescriptor EventNotRecorded = Create(
         "ZS5008", "Event is not recorded in the contract manifest",
-        "Event '{0}' (id {1}) is not recorded in the contract manifest; update the manifest to record it", "ZamSync.Evolution", DiagnosticSeverity.Warning,
+        "Event '{0}' (id {1}) is not recorded in the contract manifest; run 'dotnet build -p:ZamSyncUpdateManifest=true' to record it, then commit zamsync.contract.txt", "ZamSync.Evolution", DiagnosticSeverity.Warning,
         WellKnownDiagnosticTags.CompilationEnd);
 
     public static readonly DiagnosticDescriptor MemberNotRecorded = Create(
         "ZS5009", "Member is not recorded in the contract manifest",
-        "Member '{1}' of '{0}' (slot {2}) is not recorded in the contract manifest; update the manifest to record it", "ZamSync.Evolution", DiagnosticSeverity.Warning,
+        "Member '{1}' of '{0}' (slot {2}) is not recorded in the contract manifest; run 'dotnet build -p:ZamSyncUpdateManifest=true' to record it, then commit zamsync.contract.txt", "ZamSync.Evolution", DiagnosticSeverity.Warning,
         WellKnownDiagnosticTags.CompilationEnd);
 
     // ---- ZS9xxx: infrastructure ----

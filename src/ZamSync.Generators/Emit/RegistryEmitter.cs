@@ -74,7 +74,7 @@ internal static class RegistryEmitter
         w.Line();
         w.Line("/// <summary>");
         w.Line($"/// The contract manifest ({ContractManifest.FileName}) for this contract: the committed one with new events and");
-        w.Line("/// slots added and removed ones retired. tools/ZamSync.ManifestTool writes it next to the project.");
+        w.Line("/// slots added and removed ones retired. `dotnet build -p:ZamSyncUpdateManifest=true` writes it next to the project.");
         w.Line("/// </summary>");
         w.Line($"public const string Manifest = {Common.Literal(Manifest(model))};");
         w.Line();

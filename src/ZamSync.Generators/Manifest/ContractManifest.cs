@@ -166,7 +166,7 @@ public sealed class ContractManifest
     {
         var text = new StringBuilder();
         text.Append("# ZamSync contract manifest: what has shipped. Checked by the ZamSync analyzer (ZS5xxx).\n");
-        text.Append("# Update with: dotnet run --project tools/ZamSync.ManifestTool -- <project>.csproj (see docs/contracts.md)\n");
+        text.Append("# Update with: dotnet build -p:ZamSyncUpdateManifest=true (see the ZamSync docs, contracts.md)\n");
         text.Append(Header).Append('\n');
         foreach (var e in events.OrderBy(e => e.Id))
         {

@@ -18,9 +18,9 @@ namespace ZamSync.Generated
 
         /// <summary>
         /// The contract manifest (zamsync.contract.txt) for this contract: the committed one with new events and
-        /// slots added and removed ones retired. tools/ZamSync.ManifestTool writes it next to the project.
+        /// slots added and removed ones retired. `dotnet build -p:ZamSyncUpdateManifest=true` writes it next to the project.
         /// </summary>
-        public const string Manifest = "# ZamSync contract manifest: what has shipped. Checked by the ZamSync analyzer (ZS5xxx).\n# Update with: dotnet run --project tools/ZamSync.ManifestTool -- <project>.csproj (see docs/contracts.md)\nzamsync-manifest 1\nevent 1 Clinic.PatientRegistered\n  slot 0 PatientId: string\n  slot 1 Name: string\n  slot 2 BirthDate: System.DateOnly\nevent 2 Clinic.VitalsRecorded\n  slot 0 PatientId: string\n  slot 1 Systolic: int\n  slot 2 Diastolic: int\n";
+        public const string Manifest = "# ZamSync contract manifest: what has shipped. Checked by the ZamSync analyzer (ZS5xxx).\n# Update with: dotnet build -p:ZamSyncUpdateManifest=true (see the ZamSync docs, contracts.md)\nzamsync-manifest 1\nevent 1 Clinic.PatientRegistered\n  slot 0 PatientId: string\n  slot 1 Name: string\n  slot 2 BirthDate: System.DateOnly\nevent 2 Clinic.VitalsRecorded\n  slot 0 PatientId: string\n  slot 1 Systolic: int\n  slot 2 Diastolic: int\n";
 
         /// <summary>Every event type id, ascending.</summary>
         public static global::System.ReadOnlySpan<uint> EventTypeIds => new uint[] { 1u, 2u };

@@ -18,9 +18,9 @@ namespace ZamSync.Generated
 
         /// <summary>
         /// The contract manifest (zamsync.contract.txt) for this contract: the committed one with new events and
-        /// slots added and removed ones retired. tools/ZamSync.ManifestTool writes it next to the project.
+        /// slots added and removed ones retired. `dotnet build -p:ZamSyncUpdateManifest=true` writes it next to the project.
         /// </summary>
-        public const string Manifest = "# ZamSync contract manifest: what has shipped. Checked by the ZamSync analyzer (ZS5xxx).\n# Update with: dotnet run --project tools/ZamSync.ManifestTool -- <project>.csproj (see docs/contracts.md)\nzamsync-manifest 1\nevent 10 Shop.LineItem\n  slot 0 Sku: string\n  slot 1 Quantity: int\nevent 11 Shop.OrderPlaced\n  slot 0 At: System.DateTime\n  slot 1 Channel: Shop.Channel\n  slot 2 Discount: decimal?\n  slot 3 OrderId: System.Guid\n  slot 5 Note: string\n  slot 6 Codes: int[]\n  slot 7 Lines: System.Collections.Generic.List<Shop.LineItem>\n  slot 8 Totals: System.Collections.Generic.Dictionary<string, long>\n  slot 9 Tags: string[]\n  slot 10 ShipBy: System.DateOnly?\n";
+        public const string Manifest = "# ZamSync contract manifest: what has shipped. Checked by the ZamSync analyzer (ZS5xxx).\n# Update with: dotnet build -p:ZamSyncUpdateManifest=true (see the ZamSync docs, contracts.md)\nzamsync-manifest 1\nevent 10 Shop.LineItem\n  slot 0 Sku: string\n  slot 1 Quantity: int\nevent 11 Shop.OrderPlaced\n  slot 0 At: System.DateTime\n  slot 1 Channel: Shop.Channel\n  slot 2 Discount: decimal?\n  slot 3 OrderId: System.Guid\n  slot 5 Note: string\n  slot 6 Codes: int[]\n  slot 7 Lines: System.Collections.Generic.List<Shop.LineItem>\n  slot 8 Totals: System.Collections.Generic.Dictionary<string, long>\n  slot 9 Tags: string[]\n  slot 10 ShipBy: System.DateOnly?\n";
 
         /// <summary>Every event type id, ascending.</summary>
         public static global::System.ReadOnlySpan<uint> EventTypeIds => new uint[] { 10u, 11u };
