@@ -1,6 +1,12 @@
 using System.Net;
 using System.Net.Sockets;
 using System.Text.Json.Nodes;
+using Clinic.Contracts;
+using Clinic.Node;
+using ZamSync;
+using ZamSync.Net.Hub;
+using ZamSync.Net.Simulation;
+using ZamSync.Net.Tcp;
 
 namespace Clinic.Tests;
 
@@ -30,15 +36,58 @@ public sealed class NodeServiceTests : IDisposable
         return JsonNode.Parse(console.Output)!.AsObject();
     }
 
+    /// <summary>A hub engine served behind a simulated link, the way the demo runs one, for a node to sync with.</summary>
+    private sealed class LinkedHub : IAsyncDisposable
+    {
+        private LinkedHub(ZamEngine<ClinicNetworkState> engine, ZamHub hub, LinkSimulator link) => (Engine, Hub, Link) = (engine, hub, link);
+
+        public ZamEngine<ClinicNetworkState> Engine { get; }
+        public ZamHub Hub { get; }
+        public LinkSimulator Link { get; }
+
+        public static async Task<LinkedHub> StartAsync(string directory, int bytesPerSecond)
+        {
+            var dir = new NodeDirectory(directory);
+            var engine = await dir.OpenAsync();
+            var hub = new ZamHub(engine, new ZamHubOptions { Listen = "127.0.0.1:0", Transport = new TcpTransportOptions { Tls = dir.LoadTls() } });
+            await hub.StartAsync();
+            var link = new LinkSimulator(hub.LocalEndPoint) { OneWayDelay = TimeSpan.FromMilliseconds(20), BytesPerSecond = bytesPerSecond };
+            return new LinkedHub(engine, hub, link);
+        }
+
+        /// <summary>Completes once the hub holds <paramref name="origin"/>'s events up to <paramref name="sequence"/> (its change feed says so).</summary>
+        public async Task HoldsAsync(ulong origin, ulong sequence)
+        {
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(90));
+            await foreach (var change in Engine.Changes(null, timeout.Token))
+                if (change.Envelope.Origin.Value == origin && change.Envelope.Sequence >= sequence) return;
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            await Link.DisposeAsync();
+            await Hub.DisposeAsync();
+            await Engine.DisposeAsync();
+        }
+    }
+
+    private async Task InitDeploymentAsync(TestConsole console)
+    {
+        Assert.Equal(0, await console.RunAsync("init", "--dir", Dir("hub"), "--node", "1000", "--hub", "--name", "district"));
+        Assert.Equal(0, await console.RunAsync("init", "--dir", Dir("clinic"), "--node", "7", "--name", "khaling"));
+        Assert.Equal(0, await console.RunAsync("issue", "--hub-dir", Dir("hub"), "--dir", Dir("clinic")));
+    }
+
     [Fact]
-    public async Task While_the_node_runs_a_hundred_submits_and_status_go_through_it_and_a_stop_keeps_everything()
+    public async Task While_the_node_syncs_every_second_through_a_slow_link_a_hundred_submits_and_status_go_through_it()
     {
         var console = new TestConsole();
-        Assert.Equal(0, await console.RunAsync("init", "--dir", Dir("clinic"), "--node", "7", "--name", "khaling"));
+        await InitDeploymentAsync(console);
+        await using var hub = await LinkedHub.StartAsync(Dir("hub"), bytesPerSecond: 20_000);
 
         using var stop = new CancellationTokenSource();
         var nodeConsole = new TestConsole();
-        var running = nodeConsole.RunAsync(["node", "--dir", Dir("clinic")], stop.Token);
+        var running = nodeConsole.RunAsync(["node", "--dir", Dir("clinic"), "--hub", hub.Link.Address, "--hub-id", "1000", "--every", "1s", "--max-bytes", "4kB"], stop.Token);
         try
         {
             await nodeConsole.WaitForAsync("running").WaitAsync(TimeSpan.FromSeconds(30));
@@ -52,10 +101,25 @@ public sealed class NodeServiceTests : IDisposable
             Assert.Equal(1, await console.RunAsync("submit", "visit", "--dir", Dir("clinic"), "--patient", "P-404", "--visit", "V0", "--reason", "x"));
             Assert.Contains("patient 'P-404' is not registered", console.Errors);
 
+            // The replicator carries everything to the hub, a 4 kB session at a time, on its own.
+            await hub.HoldsAsync(7, 100);
+            await nodeConsole.WaitForAsync("synced with hub 1000").WaitAsync(TimeSpan.FromSeconds(30));
+
             var status = await StatusJsonAsync(Dir("clinic"));
             Assert.True((bool)status["running"]!);
             Assert.Equal(100, (long)status["events"]!);
             Assert.Equal(100, (int)status["clinic"]!["eventsApplied"]!);
+            var replicated = status["replicator"]!["peers"]!.AsArray().Single()!;
+            Assert.Equal("1000", (string?)replicated["peer"]);
+            Assert.NotNull((string?)replicated["lastSuccess"]);
+            Assert.True((long)replicated["bytesToday"]! > 0);
+
+            // `sync --now` asks the running node; right after a round it may answer that it synced moments ago.
+            var now = new TestConsole();
+            Assert.Equal(0, await now.RunAsync("sync", "--now", "--dir", Dir("clinic")));
+            Assert.Matches("Synced with hub 1000 through the running node|synced with hub 1000 moments ago", now.Output);
+            Assert.Equal(2, await now.RunAsync("sync", "--dir", Dir("clinic"), "--hub", hub.Link.Address, "--hub-id", "1000"));
+            Assert.Contains("the node is running", now.Errors);
         }
         finally
         {
@@ -69,6 +133,49 @@ public sealed class NodeServiceTests : IDisposable
         Assert.False((bool)after["running"]!);
         Assert.Equal(100, (long)after["events"]!);
         Assert.False(File.Exists(Path.Combine(Dir("clinic"), "control", "node.sock")));
+    }
+
+    [Fact]
+    public async Task Sigterm_in_the_middle_of_a_sync_stops_the_node_process_cleanly_and_loses_nothing_acknowledged()
+    {
+        var console = new TestConsole();
+        await InitDeploymentAsync(console);
+        Assert.Equal(0, await console.RunAsync("submit", "register", "--dir", Dir("clinic"), "--patient", "P-0", "--name", "Dorji", "--born", "1990-04-02"));
+        // A slow link (2 kB/s): the first session takes seconds, so the signal lands while it runs.
+        await using var hub = await LinkedHub.StartAsync(Dir("hub"), bytesPerSecond: 2_000);
+        using var node = StartProcess("node", "--dir", Dir("clinic"), "--hub", hub.Link.Address, "--hub-id", "1000", "--every", "1s");
+        var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var output = new System.Text.StringBuilder();
+        node.OutputDataReceived += (_, e) =>
+        {
+            lock (output) output.AppendLine(e.Data);
+            if (e.Data?.Contains("running;") == true) started.TrySetResult();
+        };
+        node.BeginOutputReadLine();
+        node.BeginErrorReadLine();
+        await started.Task.WaitAsync(TimeSpan.FromSeconds(60));
+
+        for (int i = 1; i <= 40; i++)
+            Assert.Equal(0, await console.RunAsync("submit", "visit", "--dir", Dir("clinic"), "--patient", "P-0", "--visit", $"V{i}", "--reason", "check-up"));
+        await hub.HoldsAsync(7, 1); // a session is under way
+        using (var kill = System.Diagnostics.Process.Start("kill", ["-TERM", node.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+            await kill.WaitForExitAsync();
+        await node.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
+        Assert.True(node.ExitCode == 0, $"exit {node.ExitCode}: {output}");
+
+        var after = await StatusJsonAsync(Dir("clinic"));
+        Assert.False((bool)after["running"]!);
+        Assert.Equal(41, (long)after["events"]!);
+        Assert.Equal(41, (int)after["clinic"]!["eventsApplied"]!);
+    }
+
+    /// <summary>The clinic tool as its own process (the one this test project builds), output redirected.</summary>
+    private static System.Diagnostics.Process StartProcess(params string[] args)
+    {
+        var start = new System.Diagnostics.ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        start.ArgumentList.Add(typeof(ClinicApp).Assembly.Location);
+        foreach (var arg in args) start.ArgumentList.Add(arg);
+        return System.Diagnostics.Process.Start(start)!;
     }
 
     [Fact]

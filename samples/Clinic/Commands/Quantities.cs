@@ -69,6 +69,15 @@ public static class Quantities
         return interval > TimeSpan.Zero;
     }
 
+    /// <summary>An interval the way it is written on the command line: <c>30s</c>, <c>10m</c>, <c>1h</c>, else <c>hh:mm:ss</c>.</summary>
+    public static string Describe(TimeSpan interval) => interval switch
+    {
+        { TotalHours: >= 1 } when interval.Ticks % TimeSpan.TicksPerHour == 0 => $"{(long)interval.TotalHours}h",
+        { TotalMinutes: >= 1 } when interval.Ticks % TimeSpan.TicksPerMinute == 0 => $"{(long)interval.TotalMinutes}m",
+        _ when interval.Ticks % TimeSpan.TicksPerSecond == 0 && interval < TimeSpan.FromMinutes(1) => $"{(long)interval.TotalSeconds}s",
+        _ => interval.ToString("c", System.Globalization.CultureInfo.InvariantCulture),
+    };
+
     public static long? ParseBytesOption(ArgumentResult result) =>
         Parse(result, (string t, out long v, out string e) => TryParseBytes(t, out v, out e));
 

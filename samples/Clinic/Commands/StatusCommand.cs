@@ -69,7 +69,20 @@ internal static class StatusCommand
         if (status["peers"]!.AsArray().Count == 0) peers.AddRow(sessions.Count > 0 ? ["(none yet)", "-", "", "", ""] : ["(none yet)", "-"]);
         console.Write(peers);
         if (status["replicator"] is JsonNode replicator)
-            console.MarkupLineInterpolated($"replicator: {replicator.ToJsonString()}");
+        {
+            foreach (var p in replicator["peers"]!.AsArray())
+            {
+                string state = (bool)p!["syncing"]! ? "syncing now" : $"last success {(string?)p["lastSuccess"] ?? "none yet"}";
+                console.WriteLine($"sync with hub {(string?)p["peer"]} at {(string?)p["address"]}: {state}, next attempt {(string?)p["nextAttempt"] ?? "-"}, {N((long)p["bytesToday"]!)} B today");
+                if ((string?)p["lastError"] is { } error && (int)p["consecutiveFailures"]! > 0)
+                    console.WriteLine($"  failing ({(int)p["consecutiveFailures"]!} in a row): {error}");
+            }
+            if (replicator["budget"]?["maxBytesPerDay"] is JsonNode max)
+            {
+                var budget = replicator["budget"]!;
+                console.WriteLine($"daily budget: {N((long)budget["bytesToday"]!)} of {N((long)max)} B used today{((bool)budget["spent"]! ? $", spent until {(string?)budget["nextDay"]}" : "")}");
+            }
+        }
         if ((long)status["tornTailBytes"]! is long torn and > 0)
             console.MarkupLineInterpolated($"[yellow]On open, a torn tail of {torn} bytes (an interrupted write) was cut off.[/]");
     }

@@ -1,8 +1,10 @@
 using System.CommandLine;
 using Clinic.Demo;
 using Clinic.Node;
+using System.Text.Json.Nodes;
 using Spectre.Console;
 using ZamSync;
+using ZamSync.Hosting.Control;
 using ZamSync.Net.Tcp;
 using ZamSync.Sync;
 
@@ -14,13 +16,28 @@ internal static class SyncCommand
     {
         var dir = Common.Dir();
         var hub = Common.Hub();
+        hub.Required = false; // not when a running node syncs with the hub it was started with
         var hubId = Common.HubId();
+        hubId.Required = false;
         var maxBytes = Common.MaxBytes();
         var every = new Option<TimeSpan?>("--every") { Description = "Keep syncing at this interval until stopped: 30s, 10m, 1h or hh:mm:ss", CustomParser = Quantities.ParseIntervalOption };
-        var command = new Command("sync", "Sync with the hub, once or on an interval") { dir, hub, hubId, maxBytes, every };
+        var now = new Option<bool>("--now") { Description = "Sync once, now (the default); with the node running, asks it to sync with its hub" };
+        var command = new Command("sync", "Sync with the hub, once or on an interval; with `node` running, ask it to sync now") { dir, hub, hubId, maxBytes, every, now };
         command.SetAction(async (result, cancellationToken) =>
         {
             var directory = new NodeDirectory(result.GetValue(dir)!);
+            _ = directory.Config;
+            await using (var running = await ControlClient.ConnectToDirectoryAsync(directory.Path, cancellationToken))
+            {
+                if (running is not null)
+                {
+                    if (result.GetResult(every) is not null || result.GetResult(hub) is not null || result.GetResult(maxBytes) is not null)
+                        throw new UsageMistake($"the node is running in {directory.Path} and syncs as it was started: use `sync --now --dir {directory.Path}` alone, or stop the node first");
+                    return await AskRunningNodeAsync(console, running, directory, cancellationToken);
+                }
+            }
+            if (result.GetResult(hub) is null || result.GetResult(hubId) is null)
+                throw new UsageMistake("--hub and --hub-id are required when no node is running in the directory (start one with `node --hub ... --hub-id ...`, or give them here)");
             var tls = directory.LoadTls();
             await using var engine = await directory.OpenAsync(cancellationToken);
             var hubNode = new NodeId(result.GetValue(hubId));
@@ -62,6 +79,44 @@ internal static class SyncCommand
             return 0;
         });
         return command;
+    }
+
+    /// <summary>`sync --now` with the node running: its replicator syncs (within its budgets and minimum interval) and says how it went.</summary>
+    private static async Task<int> AskRunningNodeAsync(IAnsiConsole console, ControlClient node, NodeDirectory directory, CancellationToken cancellationToken)
+    {
+        JsonNode? answer;
+        try
+        {
+            answer = await node.InvokeAsync("sync", null, cancellationToken);
+        }
+        catch (ControlException ex) when (ex.Message.Contains("Unknown control operation", StringComparison.Ordinal))
+        {
+            throw new UserError($"the node running in {directory.Path} was started without a hub: restart it with `node --hub HOST:PORT --hub-id N`");
+        }
+        catch (ControlException ex)
+        {
+            throw new UserError($"the running node at {directory.Path} says: {ex.Message}");
+        }
+        foreach (var peer in answer!.AsArray())
+        {
+            string hub = (string)peer!["peer"]!, outcome = (string)peer["outcome"]!;
+            string next = (string?)peer["nextAttempt"] is { } at ? $" (next: {at})" : "";
+            switch (outcome)
+            {
+                case "synced":
+                    var s = peer["session"]!;
+                    console.MarkupLineInterpolated($"[green]Synced[/] with hub {hub} through the running node: sent {(int)s["eventsSent"]!} events, received {(int)s["eventsReceived"]!} ({(long)s["bytesSent"]!:N0} B up, {(long)s["bytesReceived"]!:N0} B down)");
+                    break;
+                case "throttled":
+                    console.MarkupLineInterpolated($"[yellow]Not now:[/] the node synced with hub {hub} moments ago{next}.");
+                    break;
+                case "daily_budget_spent":
+                    throw new UserError($"today's byte budget is spent: no session with hub {hub} until the next day{next}");
+                default:
+                    throw new UserError($"sync with hub {hub} failed after {(int)peer["attempts"]!} attempts: {(string?)peer["error"]}{next}");
+            }
+        }
+        return ClinicApp.Success;
     }
 
     /// <summary>

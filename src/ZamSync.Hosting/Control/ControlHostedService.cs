@@ -4,14 +4,15 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using ZamSync.Hosting.Control.Operations;
 using ZamSync.Hosting.Node;
+using ZamSync.Hosting.Replication;
 using ZamSync.Net.Hub;
 
 namespace ZamSync.Hosting.Control;
 
 /// <summary>
 /// Serves the hosted node's control endpoint from the moment its engine is open until the host stops: the built-in
-/// <c>status</c> and <c>submit</c>, and every <see cref="IControlOperation"/> and <see cref="IControlStatusSection"/> in
-/// the container (the replicator adds <c>sync</c>; a hub in the container adds its <c>hub</c> section).
+/// <c>status</c> and <c>submit</c>, <c>sync</c> and a <c>replicator</c> section when a replicator runs, and every <see cref="IControlOperation"/> and <see cref="IControlStatusSection"/> in
+/// the container (a hub in the container adds its <c>hub</c> section).
 /// </summary>
 internal sealed class ControlHostedService(IServiceProvider services, IZamNode node, IOptions<ControlEndpointOptions> options, ILogger<ControlServer>? logger)
     : IHostedService, IAsyncDisposable
@@ -22,13 +23,15 @@ internal sealed class ControlHostedService(IServiceProvider services, IZamNode n
     {
         var engine = await node.WhenOpenAsync(cancellationToken).ConfigureAwait(false);
         var sections = services.GetServices<IControlStatusSection>().ToList();
+        var operations = new List<IControlOperation> { new SubmitOperation(engine) };
         if (services.GetService<ZamHub>() is { } hub) sections.Add(new HubStatusSection(hub));
-        IControlOperation[] operations =
-        [
-            new StatusOperation(engine, sections),
-            new SubmitOperation(engine),
-            .. services.GetServices<IControlOperation>(),
-        ];
+        if (services.GetService<ZamReplicator>() is { } replicator)
+        {
+            sections.Add(new ReplicatorStatusSection(replicator));
+            operations.Add(new SyncOperation(replicator));
+        }
+        operations.Add(new StatusOperation(engine, sections));
+        operations.AddRange(services.GetServices<IControlOperation>());
         string path = options.Value.SocketPath is { Length: > 0 } configured ? configured : ControlEndpoint.DefaultSocketPath(node.DataDirectory);
         var server = new ControlServer(path, operations, options.Value, logger);
         await server.StartAsync(cancellationToken).ConfigureAwait(false);
