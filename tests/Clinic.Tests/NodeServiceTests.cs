@@ -221,9 +221,11 @@ public sealed class NodeServiceTests : IDisposable
     public async Task Init_service_writes_a_systemd_unit_that_runs_the_node_confined_to_its_directory()
     {
         var console = new TestConsole();
-        Assert.Equal(0, await console.RunAsync("init", "--dir", Dir("clinic"), "--node", "7", "--name", "khaling", "--service"));
+        Assert.Equal(0, await console.RunAsync("init", "--dir", Dir("clinic"), "--node", "7", "--name", "khaling", "--service",
+            "--hub-address", "hub.example:7000", "--hub-id", "1000", "--every", "10m", "--max-bytes-per-day", "20MB"));
         string unit = File.ReadAllText(Path.Combine(Dir("clinic"), "zamsync-clinic-7.service"));
-        Assert.Matches(@"(?m)^ExecStart=\S+.* node --dir " + System.Text.RegularExpressions.Regex.Escape(Dir("clinic")) + "$", unit);
+        Assert.Matches(@"(?m)^ExecStart=\S+.* node --dir " + System.Text.RegularExpressions.Regex.Escape(Dir("clinic")) +
+                       " --hub hub.example:7000 --hub-id 1000 --every 10m --max-bytes-per-day 20MB$", unit);
         Assert.Contains($"WorkingDirectory={Dir("clinic")}", unit);
         Assert.Contains($"ReadWritePaths={Dir("clinic")}", unit);
         Assert.Contains("Restart=on-failure", unit);
@@ -236,6 +238,8 @@ public sealed class NodeServiceTests : IDisposable
         string hubUnit = File.ReadAllText(Path.Combine(Dir("hub"), "zamsync-hub-1000.service"));
         Assert.Contains($" serve --dir {Dir("hub")} --listen 0.0.0.0:7443", hubUnit);
 
+        Assert.Equal(2, await console.RunAsync("init", "--dir", Dir("hub"), "--service", "--hub-id", "1000"));
+        Assert.Contains("--hub-address is required", console.Errors);
         Assert.Equal(2, await console.RunAsync("init", "--dir", Dir("third")));
         Assert.Contains("--node is required", console.Errors);
     }

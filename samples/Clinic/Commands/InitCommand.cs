@@ -19,13 +19,27 @@ internal static class InitCommand
             Description = "Also write a systemd unit that runs this node (`node`) or hub (`serve`) as a service; on an initialised directory, only write the unit",
         };
         var listen = new Option<string>("--listen") { Description = "For a hub's service: the address `serve` listens on", DefaultValueFactory = _ => "0.0.0.0:7000" };
-        var command = new Command("init", "Initialise a clinic node, or a hub with its PKI") { dir, node, hub, name, service, listen };
+        // For a clinic's service: what its `node` syncs with (the same values `node` takes).
+        var hubAddress = new Option<string>("--hub-address") { Description = "For a clinic's service: the hub's address, host:port (`node --hub`)" };
+        var hubId = Common.HubId();
+        hubId.Required = false;
+        var every = new Option<TimeSpan?>("--every") { Description = "For a clinic's service: the sync interval (`node --every`)", CustomParser = Quantities.ParseIntervalOption };
+        var maxBytes = Common.MaxBytes();
+        var maxBytesPerDay = new Option<long?>("--max-bytes-per-day") { Description = "For a clinic's service: the daily byte budget (`node --max-bytes-per-day`)", CustomParser = Quantities.ParseBytesOption };
+        Option[] sync = [hubAddress, hubId, every, maxBytes, maxBytesPerDay];
+        var command = new Command("init", "Initialise a clinic node, or a hub with its PKI") { dir, node, hub, name, service, listen, hubAddress, hubId, every, maxBytes, maxBytesPerDay };
         passphrase.AddTo(command);
         command.SetAction(result =>
         {
             var directory = new NodeDirectory(result.GetValue(dir)!);
+            // The service's own arguments, as the operator wrote them (so `10m` stays `10m` in the unit).
+            string[] serviceArguments = [.. sync.Where(o => result.GetResult(o) is { Tokens.Count: > 0 }).SelectMany(o => new[] { NodeFlag(o.Name), result.GetResult(o)!.Tokens[0].Value })];
+            if (serviceArguments.Length > 0 && !result.GetValue(service))
+                throw new UsageMistake("--hub-address, --hub-id, --every, --max-bytes and --max-bytes-per-day describe the service: use them with --service");
+            if (serviceArguments.Length > 0 && result.GetResult(hubAddress) is null)
+                throw new UsageMistake("--hub-address is required when the service syncs (--hub-id, --every, --max-bytes ...)");
             if (result.GetValue(service) && File.Exists(Path.Combine(directory.Path, NodeConfig.FileName)))
-                return WriteService(console, directory, result.GetValue(listen)!);
+                return WriteService(console, directory, result.GetValue(listen)!, serviceArguments);
             if (result.GetResult(node) is null)
                 throw new UsageMistake("--node is required to initialise a directory (only `init --service` on an initialised one may leave it out)");
             ulong id = result.GetValue(node);
@@ -42,17 +56,21 @@ internal static class InitCommand
             }
             else
                 console.MarkupLineInterpolated($"Next: `request --dir {directory.Path}`, send the request to the hub's operator for `sign`, then `install` what comes back.");
-            return result.GetValue(service) ? WriteService(console, directory, result.GetValue(listen)!) : 0;
+            return result.GetValue(service) ? WriteService(console, directory, result.GetValue(listen)!, serviceArguments) : 0;
         });
         return command;
     }
 
-    private static int WriteService(IAnsiConsole console, NodeDirectory directory, string listen)
+    private static string NodeFlag(string initOption) => initOption == "--hub-address" ? "--hub" : initOption;
+
+    private static int WriteService(IAnsiConsole console, NodeDirectory directory, string listen, string[] sync)
     {
         var config = directory.Config;
+        if (config.Kind == NodeKind.Hub && sync.Length > 0)
+            throw new UsageMistake("a hub's service serves; --hub-address, --hub-id, --every and the budgets are for a clinic's");
         string[] arguments = config.Kind == NodeKind.Hub
             ? ["serve", "--dir", directory.Path, "--listen", listen]
-            : ["node", "--dir", directory.Path];
+            : ["node", "--dir", directory.Path, .. sync];
         // The service must run as the account that owns the directory (keys are 0600); as root, say so instead.
         string? user = Environment.UserName is { Length: > 0 } name && name != "root" ? name : null;
         string unitName = SystemdUnit.Name(config);

@@ -42,6 +42,8 @@ internal sealed class ConsoleLog(IAnsiConsole console, TimeProvider clock, LogLe
 
         public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
         {
+            // Session outcomes (400-499, docs/engine.md): `serve` and `node` print their own line per session.
+            if (eventId.Id is >= 400 and < 500) return;
             if (IsEnabled(logLevel)) log.Write(logLevel, formatter(state, exception), exception);
         }
     }
