@@ -134,6 +134,11 @@ public sealed class CommandLineTests : IDisposable
             int exit = await stranger.RunAsync("sync", "--dir", Dir("stranger"), "--hub", $"127.0.0.1:{port}", "--hub-id", "1000");
             Assert.Equal(1, exit);
             Assert.Contains("error: ", stranger.Errors);
+            // ... and the hub's operator sees it: one warning naming the address and why.
+            await hubConsole.WaitForAsync("warn: ").WaitAsync(TimeSpan.FromSeconds(30));
+            var warnings = hubConsole.Output.Split('\n').Where(l => l.Contains("warn: ")).ToArray();
+            Assert.Single(warnings);
+            Assert.Contains("127.0.0.1", warnings[0]);
         }
         finally
         {
