@@ -10,6 +10,12 @@ internal static class ReplicatorTls
     /// <summary>The TLS options, or null with <paramref name="problem"/> naming the option and the file.</summary>
     public static TlsOptions? TryLoad(ZamReplicatorOptions o, string section, out string? problem, TimeProvider? time = null)
     {
+        foreach (var (key, path) in new[] { ("CertificateFile", o.CertificateFile!), ("AuthorityFile", o.AuthorityFile!) })
+        {
+            if (File.Exists(path)) continue;
+            problem = $"{section}:{key}: '{path}' does not exist.";
+            return null;
+        }
         X509Certificate2 certificate;
         try
         {
