@@ -1,26 +1,15 @@
-using System.Net;
-using System.Net.Sockets;
-
 namespace Clinic.Tests;
 
 /// <summary>The operator's workflow, command by command, in-process: init, issue, submit, serve, sync, status.</summary>
 public sealed class CommandLineTests : IDisposable
 {
-    private readonly string _root = Path.Combine(Path.GetTempPath(), "zamsync-cli-" + Guid.NewGuid().ToString("N")[..8]);
+    private readonly Workspace _workspace = new();
 
-    private string Dir(string name) => Path.Combine(_root, name);
+    private string Dir(string name) => _workspace.Dir(name);
 
-    public void Dispose()
-    {
-        try { Directory.Delete(_root, recursive: true); } catch (IOException) { }
-    }
+    public void Dispose() => _workspace.Dispose();
 
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
+    private static int FreePort() => Workspace.FreePort();
 
     [Fact]
     public async Task Sync_on_an_interval_keeps_trying_while_the_hub_is_unreachable_and_syncs_once_it_is_up()

@@ -1,5 +1,3 @@
-using System.Net;
-using System.Net.Sockets;
 using System.Text.Json.Nodes;
 using Clinic.Contracts;
 using Clinic.Node;
@@ -13,21 +11,13 @@ namespace Clinic.Tests;
 /// <summary>The clinic as a running service: the command line talks to it instead of fighting it for the directory.</summary>
 public sealed class NodeServiceTests : IDisposable
 {
-    private readonly string _root = Path.Combine(Path.GetTempPath(), "zamsync-node-" + Guid.NewGuid().ToString("N")[..8]);
+    private readonly Workspace _workspace = new();
 
-    private string Dir(string name) => Path.Combine(_root, name);
+    private string Dir(string name) => _workspace.Dir(name);
 
-    public void Dispose()
-    {
-        try { Directory.Delete(_root, recursive: true); } catch (IOException) { }
-    }
+    public void Dispose() => _workspace.Dispose();
 
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
+    private static int FreePort() => Workspace.FreePort();
 
     private static async Task<JsonObject> StatusJsonAsync(string dir)
     {
@@ -71,18 +61,11 @@ public sealed class NodeServiceTests : IDisposable
         }
     }
 
-    private async Task InitDeploymentAsync(TestConsole console)
-    {
-        Assert.Equal(0, await console.RunAsync("init", "--dir", Dir("hub"), "--node", "1000", "--hub", "--name", "district"));
-        Assert.Equal(0, await console.RunAsync("init", "--dir", Dir("clinic"), "--node", "7", "--name", "khaling"));
-        Assert.Equal(0, await console.RunAsync("issue", "--hub-dir", Dir("hub"), "--dir", Dir("clinic")));
-    }
-
     [Fact]
     public async Task While_the_node_syncs_every_second_through_a_slow_link_a_hundred_submits_and_status_go_through_it()
     {
         var console = new TestConsole();
-        await InitDeploymentAsync(console);
+        await _workspace.InitDeploymentAsync(); // with patient P-001 registered: one event
         await using var hub = await LinkedHub.StartAsync(Dir("hub"), bytesPerSecond: 20_000);
 
         using var stop = new CancellationTokenSource();
@@ -91,10 +74,9 @@ public sealed class NodeServiceTests : IDisposable
         try
         {
             await nodeConsole.WaitForAsync("running").WaitAsync(TimeSpan.FromSeconds(30));
-            Assert.Equal(0, await console.RunAsync("submit", "register", "--dir", Dir("clinic"), "--patient", "P-0", "--name", "Dorji", "--born", "1990-04-02"));
             for (int i = 1; i < 100; i++)
             {
-                int exit = await console.RunAsync("submit", "visit", "--dir", Dir("clinic"), "--patient", "P-0", "--visit", $"V{i}", "--reason", "check-up");
+                int exit = await console.RunAsync("submit", "visit", "--dir", Dir("clinic"), "--patient", "P-001", "--visit", $"V{i}", "--reason", "check-up");
                 Assert.True(exit == 0, $"submit {i} failed: {console.Errors}");
             }
             // A check that needs the state runs in the node too: an unknown patient is refused there, nothing stored.
@@ -139,8 +121,7 @@ public sealed class NodeServiceTests : IDisposable
     public async Task Sigterm_in_the_middle_of_a_sync_stops_the_node_process_cleanly_and_loses_nothing_acknowledged()
     {
         var console = new TestConsole();
-        await InitDeploymentAsync(console);
-        Assert.Equal(0, await console.RunAsync("submit", "register", "--dir", Dir("clinic"), "--patient", "P-0", "--name", "Dorji", "--born", "1990-04-02"));
+        await _workspace.InitDeploymentAsync(); // with patient P-001 registered: one event
         // A slow link (2 kB/s): the first session takes seconds, so the signal lands while it runs.
         await using var hub = await LinkedHub.StartAsync(Dir("hub"), bytesPerSecond: 2_000);
         using var node = StartProcess("node", "--dir", Dir("clinic"), "--hub", hub.Link.Address, "--hub-id", "1000", "--every", "1s");
@@ -156,7 +137,7 @@ public sealed class NodeServiceTests : IDisposable
         await started.Task.WaitAsync(TimeSpan.FromSeconds(60));
 
         for (int i = 1; i <= 40; i++)
-            Assert.Equal(0, await console.RunAsync("submit", "visit", "--dir", Dir("clinic"), "--patient", "P-0", "--visit", $"V{i}", "--reason", "check-up"));
+            Assert.Equal(0, await console.RunAsync("submit", "visit", "--dir", Dir("clinic"), "--patient", "P-001", "--visit", $"V{i}", "--reason", "check-up"));
         await hub.HoldsAsync(7, 1); // a session is under way
         using (var kill = System.Diagnostics.Process.Start("kill", ["-TERM", node.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
             await kill.WaitForExitAsync();
