@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using Microsoft.Extensions.DependencyInjection;
 using ZamSync.Hosting.Replication;
 using ZamSync.Hosting.Tests.Support;
 using ZamSync.Tests.Support;
@@ -33,6 +34,24 @@ public class BackoffTests
             o.RetryMaxDelay = TimeSpan.FromHours(1); // far above these delays, so none is capped
             o.MaxRetryAttempts = retries;
         });
+        var attemptsCounted = new List<string>();
+        int retriesCounted = 0;
+        using var listener = new System.Diagnostics.Metrics.MeterListener();
+        var meters = host.Services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument.Name is "zamsync.replicator.attempts" or "zamsync.replicator.retries" && ReferenceEquals(instrument.Meter.Scope, meters))
+                l.EnableMeasurementEvents(instrument);
+        };
+        listener.SetMeasurementEventCallback<long>((instrument, _, tags, _) =>
+        {
+            lock (attemptsCounted)
+            {
+                if (instrument.Name == "zamsync.replicator.retries") retriesCounted++;
+                else foreach (var tag in tags) if (tag.Key == "outcome") attemptsCounted.Add((string)tag.Value!);
+            }
+        });
+        listener.Start();
         var replicator = host.Replicator();
         using var watch = new PeerWatch(replicator);
         await host.StartAsync();
@@ -55,6 +74,11 @@ public class BackoffTests
         Assert.Equal(retries + 1, ended.ConsecutiveFailures);
         Assert.Contains("refused", ended.LastError, StringComparison.OrdinalIgnoreCase);
         Assert.Equal(time.GetUtcNow() + TimeSpan.FromDays(1), ended.NextAttempt);
+        lock (attemptsCounted)
+        {
+            Assert.Equal(Enumerable.Repeat("transient", retries + 1), attemptsCounted);
+            Assert.Equal(retries, retriesCounted);
+        }
 
         // Each attempt happened when its delay ended, on the fake clock.
         var attempts = watch.Seen.Select(s => s.LastAttempt).OfType<DateTimeOffset>().Distinct().ToList();

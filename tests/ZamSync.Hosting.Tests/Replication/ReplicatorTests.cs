@@ -96,6 +96,27 @@ public class ReplicatorTests
         var state = a.Replicator().Peers.Single();
         Assert.Equal((ReplicationOutcome.Synced, 0), (state.LastOutcome, state.ConsecutiveFailures));
         Assert.NotNull(state.LastSuccess);
+
+        // The same state is exported on the host's ZamSync meter.
+        var measured = new Dictionary<string, double>();
+        using (var listener = new System.Diagnostics.Metrics.MeterListener())
+        {
+            var meters = a.Services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>();
+            listener.InstrumentPublished = (instrument, l) =>
+            {
+                if (instrument.Name.StartsWith("zamsync.replicator.", StringComparison.Ordinal) && ReferenceEquals(instrument.Meter.Scope, meters))
+                    l.EnableMeasurementEvents(instrument);
+            };
+            listener.SetMeasurementEventCallback<long>((i, value, _, _) => measured[i.Name] = measured.GetValueOrDefault(i.Name) + value);
+            listener.SetMeasurementEventCallback<int>((i, value, _, _) => measured[i.Name] = value);
+            listener.SetMeasurementEventCallback<double>((i, value, _, _) => measured[i.Name] = value);
+            listener.Start();
+            listener.RecordObservableInstruments();
+        }
+        Assert.Equal(state.BytesToday, measured["zamsync.replicator.bytes_today"]);
+        Assert.Equal(0, measured["zamsync.replicator.consecutive_failures"]);
+        Assert.InRange(measured["zamsync.replicator.since_last_success"], 0, 3600);
+        Assert.False(measured.ContainsKey("zamsync.replicator.budget_remaining")); // no daily cap configured
         await a.StopAsync();
         await b.StopAsync();
         await hubHost.StopAsync();
