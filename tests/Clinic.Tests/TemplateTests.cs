@@ -6,8 +6,10 @@ using ZamSync.Tests.Shared;
 namespace Clinic.Tests;
 
 /// <summary>
-/// `dotnet new zamsync-clinic` as a user would run it: the libraries packed to a local folder, the template
-/// installed from this repository, an app created, built against that folder only, and its hub and node syncing.
+/// `dotnet new zamsync-clinic` as a user would run it (README.md, "Start your own app"): the libraries packed to a
+/// local folder, the template installed from this repository, an app created, built against that folder only, its
+/// hub issuing the certificates and its node syncing over mutual TLS without re-recording on a restart, then an event
+/// added to the contract and accepted with the manifest switch.
 /// </summary>
 [Trait("Category", "Template")]
 public class TemplateTests
@@ -22,7 +24,7 @@ public class TemplateTests
             string feed = Path.Combine(root, "feed");
             const string version = "0.1.0-template-test";
             // A configuration of its own keeps these builds out of the way of the solution's Debug/Release outputs.
-            foreach (var project in new[] { "ZamSync.Runtime", "ZamSync.Net" })
+            foreach (var project in new[] { "ZamSync.Runtime", "ZamSync.Net", "ZamSync.Hosting" })
                 await RunAsync(repo, "dotnet", "pack", Path.Combine(repo, "src", project), "-c", "TemplateTest", "--no-restore", "-nologo", "-o", feed, "-p:Version=" + version);
 
             // The template package from templates/, installed into a private template cache.
@@ -38,20 +40,31 @@ public class TemplateTests
             Assert.Contains("0 Warning(s)", build);
             await RunAsync(app, "dotnet", "build", Path.Combine(app, "Khaling.Hub"), "-nologo");
 
+            // As the README runs them, from the app's folder (the node finds the certificates the hub issued there);
+            // only the port is this test's own.
             int port = FreePort();
-            using var hub = Start(Path.Combine(app, "hub-run"), "dotnet", "run", "--no-build", "--project", Path.Combine(app, "Khaling.Hub"), "--", $"127.0.0.1:{port}", "1");
+            string hubAddress = $"127.0.0.1:{port}";
+            using var hub = Start(app, "dotnet", "run", "--no-build", "--project", Path.Combine(app, "Khaling.Hub"), "--", $"--ZamSync:Hub:Listen={hubAddress}");
+            using var patience = new CancellationTokenSource(TimeSpan.FromMinutes(2));
             try
             {
-                // The hub says when it listens; only then start the node.
-                string? line;
-                while ((line = await hub.StandardOutput.ReadLineAsync()) is not null && !line.Contains("listening")) { }
-                Assert.NotNull(line);
-                var node = await RunAsync(Path.Combine(app, "node-run"), "dotnet", "run", "--no-build", "--project", Path.Combine(app, "Khaling.Node"), "--", $"127.0.0.1:{port}");
-                Assert.Contains("synced: sent 2 events", node);
-                string rest = await hub.StandardOutput.ReadToEndAsync();
-                await hub.WaitForExitAsync();
-                Assert.Equal(0, hub.ExitCode);
-                Assert.Contains("hub holds 1 patients", rest);
+                // The hub creates the deployment's certificates, then says when it listens; only then start the node.
+                string started = await ReadUntilAsync(hub, "listening", patience.Token);
+                Assert.Contains("created the deployment CA", started);
+                Assert.Contains("issued node 1's certificate", started);
+                Assert.Contains("(mutual TLS)", started);
+                Assert.True(File.Exists(Path.Combine(app, "tls", "node-1.pfx")));
+
+                string[] node = ["run", "--no-build", "--project", Path.Combine(app, "Khaling.Node"), "--", "--once", $"--ZamSync:Replicator:Peers:0:Address={hubAddress}"];
+                var first = await RunAsync(app, "dotnet", node);
+                Assert.Contains("node 1 recorded 2 sample events", first);
+                Assert.Contains("synced with hub 1000: sent 2 events", first);
+                await ReadUntilAsync(hub, "hub holds 1 patients", patience.Token);
+
+                // A restart records nothing again: the node's log already holds its sample events.
+                var second = await RunAsync(app, "dotnet", node);
+                Assert.DoesNotContain("sample events", second);
+                Assert.Contains("synced with hub 1000: sent 0 events", second);
             }
             finally
             {
@@ -93,6 +106,19 @@ public class TemplateTests
         // The whole app, without the switch: the recorded event no longer warns, and the hosts build on it.
         var accepted = await RunAsync(app, "dotnet", "build", Path.Combine(app, "Khaling.Node"), "-nologo");
         Assert.Contains("0 Warning(s)", accepted);
+    }
+
+    /// <summary>The process's output up to and including the first line containing <paramref name="text"/>.</summary>
+    private static async Task<string> ReadUntilAsync(Process process, string text, CancellationToken cancellationToken)
+    {
+        var seen = new System.Text.StringBuilder();
+        while (await process.StandardOutput.ReadLineAsync(cancellationToken) is { } line)
+        {
+            seen.AppendLine(line);
+            if (line.Contains(text, StringComparison.Ordinal)) return seen.ToString();
+        }
+        Assert.Fail($"the process ended without printing '{text}':\n{seen}{await process.StandardError.ReadToEndAsync(cancellationToken)}");
+        return "";
     }
 
     private static void WriteNuGetConfig(string directory, string feed, string packages)

@@ -1,16 +1,52 @@
 using ClinicApp.Contracts;
-using ZamSync;
-using ZamSync.Net.Tcp;
+using ClinicApp.Node;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+using ZamSync.Hosting.Replication;
 
-// A clinic node: records events offline (durable when SubmitAsync returns), then syncs with the hub.
-// Usage: ClinicApp.Node [hub address, default 127.0.0.1:7000]
-string hubAddress = args.Length > 0 ? args[0] : "127.0.0.1:7000";
-var hubId = NodeId.Parse("1000");
+// A clinic node, run as a service: the engine owns its data directory (ZamSync:Node in appsettings.json: its id and
+// folder), the replicator syncs it with the hub over mutual TLS on an interval and retries with backoff when the link
+// is down (ZamSync:Replicator: the hub's address and id, the certificate files the hub issued), and the control
+// endpoint lets local tools submit and read status while it runs. Events are durable when SubmitAsync returns,
+// online or not.
+// Usage: ClinicApp.Node [--once]   --once: stop after the first sync round (exit code 1 if it failed).
+// A configuration error exits with code 2 and names the key.
+// Any setting can be overridden on the command line, for example --ZamSync:Node:NodeId=2.
+bool once = args.Contains("--once");
+var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings
+{
+    Args = args.Where(a => a != "--once").ToArray(),
+    // appsettings.json is read from beside the program; relative paths in it are from the folder you run in.
+    ContentRootPath = AppContext.BaseDirectory,
+});
+builder.Services.AddZamSyncNode<ClinicState>();
+builder.Services.AddHostedService<SampleVisits>();
+builder.Services.AddZamSyncReplicator();
+builder.Services.AddZamSyncControlEndpoint();
 
-await using var clinic = await ZamEngine<ClinicState>.OpenAsync("node-data", NodeId.Parse("7"));
-await clinic.SubmitAsync(new PatientRegistered("P-001", "Dorji", new DateOnly(1990, 4, 2)));
-await clinic.SubmitAsync(new VitalsRecorded("P-001", 120, 80));
-
-await using var link = await TcpTransport.ConnectAsync(hubId, hubAddress);
-var stats = await clinic.CreateSession(link).WithMaxBytes(100_000).SyncAsync(hubId);
-Console.WriteLine($"synced: sent {stats.EventsSent} events, received {stats.EventsReceived} ({stats.BytesSent} bytes up)");
+using var host = builder.Build();
+var replicator = host.Services.GetRequiredService<ZamReplicator>();
+var lifetime = host.Services.GetRequiredService<IHostApplicationLifetime>();
+replicator.PeerChanged += peer =>
+{
+    if (peer.Syncing || peer.LastOutcome is not { } outcome) return;
+    if (outcome == ReplicationOutcome.Synced && peer.LastStats is { } stats)
+        Console.WriteLine($"synced with hub {peer.Peer}: sent {stats.EventsSent} events, received {stats.EventsReceived} ({stats.BytesSent} bytes up)");
+    else
+        Console.WriteLine($"sync with hub {peer.Peer} at {peer.Address}: {outcome} ({peer.LastError}); next try {peer.NextAttempt:u}");
+    if (!once) return;
+    if (outcome != ReplicationOutcome.Synced) Environment.ExitCode = 1;
+    lifetime.StopApplication();
+};
+try
+{
+    await host.RunAsync();
+}
+catch (OptionsValidationException ex)
+{
+    // Each failure names its key, for example ZamSync:Node:NodeId.
+    Console.Error.WriteLine(string.Join(Environment.NewLine, ex.Failures));
+    return 2;
+}
+return Environment.ExitCode;
