@@ -103,6 +103,22 @@ internal sealed partial class PeerReplicator
         }
     }
 
+    /// <summary>Completes when no round runs (a round started on demand is not awaited by the schedule's loop).</summary>
+    public async Task IdleAsync()
+    {
+        Task? running;
+        lock (_lock) running = _running;
+        if (running is null) return;
+        try
+        {
+            await running.ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            // a round cancelled by the stop: what it received whole is kept
+        }
+    }
+
     /// <summary>Runs rounds when they are due until <paramref name="stopping"/>.</summary>
     public async Task RunScheduleAsync(CancellationToken stopping)
     {

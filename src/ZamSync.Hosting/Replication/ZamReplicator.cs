@@ -115,6 +115,8 @@ public sealed partial class ZamReplicator : BackgroundService
         await _stopping.CancelAsync().ConfigureAwait(false);
         _ready.TrySetCanceled(CancellationToken.None);
         await base.StopAsync(cancellationToken).ConfigureAwait(false);
+        // Rounds asked for by SyncNowAsync run beside the schedule: the node must not close the engine under them.
+        await Task.WhenAll(_peers.Select(p => p.IdleAsync())).WaitAsync(cancellationToken).ConfigureAwait(false);
     }
 
     public override void Dispose()
