@@ -96,12 +96,12 @@ public sealed partial class ZamNode<TState> : IZamNode, IAsyncDisposable where T
     /// <summary>Closes the engine if the host was disposed without being stopped.</summary>
     public async ValueTask DisposeAsync() => await CloseAsync().ConfigureAwait(false);
 
-    [LoggerMessage(1, LogLevel.Information, "Node {Node} open in {Directory} ({Events} events)")]
+    [LoggerMessage(501, LogLevel.Information, "Node {Node} open in {Directory} ({Events} events)")]
     private static partial void LogOpened(ILogger logger, NodeId node, string directory, ulong events);
 
-    [LoggerMessage(2, LogLevel.Critical, "Node {Node} could not open {Directory}")]
+    [LoggerMessage(502, LogLevel.Critical, "Node {Node} could not open {Directory}")]
     private static partial void LogOpenFailed(ILogger logger, Exception exception, NodeId node, string directory);
 
-    [LoggerMessage(3, LogLevel.Information, "Node {Node} closed")]
+    [LoggerMessage(503, LogLevel.Information, "Node {Node} closed")]
     private static partial void LogClosed(ILogger logger, NodeId node);
 }

@@ -295,21 +295,21 @@ internal sealed partial class PeerReplicator
         _changed(State);
     }
 
-    [LoggerMessage(101, LogLevel.Information, "Synced with {Peer}: sent {Sent} events, received {Received} ({BytesOut} B out, {BytesIn} B in, budget reached: {Exhausted})")]
+    [LoggerMessage(601, LogLevel.Information, "Synced with {Peer}: sent {Sent} events, received {Received} ({BytesOut} B out, {BytesIn} B in, budget reached: {Exhausted})")]
     private static partial void LogSynced(ILogger logger, NodeId peer, int sent, int received, long bytesOut, long bytesIn, bool exhausted);
 
-    [LoggerMessage(102, LogLevel.Warning, "Sync with {Peer} at {Address} failed: {Reason}")]
+    [LoggerMessage(602, LogLevel.Warning, "Sync with {Peer} at {Address} failed: {Reason}")]
     private static partial void LogAttemptFailed(ILogger logger, NodeId peer, string address, string reason);
 
-    [LoggerMessage(103, LogLevel.Information, "Retrying {Peer} (attempt {Attempt}) in {Delay}: {Reason}")]
+    [LoggerMessage(603, LogLevel.Information, "Retrying {Peer} (attempt {Attempt}) in {Delay}: {Reason}")]
     private static partial void LogRetrying(ILogger logger, NodeId peer, int attempt, TimeSpan delay, string? reason);
 
-    [LoggerMessage(104, LogLevel.Warning, "Round with {Peer} ended {Outcome} after {Attempts} attempts; next at {Next}: {Reason}")]
+    [LoggerMessage(604, LogLevel.Warning, "Round with {Peer} ended {Outcome} after {Attempts} attempts; next at {Next}: {Reason}")]
     private static partial void LogRoundFailed(ILogger logger, NodeId peer, ReplicationOutcome outcome, int attempts, DateTimeOffset next, string reason);
 
-    [LoggerMessage(105, LogLevel.Information, "Today's byte budget is spent: no session with {Peer} before {Next}")]
+    [LoggerMessage(605, LogLevel.Information, "Today's byte budget is spent: no session with {Peer} before {Next}")]
     private static partial void LogBudgetSpent(ILogger logger, NodeId peer, DateTimeOffset next);
 
-    [LoggerMessage(106, LogLevel.Error, "Could not save the replicator's byte count ({File})")]
+    [LoggerMessage(606, LogLevel.Error, "Could not save the replicator's byte count ({File})")]
     private static partial void LogBudgetNotSaved(ILogger logger, Exception exception, string file);
 }

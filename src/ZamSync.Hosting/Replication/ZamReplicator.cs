@@ -96,11 +96,24 @@ public sealed partial class ZamReplicator : BackgroundService
         _budget = DailyBudget.Load(engine.DataDirectory, new BudgetDay(_time, _options.DayBoundary), _options.MaxBytesPerDay, now);
         var transport = new TcpTransportOptions { Tls = _tls, ConnectTimeout = _options.ConnectTimeout, Metrics = engine.Metrics };
         _peers = _options.Peers
-            .Select(p => new PeerReplicator(p, engine, _options, transport, _budget, _time, _metrics, _log, s => PeerChanged?.Invoke(s)))
+            .Select(p => new PeerReplicator(p, engine, _options, transport, _budget, _time, _metrics, _log, Raise))
             .ToArray();
         LogStarted(_log, engine.NodeId, _peers.Count, _options.Interval, _options.MaxBytesPerSession, _options.MaxBytesPerDay);
         _ready.TrySetResult();
         await base.StartAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>A subscriber's mistake is logged; it must not stop a round halfway through its bookkeeping.</summary>
+    private void Raise(ReplicatorPeerState state)
+    {
+        try
+        {
+            PeerChanged?.Invoke(state);
+        }
+        catch (Exception ex)
+        {
+            LogHandlerFailed(_log, ex, state.Peer);
+        }
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -128,6 +141,9 @@ public sealed partial class ZamReplicator : BackgroundService
         _tls?.Authority.Dispose();
     }
 
-    [LoggerMessage(100, LogLevel.Information, "Replicator for node {Node} started: {Peers} peers every {Interval} (per session: {PerSession} B, per day: {PerDay} B)")]
+    [LoggerMessage(600, LogLevel.Information, "Replicator for node {Node} started: {Peers} peers every {Interval} (per session: {PerSession} B, per day: {PerDay} B)")]
     private static partial void LogStarted(ILogger logger, NodeId node, int peers, TimeSpan interval, long? perSession, long? perDay);
+
+    [LoggerMessage(607, LogLevel.Error, "A PeerChanged handler failed for peer {Peer}")]
+    private static partial void LogHandlerFailed(ILogger logger, Exception exception, NodeId peer);
 }
