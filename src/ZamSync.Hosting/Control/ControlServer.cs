@@ -134,7 +134,19 @@ public sealed partial class ControlServer : IAsyncDisposable
     private async Task RefuseBusyAsync(Socket client)
     {
         using var _ = client;
-        await TryWriteAsync(new ControlWire(client, 1024), Failure($"The node is busy: {_options.MaxConnections} control connections are open.")).ConfigureAwait(false);
+        var wire = new ControlWire(client, _options.MaxRequestBytes);
+        try
+        {
+            // Take the request before answering: closing a socket with unread bytes resets the connection, and the
+            // client would see "connection reset" instead of the reason.
+            using var deadline = CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token);
+            deadline.CancelAfter(_options.RequestTimeout);
+            await wire.ReadAsync(deadline.Token).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is ControlException or OperationCanceledException or SocketException or IOException)
+        {
+        }
+        await TryWriteAsync(wire, Failure($"The node is busy: {_options.MaxConnections} control connections are open.")).ConfigureAwait(false);
     }
 
     private async Task ServeAsync(Socket client)
