@@ -15,6 +15,7 @@ public abstract partial class ZamEngine : IAsyncDisposable
     private readonly ZamEngineOptions _options;
     private readonly Lock _ingest = new();
     private WalEventStore _store = null!;
+    private ReadOnlyEventLog _events = null!;
     private PeerTable _peers = null!;
     private QuarantineLog _quarantine = null!;
     private int _disposed;
@@ -58,8 +59,11 @@ public abstract partial class ZamEngine : IAsyncDisposable
 
     public HybridLogicalClock Clock { get; }
 
-    /// <summary>The event store port this engine writes through.</summary>
-    public IEventStore Events => _store;
+    /// <summary>
+    /// The node's events, read-only: only the engine appends (it counts local sequences, validates, and refuses
+    /// holes), so this view has no append and is not the store itself.
+    /// </summary>
+    public IEventLog Events => _events;
 
     /// <summary>Replicated events the local validator refused: stored and forwarded, never applied.</summary>
     public IReadOnlyList<QuarantinedEvent> Quarantined => _quarantine.Entries;
@@ -74,6 +78,7 @@ public abstract partial class ZamEngine : IAsyncDisposable
         {
             (store, var report, var scan) = WalEventStore.Open(DataDirectory, NodeId, _options.Wal, Metrics, OnCommitted);
             _store = store;
+            _events = new ReadOnlyEventLog(store);
             Recovery = report;
             if (report.TailWasTorn) StorageLog.TornTailCut(Loggers.Storage, DataDirectory, report.TruncatedAt, report.TruncatedBytes);
             // Own events must keep ticking forward after a restart, whatever the wall clock says now. Far-future
@@ -115,18 +120,11 @@ public abstract partial class ZamEngine : IAsyncDisposable
             {
                 envelope = new EventEnvelope(NodeId, _store.HighestSequence(NodeId) + 1, hlc, eventType, payload);
                 if (_options.Validator?.Validate(envelope) is { } reason)
-                    throw new ArgumentException($"The event was refused by the validator: {reason}", nameof(payload));
-                try
-                {
-                    durable = _store.AppendAsync([new StoredEvent(envelope)], cancellationToken);
-                    break;
-                }
-                catch (ArgumentException) when (_store.HighestSequence(NodeId) + 1 != envelope.Sequence)
-                {
-                    // The sequence was counted on top of queued events that a failing write (a full disk) took
-                    // back in the meantime; the store then rejects it as a hole. Nothing of this event was
-                    // kept: count again. Other submitters wait on _ingest, so this settles at once.
-                }
+                    throw new EventRefusedException(eventType, reason);
+                if (_store.TryAppend([new StoredEvent(envelope)], out durable, out _, cancellationToken)) break;
+                // A hole: the sequence was counted on top of queued events that a failing write (a full disk)
+                // took back in the meantime. Nothing of this event was kept: count again. Other submitters wait
+                // on _ingest and only a write failure moves the store backwards, so this settles at once.
             }
         }
         await durable.ConfigureAwait(false);
@@ -160,17 +158,12 @@ public abstract partial class ZamEngine : IAsyncDisposable
                 long failures = _store.WriteFailures;
                 skew = new ClockSkewTally();
                 Classify(events, from, accepted, ref quarantined, queuedElsewhere, ref skew);
-                try
-                {
-                    durable = _store.AppendAsync(accepted, cancellationToken);
-                    break;
-                }
-                catch (ArgumentException) when (_store.WriteFailures != failures)
-                {
-                    // As in SubmitAsync: a failing write (a full disk) took back queued events we counted as
-                    // held, so what we skipped as replays is missing again. Classify again against the store
-                    // as it is now; only a write failure moves it backwards, so this settles at once.
-                }
+                if (_store.TryAppend(accepted, out durable, out var hole, cancellationToken)) break;
+                // Classify refused every hole the peer sent, so this one is ours: as in SubmitAsync, a failing
+                // write (a full disk) took back queued events we counted as held, and what we skipped as replays
+                // is missing again. Classify again against the store as it is now. Without a failed write in
+                // between it would be a broken invariant, not a state to retry out of.
+                if (_store.WriteFailures == failures) throw new SequenceHoleException(hole.Origin, hole.Expected, hole.Got);
             }
         }
         await durable.ConfigureAwait(false);

@@ -10,25 +10,13 @@ namespace ZamSync;
 /// checks that every origin's sequence stays contiguous; and a failed write fails every append queued
 /// behind it, leaving the store as it was before them.
 /// </remarks>
-public interface IEventStore : IAsyncDisposable
+public interface IEventStore : IEventLog, IAsyncDisposable
 {
-    /// <summary>The node that owns the store.</summary>
-    NodeId NodeId { get; }
-
-    /// <summary>A copy of what the store durably holds, including events compaction has since dropped.</summary>
-    VersionVector Known { get; }
-
-    /// <summary>The highest sequence of <paramref name="origin"/> held or queued for writing; 0 when none.</summary>
-    ulong HighestSequence(NodeId origin);
-
-    /// <summary>Durably appends events; returns once they survive a crash. Concurrent callers share fsyncs.</summary>
+    /// <summary>
+    /// Durably appends events; returns once they survive a crash. Concurrent callers share fsyncs. Throws
+    /// <see cref="SequenceHoleException"/> (keeping nothing) when an event does not continue its origin's sequence.
+    /// </summary>
     ValueTask AppendAsync(IReadOnlyList<StoredEvent> events, CancellationToken cancellationToken = default);
-
-    /// <summary>Durable events of one origin from <paramref name="fromSequence"/> on, in sequence order.</summary>
-    IEnumerable<StoredEvent> Read(NodeId origin, ulong fromSequence);
-
-    /// <summary>Every held event in the fold order <c>(hlc, origin, seq)</c>.</summary>
-    IEnumerable<StoredEvent> ReadInFoldOrder();
 }
 
 /// <summary>An event plus what the local node decided about it.</summary>

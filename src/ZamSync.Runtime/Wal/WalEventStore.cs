@@ -168,9 +168,22 @@ internal sealed partial class WalEventStore : IEventStore
 
     public ValueTask AppendAsync(IReadOnlyList<StoredEvent> events, CancellationToken cancellationToken = default)
     {
+        if (!TryAppend(events, out var durable, out var hole, cancellationToken))
+            throw new SequenceHoleException(hole.Origin, hole.Expected, hole.Got);
+        return durable;
+    }
+
+    /// <summary>
+    /// The engine's append. A hole is an answer here, not an error: the engine counted sequences on top of queued
+    /// events that a failed write (a full disk) has since taken back, and counts again. False keeps nothing.
+    /// </summary>
+    internal bool TryAppend(IReadOnlyList<StoredEvent> events, out ValueTask durable, out SequenceHole hole, CancellationToken cancellationToken)
+    {
         ArgumentNullException.ThrowIfNull(events);
-        if (events.Count == 0) return ValueTask.CompletedTask;
-        Task durable;
+        hole = default;
+        durable = ValueTask.CompletedTask;
+        if (events.Count == 0) return true;
+        Task done;
         lock (_gate)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
@@ -185,14 +198,18 @@ internal sealed partial class WalEventStore : IEventStore
                     throw new ArgumentException($"Event {env.Origin}#{env.Sequence} has {env.Payload.Length} bytes, more than the {_options.MaxRecordBytes}-byte limit.", nameof(events));
                 ulong next = (expected.TryGetValue(env.Origin, out var last) ? last : HighestSequenceLocked(env.Origin)) + 1;
                 if (env.Sequence != next)
-                    throw new ArgumentException($"Event {env.Origin}#{env.Sequence} does not continue its origin's sequence (expected #{next}).", nameof(events));
+                {
+                    hole = new SequenceHole(env.Origin, next, env.Sequence);
+                    return false;
+                }
                 expected[env.Origin] = env.Sequence;
             }
             foreach (var e in events) _pending.Add(e, _cipher);
-            durable = _pending.Done.Task;
+            done = _pending.Done.Task;
         }
         _wake.Writer.TryWrite(true);
-        return new ValueTask(cancellationToken.CanBeCanceled ? durable.WaitAsync(cancellationToken) : durable);
+        durable = new ValueTask(cancellationToken.CanBeCanceled ? done.WaitAsync(cancellationToken) : done);
+        return true;
     }
 
     /// <summary>

@@ -112,6 +112,29 @@ public sealed class ControlServerTests : IAsyncLifetime
         Assert.Empty(_engine.Known);
     }
 
+    private sealed class RefuseText(string refused) : IEventValidator
+    {
+        public string? Validate(in EventEnvelope envelope) =>
+            Encoding.UTF8.GetString(envelope.Payload.Span) == refused ? $"'{refused}' is not a patient of this clinic" : null;
+    }
+
+    [Fact]
+    public async Task A_submit_the_validator_refuses_reaches_the_client_as_one_line_with_the_reason_and_stores_nothing()
+    {
+        string dir = _dir.Sub("validated");
+        await using var engine = await Nodes.OpenAsync(dir, 8, new ZamEngineOptions { Validator = new RefuseText("p-404") });
+        await using var server = new ControlServer(ControlEndpoint.DefaultSocketPath(dir), [new SubmitOperation(engine)]);
+        await server.StartAsync();
+        await using var client = (await ControlClient.ConnectToDirectoryAsync(dir))!;
+
+        var refused = await Assert.ThrowsAsync<ControlException>(() => client.InvokeAsync("submit", SubmitArgs("p-404")));
+        Assert.Contains("'p-404' is not a patient of this clinic", refused.Message);
+        Assert.DoesNotContain('\n', refused.Message);
+        Assert.Empty(engine.Known);
+        // The connection and the node go on serving.
+        Assert.Equal(1UL, (ulong)(await client.InvokeAsync("submit", SubmitArgs("p-1")))!["sequence"]!);
+    }
+
     [Fact]
     public async Task Garbage_and_oversized_requests_get_an_error_and_the_server_keeps_serving()
     {

@@ -317,6 +317,8 @@ public class HostileMessageTests
         await Assert.ThrowsAsync<SyncProtocolException>(async () => await b.IngestAsync([E(origin, 2)], origin, CancellationToken.None));
         var hole = await Assert.ThrowsAsync<SyncProtocolException>(async () => await b.IngestAsync([E(origin, 1), E(origin, 3)], origin, CancellationToken.None));
         Assert.Contains("hole", hole.Message);
+        Assert.Contains($"{origin}#3", hole.Message); // names the origin, what came and what is held
+        Assert.Contains("up to #1", hole.Message);
         await Assert.ThrowsAsync<SyncProtocolException>(async () => await b.IngestAsync([E(origin, 0)], origin, CancellationToken.None));
         await Assert.ThrowsAsync<SyncProtocolException>(async () => await b.IngestAsync([E(default, 1)], origin, CancellationToken.None));
         Assert.Equal(0UL, b.Known[origin]);

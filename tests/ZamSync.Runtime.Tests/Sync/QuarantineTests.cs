@@ -56,7 +56,8 @@ public class QuarantineTests
             Assert.Equal(0, againServer.EventsQuarantined);
 
             // A local submit of the same payload is refused outright.
-            await Assert.ThrowsAsync<ArgumentException>(async () => await b.SubmitAsync(1, Encoding.UTF8.GetBytes("a-3")));
+            var refused = await Assert.ThrowsAsync<EventRefusedException>(async () => await b.SubmitAsync(1, Encoding.UTF8.GetBytes("a-3")));
+            Assert.Equal("payload 'a-3' does not fit the local schema", refused.Reason);
         }
 
         // The quarantine survives a restart: still listed, still not applied.
