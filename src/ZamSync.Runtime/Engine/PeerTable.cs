@@ -2,19 +2,24 @@ namespace ZamSync;
 
 /// <summary>
 /// What each peer holds, as far as this node can prove (the union of what it declared and what it acknowledged), and
-/// the contract fingerprint it last presented where that is safe to rely on. Persisted on every change through the
-/// peer store (atomically), because compaction trusts it.
+/// the contract fingerprint it last presented where that is safe to rely on. Changes take effect in memory at once
+/// (every read sees them) and reach the peer store coalesced: <see cref="FlushAsync"/> writes only the peers that
+/// changed since the last flush, once per session and before compaction, never under the table's lock.
 /// </summary>
 internal sealed class PeerTable
 {
     private readonly IPeerStore _store;
     private readonly Lock _gate = new();
+    private readonly SemaphoreSlim _flushing = new(1, 1);
     private readonly Dictionary<NodeId, Entry> _peers;
+    private readonly Dictionary<NodeId, VersionVector> _durable;
+    private readonly HashSet<NodeId> _dirty = new();
 
-    public PeerTable(IPeerStore store)
+    public PeerTable(IPeerStore store, IReadOnlyDictionary<NodeId, PeerRecord> loaded)
     {
         _store = store;
-        _peers = store.Load().ToDictionary(p => p.Key, p => new Entry(p.Value.Holds.Clone(), Normalize(p.Value.ContractFingerprint)));
+        _peers = loaded.ToDictionary(p => p.Key, p => new Entry(p.Value.Holds.Clone(), Normalize(p.Value.ContractFingerprint)));
+        _durable = loaded.ToDictionary(p => p.Key, p => p.Value.Holds.Clone());
     }
 
     public VersionVector Get(NodeId peer)
@@ -32,18 +37,24 @@ internal sealed class PeerTable
         lock (_gate) return _peers.ToDictionary(p => p.Key, p => p.Value.Holds.Clone());
     }
 
-    /// <summary>Merges what <paramref name="peer"/> holds; saves only when that adds something (or the peer is new).</summary>
+    /// <summary>What the store has made durable of each peer: what survives a crash, so what compaction may trust.</summary>
+    public IReadOnlyDictionary<NodeId, VersionVector> Durable()
+    {
+        lock (_gate) return _durable.ToDictionary(p => p.Key, p => p.Value.Clone());
+    }
+
+    /// <summary>Merges what <paramref name="peer"/> holds; marks it for the next flush only when that adds something (or the peer is new).</summary>
     public void Merge(NodeId peer, VersionVector holds)
     {
         lock (_gate)
         {
-            if (MergeLocked(peer, holds)) Save();
+            if (MergeLocked(peer, holds)) _dirty.Add(peer);
         }
     }
 
     /// <summary>
-    /// Merges what <paramref name="peer"/> holds and sets the contract fingerprint it presented (null forgets it), in
-    /// one save, and only when either changed.
+    /// Merges what <paramref name="peer"/> holds and sets the contract fingerprint it presented (null forgets it), as
+    /// one change, and only when either changed.
     /// </summary>
     public void Merge(NodeId peer, VersionVector holds, string? contract)
     {
@@ -57,7 +68,7 @@ internal sealed class PeerTable
                 entry.Contract = contract;
                 changed = true;
             }
-            if (changed) Save();
+            if (changed) _dirty.Add(peer);
         }
     }
 
@@ -68,7 +79,48 @@ internal sealed class PeerTable
         {
             if (!_peers.TryGetValue(peer, out var entry) || entry.Contract is null) return;
             entry.Contract = null;
-            Save();
+            _dirty.Add(peer);
+        }
+    }
+
+    /// <summary>
+    /// Writes the peers changed since the last flush, in one store call. Flushes run one at a time (so records reach
+    /// the store in order) but never hold the table's lock while the store writes, so sessions keep reading and merging.
+    /// A failed write leaves the peers marked, for the next flush to retry.
+    /// </summary>
+    public async Task FlushAsync(CancellationToken cancellationToken)
+    {
+        await _flushing.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            Dictionary<NodeId, PeerRecord> changed;
+            lock (_gate)
+            {
+                if (_dirty.Count == 0) return;
+                changed = _dirty.ToDictionary(p => p, p => new PeerRecord(_peers[p].Holds.Clone(), _peers[p].Contract));
+                _dirty.Clear();
+            }
+            try
+            {
+                await _store.SaveAsync(changed, cancellationToken).ConfigureAwait(false);
+            }
+            catch
+            {
+                lock (_gate) _dirty.UnionWith(changed.Keys);
+                throw;
+            }
+            lock (_gate)
+            {
+                foreach (var (peer, record) in changed)
+                {
+                    if (_durable.TryGetValue(peer, out var durable)) durable.Merge(record.Holds);
+                    else _durable[peer] = record.Holds;
+                }
+            }
+        }
+        finally
+        {
+            _flushing.Release();
         }
     }
 
@@ -86,8 +138,6 @@ internal sealed class PeerTable
         current.Holds.Merge(holds);
         return true;
     }
-
-    private void Save() => _store.Save(_peers.ToDictionary(p => p.Key, p => new PeerRecord(p.Value.Holds, p.Value.Contract)));
 
     private static string? Normalize(string? contract) => string.IsNullOrEmpty(contract) ? null : contract;
 

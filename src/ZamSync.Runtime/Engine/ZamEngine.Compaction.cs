@@ -60,7 +60,12 @@ public abstract partial class ZamEngine
         options ??= new CompactionOptions();
         if (StateStore is not ISnapshotableState snapshotable)
             throw new NotSupportedException($"Compaction keeps a snapshot of the state as the new base, so {StateStore.GetType().Name} must implement ISnapshotableState.");
-        var peers = _peers.All();
+        // Compaction drops events for good, so it trusts only knowledge that survives a crash: sessions flush theirs at
+        // their end, and anything still in memory is flushed here first. Trusting memory alone would be unsafe for a
+        // peer met since the last flush: after a crash it would be unknown, so not waited for, and the events it still
+        // lacked could be dropped. Knowledge that grows after this flush is only used by the next compaction.
+        await _peers.FlushAsync(cancellationToken).ConfigureAwait(false);
+        var peers = _peers.Durable();
         long before = _store.Length;
         if (peers.Count == 0) return Unchanged(before, "no peer");
 

@@ -86,7 +86,9 @@ public abstract partial class ZamEngine : IAsyncDisposable
             Clock.Restore(scan.MaxOwnHlc);
             Clock.Observe(scan.MaxHlc);
             RestoreClockFloor();
-            _peers = new PeerTable(_options.PeerStore ?? new FilePeerStore(DataDirectory));
+            var peerStore = _options.PeerStore ?? new FilePeerStore(DataDirectory);
+            // Opening is synchronous; the file store completes its load synchronously, so this blocks no thread pool.
+            _peers = new PeerTable(peerStore, peerStore.LoadAsync().AsTask().GetAwaiter().GetResult());
             _quarantine = new QuarantineLog(DataDirectory);
             RecoverState(store.Header.Generation);
         }
@@ -259,6 +261,12 @@ public abstract partial class ZamEngine : IAsyncDisposable
     /// <summary>Forgets the contract fingerprint remembered for <paramref name="peer"/>, so the next session sends the schema.</summary>
     internal void ForgetPeerContract(NodeId peer) => _peers.ForgetContract(peer);
 
+    /// <summary>
+    /// Makes the peer knowledge recorded so far durable, in one store write for every peer that changed. Sessions call
+    /// it once at their end, compaction before it trusts the table, and closing the engine last.
+    /// </summary>
+    internal Task FlushPeerKnowledgeAsync(CancellationToken cancellationToken) => _peers.FlushAsync(cancellationToken);
+
     /// <summary>Creates a sync session over <paramref name="transport"/>.</summary>
     public Sync.SyncSession CreateSession(ISyncTransport transport) => new(this, transport);
 
@@ -272,7 +280,16 @@ public abstract partial class ZamEngine : IAsyncDisposable
             await _store.StopAsync().ConfigureAwait(false);
             try
             {
-                WriteSnapshotOnClose();
+                // Knowledge a session recorded but never flushed (it failed before its end) is kept if it can be;
+                // losing it costs nothing but a later compaction, since peers re-declare what they hold.
+                try
+                {
+                    await _peers.FlushAsync(CancellationToken.None).ConfigureAwait(false);
+                }
+                finally
+                {
+                    WriteSnapshotOnClose();
+                }
             }
             finally
             {

@@ -3,14 +3,20 @@ namespace ZamSync;
 /// <summary>
 /// What this node knows of each peer: what it holds (what it declared in its handshake plus what it acknowledged
 /// receiving; never our own vector) and the contract fingerprint it last presented as a responder that can ask for
-/// omitted schemas. Compaction trusts the vectors, so writes must be atomic and durable.
+/// omitted schemas. The engine keeps the table in memory, hands the store only the peers that changed, once per
+/// session (and before compaction, which trusts only what the store has made durable).
 /// </summary>
 public interface IPeerStore
 {
-    IReadOnlyDictionary<NodeId, PeerRecord> Load();
+    /// <summary>Reads the whole table, once, when the engine opens.</summary>
+    ValueTask<IReadOnlyDictionary<NodeId, PeerRecord>> LoadAsync(CancellationToken cancellationToken = default);
 
-    /// <summary>Durably replaces the whole table.</summary>
-    void Save(IReadOnlyDictionary<NodeId, PeerRecord> peers);
+    /// <summary>
+    /// Durably records the entries of the peers in <paramref name="changed"/>; peers not in it keep what they had.
+    /// A store must never let a peer's <see cref="PeerRecord.Holds"/> go backwards (merge, do not replace), and keeps
+    /// the latest <see cref="PeerRecord.ContractFingerprint"/> (null forgets it).
+    /// </summary>
+    ValueTask SaveAsync(IReadOnlyDictionary<NodeId, PeerRecord> changed, CancellationToken cancellationToken = default);
 }
 
 /// <summary>One peer's entry in the <see cref="IPeerStore"/>.</summary>

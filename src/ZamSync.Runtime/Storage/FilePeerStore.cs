@@ -1,114 +1,189 @@
 using System.Buffers.Binary;
-using System.Text;
 
 namespace ZamSync.Storage;
 
 /// <summary>
-/// Peer knowledge in <c>peers.state</c> (docs/wal-format.md, "peers.state"): magic "ZSPEERS2", count u32, then per
-/// peer, ascending by id, its id (u64), the length of its encoded vector (u32), the vector, the length of its contract
-/// fingerprint (u32, 0 = none) and the fingerprint's UTF-8 bytes; CRC-32C of everything before it. Files of the first
-/// format ("ZSPEERS1": the same without the fingerprints) are read, and replaced by the second on the next save.
-/// Replaced atomically (temporary file, fsync, rename, directory fsync), so a crash leaves the old table or the new
-/// one, never a torn one.
+/// Peer knowledge as an append-only log, <c>peers.log</c> (docs/wal-format.md, "peers.log"): a magic, then one small
+/// checksummed record per changed peer and save. Opening replays it (holds merged, so knowledge never goes backwards;
+/// the last fingerprint wins), cuts a torn last record, refuses a damaged one before the end (naming the file and
+/// offset, as the event log does), and migrates a <c>peers.state</c> of earlier versions. The log is rewritten
+/// (atomically) only at open or when it has grown well past the table it describes, never per update.
 /// </summary>
 public sealed class FilePeerStore(string directory) : IPeerStore
 {
-    public const string FileName = "peers.state";
-    private static ReadOnlySpan<byte> Magic => "ZSPEERS2"u8;
-    private static ReadOnlySpan<byte> MagicV1 => "ZSPEERS1"u8;
-    private static ReadOnlySpan<byte> MagicFamily => "ZSPEERS"u8;
+    /// <summary>The log's name in the data directory.</summary>
+    public const string FileName = "peers.log";
 
-    /// <summary>Longer than any fingerprint a handshake may carry (1 KiB), so never cut; bounds what a reader allocates.</summary>
-    private const int MaxFingerprintBytes = 1024;
+    /// <summary>The whole-table file of earlier versions, read once and migrated into <see cref="FileName"/>.</summary>
+    public const string LegacyFileName = LegacyPeerStateFile.FileName;
 
-    private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+    private static ReadOnlySpan<byte> Magic => "ZSPEERL1"u8;
+
+    /// <summary>Below this the log is never rewritten: a few thousand records cost nothing to replay.</summary>
+    private const long MinCompactBytes = 1 << 20;
+
     private readonly string _path = Path.Combine(directory, FileName);
+    private readonly SemaphoreSlim _gate = new(1, 1);
+    private readonly Dictionary<NodeId, PeerRecord> _table = new();
+    private readonly Dictionary<NodeId, int> _recordSizes = new();
+    private long _length = -1;
+    private long _tableBytes;
 
-    public IReadOnlyDictionary<NodeId, PeerRecord> Load()
+    /// <inheritdoc />
+    public async ValueTask<IReadOnlyDictionary<NodeId, PeerRecord>> LoadAsync(CancellationToken cancellationToken = default)
     {
-        var peers = new Dictionary<NodeId, PeerRecord>();
-        if (!File.Exists(_path)) return peers;
-        var bytes = File.ReadAllBytes(_path).AsSpan();
-        if (bytes.Length >= 8 && bytes[..7].SequenceEqual(MagicFamily) && !bytes[..8].SequenceEqual(Magic) && !bytes[..8].SequenceEqual(MagicV1))
-            throw new ZamException($"'{_path}' has format '{Encoding.ASCII.GetString(bytes[..8])}', which this version of ZamSync does not know (it reads ZSPEERS1 and ZSPEERS2): it was written by a newer version.");
-        bool v1 = bytes.Length >= 8 && bytes[..8].SequenceEqual(MagicV1);
-        if (bytes.Length < 16 || !(v1 || bytes[..8].SequenceEqual(Magic)) ||
-            BinaryPrimitives.ReadUInt32LittleEndian(bytes[^4..]) != Crc32C.HashToUInt32(bytes[..^4]))
-            throw Damaged("its checksum does not match");
-        var body = bytes[..^4];
-        uint count = BinaryPrimitives.ReadUInt32LittleEndian(body[8..]);
-        int offset = 12;
-        for (uint i = 0; i < count; i++)
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
         {
-            // The checksum matched, so these only fail for a file this code did not write: still a clear error.
-            if (body.Length - offset < 12) throw Damaged($"peer {i + 1} of {count} is cut off");
-            var peer = new NodeId(BinaryPrimitives.ReadUInt64LittleEndian(body[offset..]));
-            int length = BinaryPrimitives.ReadInt32LittleEndian(body[(offset + 8)..]);
-            offset += 12;
-            if (length < 0 || length > body.Length - offset ||
-                !VersionVector.TryDecode(body.Slice(offset, length), int.MaxValue, out var holds, out int read) || read != length)
-                throw Damaged($"the vector of peer {peer} is malformed");
-            offset += length;
-            string? fingerprint = null;
-            if (!v1)
+            _table.Clear();
+            _recordSizes.Clear();
+            _tableBytes = 0;
+            var legacy = new LegacyPeerStateFile(directory);
+            bool migrate = File.Exists(legacy.Path);
+            // The old table first, the log over it: if a migration was cut after the log was written but before the
+            // old file was deleted, both hold the same knowledge and merging them changes nothing.
+            if (migrate)
+                foreach (var (peer, record) in legacy.Load()) Remember(peer, record);
+            long good = File.Exists(_path) ? Replay() : 0;
+            bool torn = File.Exists(_path) && good < new FileInfo(_path).Length;
+            if (migrate || good < Magic.Length || torn || good > CompactionBound())
+                Rewrite();
+            else
+                _length = good;
+            if (migrate) File.Delete(legacy.Path);
+            return _table.ToDictionary(p => p.Key, p => p.Value with { Holds = p.Value.Holds.Clone() });
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <inheritdoc />
+    public async ValueTask SaveAsync(IReadOnlyDictionary<NodeId, PeerRecord> changed, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(changed);
+        if (changed.Count == 0) return;
+        var records = changed.OrderBy(p => p.Key.Value).Select(p => (p.Key, p.Value, Bytes: PeerLogRecord.Encode(p.Key, p.Value))).ToArray();
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (_length < 0) throw new InvalidOperationException($"'{_path}' must be loaded before it is written.");
+            var batch = new byte[records.Sum(r => r.Bytes.Length)];
+            int at = 0;
+            foreach (var r in records)
             {
-                if (body.Length - offset < 4) throw Damaged($"the contract fingerprint of peer {peer} is cut off");
-                int fingerprintLength = BinaryPrimitives.ReadInt32LittleEndian(body[offset..]);
-                offset += 4;
-                if (fingerprintLength < 0 || fingerprintLength > MaxFingerprintBytes || fingerprintLength > body.Length - offset)
-                    throw Damaged($"the contract fingerprint of peer {peer} has an impossible length ({fingerprintLength})");
-                if (fingerprintLength > 0)
-                {
-                    try
-                    {
-                        fingerprint = StrictUtf8.GetString(body.Slice(offset, fingerprintLength));
-                    }
-                    catch (DecoderFallbackException)
-                    {
-                        throw Damaged($"the contract fingerprint of peer {peer} is not UTF-8");
-                    }
-                }
-                offset += fingerprintLength;
+                r.Bytes.CopyTo(batch, at);
+                at += r.Bytes.Length;
             }
-            if (!peers.TryAdd(peer, new PeerRecord(holds, fingerprint)))
-                throw Damaged($"peer {peer} appears twice");
+            using (var handle = File.OpenHandle(_path, FileMode.Open, FileAccess.Write, FileShare.Read))
+            {
+                try
+                {
+                    await RandomAccess.WriteAsync(handle, batch, _length, CancellationToken.None).ConfigureAwait(false);
+                    RandomAccess.FlushToDisk(handle);
+                }
+                catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+                {
+                    // A full disk can leave part of the batch behind: cut it, so the next append starts clean and
+                    // a replay never finds a stray fragment before a later record (which it would call damage).
+                    TryCut(handle);
+                    throw;
+                }
+            }
+            _length += batch.Length;
+            foreach (var r in records) Remember(r.Key, r.Value);
+            // Rewriting here runs under this store's own gate, off any engine lock, and only once the log holds
+            // many times the table: amortised, it costs a constant per appended record.
+            if (_length > CompactionBound()) Rewrite();
         }
-        if (offset != body.Length) throw Damaged($"{body.Length - offset} bytes follow the last peer");
-        return peers;
+        finally
+        {
+            _gate.Release();
+        }
     }
 
-    public void Save(IReadOnlyDictionary<NodeId, PeerRecord> peers)
+    private void TryCut(Microsoft.Win32.SafeHandles.SafeFileHandle handle)
     {
-        ArgumentNullException.ThrowIfNull(peers);
-        var fingerprints = new Dictionary<NodeId, byte[]>(peers.Count);
-        foreach (var (peer, record) in peers)
+        try
         {
-            var utf8 = StrictUtf8.GetBytes(record.ContractFingerprint ?? "");
-            if (utf8.Length > MaxFingerprintBytes)
-                throw new ArgumentException($"The contract fingerprint of peer {peer} is {utf8.Length} bytes; at most {MaxFingerprintBytes} are kept.", nameof(peers));
-            fingerprints[peer] = utf8;
+            RandomAccess.SetLength(handle, _length);
         }
-        int size = 12 + peers.Sum(p => 16 + p.Value.Holds.EncodedSize + fingerprints[p.Key].Length) + 4;
-        var bytes = new byte[size];
-        var span = bytes.AsSpan();
-        Magic.CopyTo(span);
-        BinaryPrimitives.WriteUInt32LittleEndian(span[8..], (uint)peers.Count);
-        int offset = 12;
-        foreach (var (peer, record) in peers.OrderBy(p => p.Key.Value))
-        {
-            BinaryPrimitives.WriteUInt64LittleEndian(span[offset..], peer.Value);
-            int length = record.Holds.Encode(span[(offset + 12)..]);
-            BinaryPrimitives.WriteInt32LittleEndian(span[(offset + 8)..], length);
-            offset += 12 + length;
-            var fingerprint = fingerprints[peer];
-            BinaryPrimitives.WriteInt32LittleEndian(span[offset..], fingerprint.Length);
-            fingerprint.CopyTo(span[(offset + 4)..]);
-            offset += 4 + fingerprint.Length;
-        }
-        BinaryPrimitives.WriteUInt32LittleEndian(span[offset..], Crc32C.HashToUInt32(span[..offset]));
-        DurableFile.WriteAllBytes(_path, span[..(offset + 4)]);
+        catch (IOException) { } // the original error is what the caller must see; a torn fragment is cut at open
     }
 
-    private ZamException Damaged(string what) =>
-        new($"'{_path}' is damaged ({what}). It is only ever replaced atomically, so this is media damage; delete it to let peers re-declare what they hold, and do not compact until every peer has synced again (compaction only waits for peers it knows of; the next session to each peer also sends the contract schema).");
+    private long CompactionBound() => Math.Max(MinCompactBytes, 4 * (Magic.Length + _tableBytes));
+
+    /// <summary>Replays the log into the table; returns the length of its intact prefix.</summary>
+    private long Replay()
+    {
+        var bytes = File.ReadAllBytes(_path);
+        if (bytes.Length < Magic.Length) return 0; // a creation cut before its magic was written: nothing was ever stored
+        if (!bytes.AsSpan(0, Magic.Length).SequenceEqual(Magic))
+        {
+            string magic = System.Text.Encoding.ASCII.GetString(bytes, 0, Magic.Length);
+            throw new ZamException(magic.StartsWith("ZSPEERL", StringComparison.Ordinal)
+                ? $"'{_path}' has format '{magic}', which this version of ZamSync does not know (it reads ZSPEERL1): it was written by a newer version."
+                : $"'{_path}' is not a peer log (it starts with '{magic}').");
+        }
+        long offset = Magic.Length;
+        while (offset < bytes.Length)
+        {
+            var rest = bytes.AsSpan((int)offset);
+            if (rest.Length < PeerLogRecord.HeaderSize) return offset; // torn header
+            int length = BinaryPrimitives.ReadInt32LittleEndian(rest);
+            uint crc = BinaryPrimitives.ReadUInt32LittleEndian(rest[4..]);
+            bool last = length >= 0 && length >= rest.Length - PeerLogRecord.HeaderSize;
+            if (length < 0 || length > PeerLogRecord.MaxBodyBytes || length > rest.Length - PeerLogRecord.HeaderSize)
+            {
+                // A record that runs past the end is the last write, cut by a crash; an impossible length is damage.
+                if (length >= 0 && length <= PeerLogRecord.MaxBodyBytes) return offset;
+                throw Damaged(offset, $"a record claims {length} bytes");
+            }
+            var body = rest.Slice(PeerLogRecord.HeaderSize, length);
+            if (Crc32C.HashToUInt32(body) != crc)
+            {
+                // The last record may be torn (its bytes never all reached the disk): it was never acknowledged.
+                // Before the end, a later save succeeded after it, so this is media damage: refuse, like the WAL.
+                if (last) return offset;
+                throw Damaged(offset, "a record's checksum does not match");
+            }
+            if (!PeerLogRecord.TryDecode(body, out var peer, out var record))
+                throw Damaged(offset, "a record's checksum matches but its fields do not add up");
+            Remember(peer, record);
+            offset += PeerLogRecord.HeaderSize + length;
+        }
+        return offset;
+    }
+
+    /// <summary>Folds one record into the table: holds merge (never backwards), the fingerprint is the latest.</summary>
+    private void Remember(NodeId peer, PeerRecord record)
+    {
+        var holds = _table.TryGetValue(peer, out var known) ? known.Holds.Clone() : new VersionVector();
+        holds.Merge(record.Holds);
+        var merged = new PeerRecord(holds, string.IsNullOrEmpty(record.ContractFingerprint) ? null : record.ContractFingerprint);
+        _table[peer] = merged;
+        int size = PeerLogRecord.HeaderSize + 16 + holds.EncodedSize + (merged.ContractFingerprint?.Length ?? 0) * 4;
+        _tableBytes += size - _recordSizes.GetValueOrDefault(peer);
+        _recordSizes[peer] = size;
+    }
+
+    /// <summary>Atomically replaces the log with one record per peer (temporary file, fsync, rename, directory fsync).</summary>
+    private void Rewrite()
+    {
+        var records = _table.OrderBy(p => p.Key.Value).Select(p => PeerLogRecord.Encode(p.Key, p.Value)).ToArray();
+        var bytes = new byte[Magic.Length + records.Sum(r => r.Length)];
+        Magic.CopyTo(bytes);
+        int at = Magic.Length;
+        foreach (var r in records)
+        {
+            r.CopyTo(bytes, at);
+            at += r.Length;
+        }
+        DurableFile.WriteAllBytes(_path, bytes);
+        _length = bytes.Length;
+    }
+
+    private ZamException Damaged(long offset, string what) =>
+        new($"'{_path}' is damaged at offset {offset} ({what}), before its last record, so this is media damage, not a cut write. Delete it (with the engine stopped) to let peers re-declare what they hold, and do not compact until every peer has synced again (compaction only waits for peers it knows of; the next session to each peer also sends the contract schema).");
 }

@@ -143,6 +143,9 @@ public sealed class SyncSession
             {
                 if (_role == SyncRole.Initiator) await InitiateAsync().ConfigureAwait(false);
                 else await RespondAsync().ConfigureAwait(false);
+                // Peer knowledge from this session's handshake and acknowledgements, in one write: the session relied
+                // on it only in memory (what to send), and compaction flushes before it trusts it.
+                await Engine.FlushPeerKnowledgeAsync(_total.Token).ConfigureAwait(false);
                 outcome = "completed";
                 Report(SyncPhase.Completed);
                 return Stats();
@@ -196,9 +199,26 @@ public sealed class SyncSession
             }
             finally
             {
+                if (outcome != "completed") await TryFlushPeerKnowledgeAsync().ConfigureAwait(false);
                 RecordMetrics(outcome);
                 LogOutcome(outcome, error);
                 TagActivity(outcome, error);
+            }
+        }
+
+        /// <summary>
+        /// A failed session still keeps what it learned (a handshake's holdings, a contract forgotten after a refusal),
+        /// but its own error is what the caller must see: a failing write here is left for the next flush to retry.
+        /// </summary>
+        private async Task TryFlushPeerKnowledgeAsync()
+        {
+            try
+            {
+                await Engine.FlushPeerKnowledgeAsync(CancellationToken.None).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                _activity?.AddException(ex);
             }
         }
 

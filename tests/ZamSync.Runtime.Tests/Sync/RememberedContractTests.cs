@@ -209,14 +209,18 @@ public class RememberedContractTests
         await Assert.ThrowsAsync<SyncDisconnectedException>(() => retry);
     }
 
-    /// <summary>An <see cref="IPeerStore"/> in memory, seeded, that keeps the last table saved.</summary>
+    /// <summary>An <see cref="IPeerStore"/> in memory, seeded, that keeps what was saved.</summary>
     private sealed class MemoryPeerStore(Dictionary<NodeId, PeerRecord> seed) : IPeerStore
     {
-        public IReadOnlyDictionary<NodeId, PeerRecord> Saved { get; private set; } = seed;
+        public Dictionary<NodeId, PeerRecord> Saved { get; } = seed;
 
-        public IReadOnlyDictionary<NodeId, PeerRecord> Load() => Saved;
+        public ValueTask<IReadOnlyDictionary<NodeId, PeerRecord>> LoadAsync(CancellationToken cancellationToken = default) =>
+            ValueTask.FromResult<IReadOnlyDictionary<NodeId, PeerRecord>>(Saved.ToDictionary());
 
-        public void Save(IReadOnlyDictionary<NodeId, PeerRecord> peers) =>
-            Saved = peers.ToDictionary(p => p.Key, p => p.Value with { Holds = p.Value.Holds.Clone() });
+        public ValueTask SaveAsync(IReadOnlyDictionary<NodeId, PeerRecord> changed, CancellationToken cancellationToken = default)
+        {
+            foreach (var (peer, record) in changed) Saved[peer] = record with { Holds = record.Holds.Clone() };
+            return ValueTask.CompletedTask;
+        }
     }
 }
