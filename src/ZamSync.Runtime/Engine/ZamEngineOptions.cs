@@ -46,6 +46,6 @@ public sealed record ZamEngineOptions
     /// </summary>
     public ILoggerFactory LoggerFactory { get; init; } = NullLoggerFactory.Instance;
 
-    /// <summary>Where peer knowledge is kept; <c>peers.state</c> in the data directory by default.</summary>
+    /// <summary>Where peer knowledge is kept; <c>peers.log</c> in the data directory by default (<see cref="Storage.FilePeerStore"/>).</summary>
     public IPeerStore? PeerStore { get; init; }
 }
