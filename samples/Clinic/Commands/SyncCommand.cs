@@ -89,7 +89,7 @@ internal static class SyncCommand
         {
             answer = await node.InvokeAsync("sync", null, cancellationToken);
         }
-        catch (ControlException ex) when (ex.Message.Contains("Unknown control operation", StringComparison.Ordinal))
+        catch (ControlException ex) when (ex.Code == ControlException.UnknownOperation)
         {
             throw new UserError($"the node running in {directory.Path} was started without a hub: restart it with `node --hub HOST:PORT --hub-id N`");
         }

@@ -82,7 +82,8 @@ public sealed class ControlClient : IAsyncDisposable
         if (answer is null) throw new ControlException($"The node at '{SocketPath}' closed the control connection without answering.");
         if (answer["ok"] is JsonValue ok && ok.TryGetValue(out bool success) && success) return answer["result"];
         string error = answer["error"] is JsonValue e && e.TryGetValue(out string? text) ? text : "the node answered with an error";
-        throw new ControlException(error);
+        string? code = answer["code"] is JsonValue c && c.TryGetValue(out string? kind) ? kind : null;
+        throw new ControlException(error, code);
     }
 
     public ValueTask DisposeAsync()

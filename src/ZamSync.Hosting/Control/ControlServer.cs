@@ -193,7 +193,7 @@ public sealed partial class ControlServer : IAsyncDisposable
         string? op = request["op"] is JsonValue v && v.TryGetValue(out string? name) ? name : null;
         if (op is null) return Failure("A control request needs an \"op\".");
         if (!_operations.TryGetValue(op, out var operation))
-            return Failure($"Unknown control operation '{op}'; this node serves: {string.Join(", ", _operations.Keys.Order(StringComparer.Ordinal))}.");
+            return Failure($"Unknown control operation '{op}'; this node serves: {string.Join(", ", _operations.Keys.Order(StringComparer.Ordinal))}.", ControlException.UnknownOperation);
         using var args = JsonDocument.Parse(request["args"]?.ToJsonString() ?? "{}");
         try
         {
@@ -229,7 +229,12 @@ public sealed partial class ControlServer : IAsyncDisposable
         File.SetUnixFileMode(folder, OwnerOnly); // an existing folder keeps its mode otherwise
     }
 
-    private static JsonObject Failure(string message) => new() { ["ok"] = false, ["error"] = message };
+    private static JsonObject Failure(string message, string? code = null)
+    {
+        var failure = new JsonObject { ["ok"] = false, ["error"] = message };
+        if (code is not null) failure["code"] = code;
+        return failure;
+    }
 
     private static async Task TryWriteAsync(ControlWire wire, JsonObject message)
     {
