@@ -111,6 +111,9 @@ public sealed class DemoRunner(IAnsiConsole console, DemoOptions options)
                 Print(await SyncRoundAsync(sites, link, cancellationToken), hubEngine);
             }
 
+            // The hub counts a session's bytes once it has stored what it learned, which can trail the clinic's return:
+            // stopping waits for every session to finish its bookkeeping, so the byte columns are complete.
+            await hub.StopAsync(cancellationToken);
             return Report(hubEngine, hub, sites);
         }
         finally

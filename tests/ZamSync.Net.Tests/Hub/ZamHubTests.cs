@@ -33,6 +33,7 @@ public class ZamHubTests
             Listen = "127.0.0.1:0", MaxConcurrentSessions = 8,
             Transport = new TcpTransportOptions { MaxPendingConnectionsPerAddress = clinics },
         });
+        var ended = new EndedSessions(hub);
         await hub.StartAsync();
         string address = hub.LocalEndPoint.ToString();
 
@@ -51,6 +52,8 @@ public class ZamHubTests
                 Assert.Equal(engine.Known, n.Known);
                 Assert.Equal(expected, n.Read(s => s.Hash()));
             });
+            // The hub records a session after it has stored what it learned, which may be after the client returns.
+            await ended.WaitForAsync(2 * clinics);
             Assert.Equal(clinics, hub.Peers.Count);
             Assert.All(hub.Peers.Values, p => Assert.Equal((2, 0), (p.Sessions, p.Failures)));
 
@@ -119,17 +122,51 @@ public class ZamHubTests
         try
         {
             var hub = host.Services.GetRequiredService<ZamHub>();
+            var ended = new EndedSessions(hub);
             await using var clinic = await Nodes.OpenAsync(dir.Sub("clinic"), 2);
             await Nodes.SubmitManyAsync(clinic, 5, "hosted");
             var stats = await SyncAsync(clinic, hub.LocalEndPoint.ToString());
             Assert.Equal(5, stats.EventsSent);
             Assert.Equal(5, engine.Read(s => s.Count));
+            await ended.WaitForAsync(1);
             Assert.NotNull(hub.Peers[clinic.NodeId].LastSuccess);
         }
         finally
         {
             await host.StopAsync();
             await engine.DisposeAsync();
+        }
+    }
+}
+
+/// <summary>
+/// Counts the sessions a hub finished. The hub's bookkeeping of a session ends after the client's <c>SyncAsync</c>
+/// returns (it stores what it learned first), so a test reads <see cref="ZamHub.Peers"/> only once they are all in.
+/// </summary>
+internal sealed class EndedSessions
+{
+    private readonly object _gate = new();
+    private readonly List<(int Count, TaskCompletionSource Done)> _waiters = [];
+    private int _ended;
+
+    public EndedSessions(ZamHub hub) => hub.SessionEnded += _ =>
+    {
+        lock (_gate)
+        {
+            _ended++;
+            foreach (var w in _waiters.Where(w => w.Count <= _ended)) w.Done.TrySetResult();
+            _waiters.RemoveAll(w => w.Count <= _ended);
+        }
+    };
+
+    public Task WaitForAsync(int count)
+    {
+        lock (_gate)
+        {
+            if (_ended >= count) return Task.CompletedTask;
+            var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            _waiters.Add((count, done));
+            return done.Task.WaitAsync(TimeSpan.FromSeconds(30));
         }
     }
 }
