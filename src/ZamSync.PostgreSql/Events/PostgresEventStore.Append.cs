@@ -1,0 +1,216 @@
+using System.Runtime.InteropServices;
+using Npgsql;
+using NpgsqlTypes;
+using static ZamSync.PostgreSql.SqlUInt64;
+
+namespace ZamSync.PostgreSql;
+
+public sealed partial class PostgresEventStore
+{
+    /// <summary>
+    /// Durably appends events received from peers, in one transaction: events already held (by this or another
+    /// process) are skipped, the rest must continue their origins' sequences as committed in the database. Throws
+    /// <see cref="SequenceHoleException"/> and keeps nothing of the batch when one would leave a hole. Returns how
+    /// many events were new.
+    /// </summary>
+    public async Task<int> AppendReplicatedAsync(IReadOnlyList<StoredEvent> events, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(events);
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (events.Count == 0) return 0;
+        var origins = SortedOrigins(events);
+        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        var rows = await LockOriginsAsync(connection, transaction, origins, cancellationToken).ConfigureAwait(false);
+
+        // The hole check, against what is committed: the rows are locked, so nobody can move them until we commit.
+        var fresh = new List<StoredEvent>(events.Count);
+        foreach (var stored in events)
+        {
+            var e = stored.Envelope;
+            if (e.Origin.IsEmpty || e.Sequence == 0)
+                throw new ArgumentException($"An event with no identity ({e}) cannot be stored.", nameof(events));
+            var row = rows[e.Origin];
+            if (e.Sequence <= row.Held) continue; // a replay, or already appended by another hub process
+            if (e.Sequence != row.Held + 1) throw new SequenceHoleException(e.Origin, row.Held + 1, e.Sequence);
+            rows[e.Origin] = row with { Held = e.Sequence, High = e.Hlc > row.High ? e.Hlc : row.High };
+            fresh.Add(stored);
+        }
+        if (fresh.Count > 0)
+        {
+            await WriteEventsAsync(connection, transaction, fresh, cancellationToken).ConfigureAwait(false);
+            await UpdateOriginsAsync(connection, transaction, rows, cancellationToken).ConfigureAwait(false);
+        }
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        Remember(rows.Select(r => (r.Key, r.Value)));
+        return fresh.Count;
+    }
+
+    /// <summary>
+    /// Durably appends the hub's own events, in one transaction, and returns them as stored: the sequences follow
+    /// the last one any process of the hub committed (the hub's row in <c>origins</c> is locked meanwhile), and a stamp
+    /// is raised just above the hub's highest when another process already stamped later, so the hub's stamps rise with
+    /// its sequence as every node expects.
+    /// </summary>
+    public async Task<IReadOnlyList<EventEnvelope>> AppendLocalAsync(IReadOnlyList<LocalEvent> events, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(events);
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (events.Count == 0) return [];
+        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        var rows = await LockOriginsAsync(connection, transaction, [NodeId], cancellationToken).ConfigureAwait(false);
+        var row = rows[NodeId];
+        var placed = new List<StoredEvent>(events.Count);
+        foreach (var e in events)
+        {
+            var hlc = e.Hlc > row.High ? e.Hlc : Above(row.High);
+            row = new OriginRow(row.Held + 1, row.Floor, hlc);
+            placed.Add(new StoredEvent(new EventEnvelope(NodeId, row.Held, hlc, e.EventType, e.Payload)));
+        }
+        rows[NodeId] = row;
+        await WriteEventsAsync(connection, transaction, placed, cancellationToken).ConfigureAwait(false);
+        await UpdateOriginsAsync(connection, transaction, rows, cancellationToken).ConfigureAwait(false);
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        Remember([(NodeId, row)]);
+        return placed.Select(p => p.Envelope).ToArray();
+    }
+
+    /// <summary>The smallest stamp above <paramref name="hlc"/> (the clock's own carry rule).</summary>
+    private static Hlc Above(Hlc hlc) => hlc.Logical == uint.MaxValue ? new Hlc(hlc.Physical + 1, 0) : new Hlc(hlc.Physical, hlc.Logical + 1);
+
+    private static NodeId[] SortedOrigins(IReadOnlyList<StoredEvent> events)
+    {
+        var set = new HashSet<NodeId>();
+        foreach (var e in events) set.Add(e.Envelope.Origin);
+        var origins = set.ToArray();
+        Array.Sort(origins);
+        return origins;
+    }
+
+    /// <summary>
+    /// Locks the rows of <paramref name="origins"/> (sorted), creating the missing ones, and returns them as committed.
+    /// Every writer locks in origin order, so two transactions over overlapping origins queue instead of deadlocking;
+    /// a row another transaction is creating makes ours wait for it, then lock it.
+    /// </summary>
+    private async Task<Dictionary<NodeId, OriginRow>> LockOriginsAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, NodeId[] origins, CancellationToken cancellationToken)
+    {
+        var ids = Array.ConvertAll(origins, ToSql);
+        await using var batch = new NpgsqlBatch(connection, transaction);
+        var create = new NpgsqlBatchCommand($"""
+            INSERT INTO {_s}.origins (origin, held, floor, high_physical, high_logical)
+            SELECT o, @none, @none, 0, 0 FROM unnest(@origins) AS o ORDER BY o
+            ON CONFLICT (origin) DO NOTHING
+            """);
+        create.Parameters.Add(new NpgsqlParameter("origins", NpgsqlDbType.Array | NpgsqlDbType.Bigint) { Value = ids });
+        create.Parameters.Add(new NpgsqlParameter("none", NpgsqlDbType.Bigint) { Value = ToSql(0UL) });
+        batch.BatchCommands.Add(create);
+        var select = new NpgsqlBatchCommand($"""
+            SELECT origin, held, floor, high_physical, high_logical FROM {_s}.origins
+            WHERE origin = ANY(@origins) ORDER BY origin FOR UPDATE
+            """);
+        select.Parameters.Add(new NpgsqlParameter("origins", NpgsqlDbType.Array | NpgsqlDbType.Bigint) { Value = ids });
+        batch.BatchCommands.Add(select);
+
+        var rows = new Dictionary<NodeId, OriginRow>(origins.Length);
+        await using var reader = await batch.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        do
+        {
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                rows[NodeFromSql(reader.GetInt64(0))] = ReadOriginRow(reader, 1);
+        }
+        while (await reader.NextResultAsync(cancellationToken).ConfigureAwait(false));
+        return rows;
+    }
+
+    private async Task UpdateOriginsAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, Dictionary<NodeId, OriginRow> rows, CancellationToken cancellationToken)
+    {
+        int n = rows.Count, i = 0;
+        long[] origins = new long[n], held = new long[n], physical = new long[n], logical = new long[n];
+        foreach (var (origin, row) in rows)
+        {
+            origins[i] = ToSql(origin);
+            held[i] = ToSql(row.Held);
+            physical[i] = row.High.Physical;
+            logical[i] = row.High.Logical;
+            i++;
+        }
+        await using var command = new NpgsqlCommand($"""
+            UPDATE {_s}.origins AS o SET held = v.held, high_physical = v.physical, high_logical = v.logical
+            FROM unnest(@origins, @held, @physical, @logical) AS v(origin, held, physical, logical)
+            WHERE o.origin = v.origin
+            """, connection, transaction);
+        command.Parameters.Add(Int64Array("origins", origins));
+        command.Parameters.Add(Int64Array("held", held));
+        command.Parameters.Add(Int64Array("physical", physical));
+        command.Parameters.Add(Int64Array("logical", logical));
+        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    private Task WriteEventsAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, List<StoredEvent> events, CancellationToken cancellationToken) =>
+        WriteMethod == BatchWriteMethod.BinaryCopy
+            ? CopyEventsAsync(connection, events, cancellationToken)
+            : InsertEventsAsync(connection, transaction, events, cancellationToken);
+
+    private async Task InsertEventsAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, List<StoredEvent> events, CancellationToken cancellationToken)
+    {
+        int n = events.Count;
+        long[] origins = new long[n], seqs = new long[n], physical = new long[n], logical = new long[n], types = new long[n];
+        bool[] quarantined = new bool[n];
+        byte[][] payloads = new byte[n][];
+        for (int i = 0; i < n; i++)
+        {
+            var e = events[i].Envelope;
+            origins[i] = ToSql(e.Origin);
+            seqs[i] = ToSql(e.Sequence);
+            physical[i] = e.Hlc.Physical;
+            logical[i] = e.Hlc.Logical;
+            types[i] = e.EventType;
+            quarantined[i] = events[i].Quarantined;
+            payloads[i] = WholeArray(e.Payload);
+        }
+        // ON CONFLICT DO NOTHING is a second guard: the locked rows and the filter above already keep replays out.
+        await using var command = new NpgsqlCommand($"""
+            INSERT INTO {_s}.events (origin, seq, hlc_physical, hlc_logical, event_type, quarantined, payload)
+            SELECT * FROM unnest(@origins, @seqs, @physical, @logical, @types, @quarantined, @payloads)
+            ON CONFLICT (origin, seq) DO NOTHING
+            """, connection, transaction);
+        command.Parameters.Add(Int64Array("origins", origins));
+        command.Parameters.Add(Int64Array("seqs", seqs));
+        command.Parameters.Add(Int64Array("physical", physical));
+        command.Parameters.Add(Int64Array("logical", logical));
+        command.Parameters.Add(Int64Array("types", types));
+        command.Parameters.Add(new NpgsqlParameter("quarantined", NpgsqlDbType.Array | NpgsqlDbType.Boolean) { Value = quarantined });
+        command.Parameters.Add(new NpgsqlParameter("payloads", NpgsqlDbType.Array | NpgsqlDbType.Bytea) { Value = payloads });
+        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task CopyEventsAsync(NpgsqlConnection connection, List<StoredEvent> events, CancellationToken cancellationToken)
+    {
+        await using var writer = await connection.BeginBinaryImportAsync(
+            $"COPY {_s}.events (origin, seq, hlc_physical, hlc_logical, event_type, quarantined, payload) FROM STDIN (FORMAT BINARY)",
+            cancellationToken).ConfigureAwait(false);
+        foreach (var stored in events)
+        {
+            var e = stored.Envelope;
+            await writer.StartRowAsync(cancellationToken).ConfigureAwait(false);
+            await writer.WriteAsync(ToSql(e.Origin), NpgsqlDbType.Bigint, cancellationToken).ConfigureAwait(false);
+            await writer.WriteAsync(ToSql(e.Sequence), NpgsqlDbType.Bigint, cancellationToken).ConfigureAwait(false);
+            await writer.WriteAsync(e.Hlc.Physical, NpgsqlDbType.Bigint, cancellationToken).ConfigureAwait(false);
+            await writer.WriteAsync((long)e.Hlc.Logical, NpgsqlDbType.Bigint, cancellationToken).ConfigureAwait(false);
+            await writer.WriteAsync((long)e.EventType, NpgsqlDbType.Bigint, cancellationToken).ConfigureAwait(false);
+            await writer.WriteAsync(stored.Quarantined, NpgsqlDbType.Boolean, cancellationToken).ConfigureAwait(false);
+            await writer.WriteAsync(WholeArray(e.Payload), NpgsqlDbType.Bytea, cancellationToken).ConfigureAwait(false);
+        }
+        await writer.CompleteAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The payload as an array of exactly its bytes: its own array when it is one, else a copy.</summary>
+    private static byte[] WholeArray(ReadOnlyMemory<byte> payload) =>
+        MemoryMarshal.TryGetArray(payload, out var segment) && segment.Offset == 0 && segment.Count == segment.Array!.Length
+            ? segment.Array
+            : payload.ToArray();
+
+    private static NpgsqlParameter Int64Array(string name, long[] values) =>
+        new(name, NpgsqlDbType.Array | NpgsqlDbType.Bigint) { Value = values };
+}

@@ -1,0 +1,77 @@
+namespace ZamSync.PostgreSql.Tests;
+
+public sealed class ReadTests : IAsyncLifetime
+{
+    private static readonly NodeId Hub = new(1);
+    private static readonly NodeId Low = new(2);
+    private static readonly NodeId High = new(0x8000_0000_0000_0002); // sorts after Low as a ulong
+
+    private readonly TestDatabase _db = TestDatabase.Create();
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public Task DisposeAsync() => _db.DisposeAsync().AsTask();
+
+    [Fact]
+    public async Task An_origin_reads_from_any_sequence_across_chunks_with_nothing_missing_or_repeated()
+    {
+        var store = await PostgresEventStore.OpenAsync(_db.NewProcess(), Hub, _db.Options with { ReadChunkRows = 7 });
+        await store.AppendReplicatedAsync([.. Events.Range(Low, 1, 50), .. Events.Range(High, 1, 3)]);
+
+        Assert.Equal(Enumerable.Range(1, 50).Select(i => (ulong)i), (await store.ReadAsync(Low, 0).ToListAsync()).Select(e => e.Envelope.Sequence));
+        Assert.Equal(Enumerable.Range(29, 22).Select(i => (ulong)i), (await store.ReadAsync(Low, 29).ToListAsync()).Select(e => e.Envelope.Sequence));
+        Assert.Empty(await store.ReadAsync(Low, 51).ToListAsync());
+        Assert.All(await store.ReadAsync(High, 1).ToListAsync(), e => Assert.Equal(High, e.Envelope.Origin));
+    }
+
+    [Fact]
+    public async Task An_origins_read_is_an_index_range_scan()
+    {
+        var store = await PostgresEventStore.OpenAsync(_db.NewProcess(), Hub, _db.Options);
+        for (ulong at = 1; at <= 20_000; at += 1_000)
+            await store.AppendReplicatedAsync([.. Events.Range(Low, at, at + 999), .. Events.Range(High, at, at + 999)]);
+        await _db.ScalarAsync<object>("ANALYZE {s}.events");
+        string plan = await _db.ScalarAsync<string>(
+            "EXPLAIN (FORMAT JSON) SELECT * FROM {s}.events WHERE origin = {s}.from_u64(2) AND seq >= {s}.from_u64(15000) ORDER BY seq LIMIT 1000");
+        Assert.Contains("\"Index Name\": \"events_pkey\"", plan, StringComparison.Ordinal);
+        string fold = await _db.ScalarAsync<string>(
+            "EXPLAIN (FORMAT JSON) SELECT * FROM {s}.events WHERE (hlc_physical, hlc_logical, origin, seq) > (5000, 0, 0, 0) ORDER BY hlc_physical, hlc_logical, origin, seq LIMIT 1000");
+        Assert.Contains("\"Index Name\": \"events_fold_order\"", fold, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task The_fold_order_is_hlc_then_origin_as_unsigned_then_sequence_across_chunks()
+    {
+        var store = await PostgresEventStore.OpenAsync(_db.NewProcess(), Hub, _db.Options with { ReadChunkRows = 3 });
+        // Equal stamps across origins, so the tie-break on origin decides: High has the top bit set and must come after Low.
+        var low = Enumerable.Range(1, 10).Select(i => Events.Replicated(Low, (ulong)i, physical: 100 + i / 2)).ToArray();
+        var high = Enumerable.Range(1, 10).Select(i => Events.Replicated(High, (ulong)i, physical: 100 + i / 3)).ToArray();
+        await store.AppendReplicatedAsync([.. high, .. low]);
+
+        var read = (await store.ReadInFoldOrderAsync().ToListAsync()).Select(e => e.Envelope.Key).ToList();
+        var expected = low.Concat(high).Select(e => e.Envelope.Key).Order().ToList();
+        Assert.Equal(expected, read);
+        Assert.Equal(expected.Skip(8), (await store.ReadInFoldOrderAsync(after: expected[7]).ToListAsync()).Select(e => e.Envelope.Key));
+    }
+
+    [Fact]
+    public async Task Quarantined_flags_payloads_and_stamps_come_back_as_stored()
+    {
+        var store = await PostgresEventStore.OpenAsync(_db.NewProcess(), Hub, _db.Options);
+        var odd = new StoredEvent(new EventEnvelope(High, 1, new Hlc(-5, uint.MaxValue), uint.MaxValue, new byte[] { 0, 255, 7 }), Quarantined: true);
+        await store.AppendReplicatedAsync([odd, Events.Replicated(High, 2)]);
+        var read = await store.ReadAsync(High, 1).ToListAsync();
+        Assert.True(read[0].Quarantined);
+        Assert.False(read[1].Quarantined);
+        Assert.Equal((odd.Envelope.Origin, odd.Envelope.Sequence, odd.Envelope.Hlc, odd.Envelope.EventType), (read[0].Envelope.Origin, read[0].Envelope.Sequence, read[0].Envelope.Hlc, read[0].Envelope.EventType));
+        Assert.Equal(odd.Envelope.Payload.ToArray(), read[0].Envelope.Payload.ToArray());
+    }
+
+    [Fact]
+    public async Task A_schema_belongs_to_one_hub_node()
+    {
+        await using var _ = await PostgresEventStore.OpenAsync(_db.NewProcess(), Hub, _db.Options);
+        var refused = await Assert.ThrowsAsync<ZamException>(() => PostgresEventStore.OpenAsync(_db.NewProcess(), new NodeId(77), _db.Options));
+        Assert.Contains("node 1", refused.Message, StringComparison.Ordinal);
+    }
+}
