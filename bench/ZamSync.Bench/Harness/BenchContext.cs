@@ -9,6 +9,7 @@ internal sealed class BenchContext
         WorkRoot = workRoot;
         Log = log;
         Fixtures = new LogFixtures(this);
+        Clinics = new ClinicFixtures(this);
     }
 
     /// <summary>Smaller sizes and fewer repetitions (the whole run stays under two minutes).</summary>
@@ -21,6 +22,9 @@ internal sealed class BenchContext
 
     /// <summary>Large logs built once and shared by the benchmarks that read them.</summary>
     public LogFixtures Fixtures { get; }
+
+    /// <summary>Sets of clinic logs built once and copied for each hub run.</summary>
+    public ClinicFixtures Clinics { get; }
 
     /// <summary>A fresh, empty directory under <see cref="WorkRoot"/>.</summary>
     public ScratchDirectory NewDirectory(string name) => new(Path.Combine(WorkRoot, name + "-" + Guid.NewGuid().ToString("N")[..8]));
