@@ -16,4 +16,8 @@ internal static partial class EngineLog
     [LoggerMessage(202, LogLevel.Warning,
         "{Count} events from node {From} are stamped further ahead of this node's clock than the {Bound} drift bound, the furthest {Origin}#{Sequence} by {Ahead}: they replicate and sort by their stamps but do not move this clock (is that node's clock wrong?)")]
     public static partial void ClockTooFarAhead(ILogger logger, int count, NodeId from, TimeSpan bound, NodeId origin, ulong sequence, TimeSpan ahead);
+
+    [LoggerMessage(203, LogLevel.Error,
+        "The fold loop could not bring the state up to date: {Error}. It retries with the next durable batch; reading the state retries at once and throws the same error if it persists")]
+    public static partial void FoldFailed(ILogger logger, string error, Exception exception);
 }

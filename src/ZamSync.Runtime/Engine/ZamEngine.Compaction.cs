@@ -58,7 +58,9 @@ public abstract partial class ZamEngine
     private async Task<CompactionResult> CompactCoreAsync(CompactionOptions? options, CancellationToken cancellationToken)
     {
         options ??= new CompactionOptions();
-        if (StateStore is not ISnapshotableState snapshotable)
+        // A relay has no state: its base keeps the floors with an empty snapshot.
+        var snapshotable = StateStore as ISnapshotableState;
+        if (StateStore is not null && snapshotable is null)
             throw new NotSupportedException($"Compaction keeps a snapshot of the state as the new base, so {StateStore.GetType().Name} must implement ISnapshotableState.");
         // Compaction drops events for good, so it trusts only knowledge that survives a crash: sessions flush theirs at
         // their end, and anything still in memory is flushed here first. Trusting memory alone would be unsafe for a
@@ -77,7 +79,8 @@ public abstract partial class ZamEngine
             long maxPhysical = options.MinAge > TimeSpan.Zero
                 ? _options.TimeProvider.GetUtcNow().ToUnixTimeMilliseconds() - (long)options.MinAge.TotalMilliseconds
                 : long.MaxValue;
-            int unknownAt = FirstEventOutsideContract();
+            // Events of a type this contract does not know are kept for the snapshot's sake; a relay keeps none.
+            int unknownAt = snapshotable is null ? int.MaxValue : FirstEventOutsideContract();
             var view = _store.CaptureFold();
             var fold = view.Entries;
             var floors = new VersionVector();
@@ -100,18 +103,14 @@ public abstract partial class ZamEngine
             }
             if (prefix == 0) return Unchanged(before, stoppedBy);
 
-            byte[]? snapshot = null;
-            ResetToBase();
-            _foldedThrough = view.Batch;
-            int applied = 0;
-            foreach (var e in _store.ReadInFoldOrder(view))
-            {
-                Apply(e);
-                if (++applied == prefix) snapshot = TakeSnapshot(snapshotable);
-            }
+            var snapshot = snapshotable is null ? [] : FoldForCompaction(view, prefix, snapshotable);
             var horizon = fold[prefix - 1].Key;
-            _store.Compact(floors, horizon, Clock.Last, snapshot!);
-            WriteSnapshotLocked(snapshotable);
+            _store.Compact(floors, horizon, Clock.Last, snapshot);
+            if (snapshotable is not null)
+            {
+                AfterCompactionLocked();
+                WriteSnapshotLocked(snapshotable);
+            }
             var result = new CompactionResult(prefix, before, _store.Length) { Floors = Compacted, Horizon = horizon, StoppedBy = stoppedBy };
             Diagnostics.CompactionLog.Compacted(Loggers.Compaction, prefix, before, result.BytesAfter, result.Floors, horizon, stoppedBy ?? "nothing (every held event)");
             return result;

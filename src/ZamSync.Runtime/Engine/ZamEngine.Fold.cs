@@ -3,66 +3,115 @@ using ZamSync.Wal;
 
 namespace ZamSync;
 
-// Folding: the state is the fold of every held event in the order (hlc, origin, seq). Events usually
-// arrive in that order and are applied as they become durable; when one sorts before events already
-// applied, the state must be rebuilt (from the compacted base, if any) so that equal event sets give equal
-// state. Rebuilding once per received batch made a sync between two nodes that both worked offline
-// quadratic, so the rebuild is deferred: the state is marked stale and rebuilt once, when someone next needs
-// it — the end of the session's incoming stream, a read, a local submit, a close.
+// Folding: the state is the fold of every held event in the order (hlc, origin, seq). The log's committer never
+// runs user code: it only wakes the fold loop (ZamEngine.FoldLoop.cs), which reads what became durable from the
+// log by its position in the fold order and applies it. A slow or throwing Apply therefore delays no fsync and
+// fails no submit. The state reflects a prefix of the fold order (_folded entries). Events usually arrive in
+// that order and extend the prefix; one that sorts before applied events breaks it, and the state is rebuilt
+// from the newest checkpoint still a prefix (or the compacted base), once the log is quiet or at once when a
+// reader needs it. Readers catch the fold up under the state lock before they read, so read-your-writes holds.
 public abstract partial class ZamEngine
 {
     private readonly Lock _stateLock = new();
+    // Guarded by _stateLock: the state is the fold of the first _folded entries of the fold order, the last of
+    // them _lastApplied (or the base's horizon / a checkpoint's last event when nothing was applied on top).
     private EventKey? _lastApplied;
-    private volatile bool _refoldPending;
-    // The last committed batch the state reflects. The committer publishes a batch to the index before it
-    // calls OnDurable, so a re-fold in between already applied it: OnDurable must then skip it, or the
-    // batch is applied twice. Guarded by _stateLock.
-    private uint _foldedThrough;
-    // Why the pending re-fold is needed (the late event and what was applied before it), for its log line.
-    private (EventKey Late, EventKey Applied)? _refoldCause;
+    private int _folded;
+    private bool _refoldPending;
+    // Set once the closing engine has folded for the last time: the log is about to close under it.
+    private bool _foldClosed;
+    private FoldCheckpoints _checkpoints = null!;
 
-    /// <summary>Runs <paramref name="reader"/> on the up-to-date state while no event is being applied.</summary>
+    /// <summary>Runs <paramref name="reader"/> on the state, caught up with everything durable, while no event is being applied.</summary>
     private protected T ReadStateCore<T>(Func<T> reader)
     {
         lock (_stateLock)
         {
-            SettleLocked();
+            CatchUpLocked(refoldNow: true);
             return reader();
         }
     }
 
-    /// <summary>Performs a deferred re-fold, if one is pending.</summary>
-    internal void SettleState()
+    /// <summary>Catches the state up with everything durable now (re-folding at once if needed).</summary>
+    private protected void CatchUpState()
     {
-        // Every local submit calls this: skip the lock in the common case where nothing is pending.
-        if (!_refoldPending) return;
-        lock (_stateLock) SettleLocked();
+        if (StateStore is null) return;
+        lock (_stateLock) CatchUpLocked(refoldNow: true);
     }
 
-    private void SettleLocked()
+    /// <summary>
+    /// Brings the state up to the fold order as it stands. When an event sorts before applied ones and
+    /// <paramref name="refoldNow"/> is false, only notes that a re-fold is due and returns false.
+    /// </summary>
+    private bool CatchUpLocked(bool refoldNow)
     {
-        if (_refoldPending) Refold();
-    }
-
-    /// <summary>Called by the log's committer, in commit order, once a batch is durable (internal for the race test).</summary>
-    internal void OnDurable(IReadOnlyList<StoredEvent> batch, uint number)
-    {
-        lock (_stateLock)
+        if (StateStore is null || _foldClosed) return true;
+        var view = _store.CaptureFold();
+        // The order only grows (compaction, which shrinks it, resets _folded): same length, nothing new.
+        if (!_refoldPending && view.Count == _folded) return true;
+        // The applied events are the first _folded of the order iff no event sorting before the last of them has
+        // joined it since.
+        if (!_refoldPending && CountUpTo(view, _lastApplied) == _folded)
         {
-            // A re-fold that read the index after this batch was published has applied it already.
-            if (number <= _foldedThrough) return;
-            _foldedThrough = number;
-            // While a re-fold is pending, new events wait for it: it reads everything held.
-            if (_refoldPending) return;
-            var ordered = batch.Count == 1 ? batch : batch.OrderBy(e => e.Envelope.Key).ToArray();
-            if (_lastApplied is { } last && ordered[0].Envelope.Key <= last)
-            {
-                _refoldPending = true;
-                _refoldCause ??= (ordered[0].Envelope.Key, last);
-                return;
-            }
-            foreach (var e in ordered) Apply(e);
+            ApplyFrom(view);
+            return true;
         }
+        _refoldPending = true;
+        if (!refoldNow) return false;
+        Refold(view);
+        return true;
+    }
+
+    private void Refold(WalEventStore.FoldView view)
+    {
+        Metrics.Refolds.Add(1);
+        string applied = _lastApplied?.ToString() ?? "nothing";
+        var late = TakeEarliestLate();
+        long started = System.Diagnostics.Stopwatch.GetTimestamp();
+        if (_checkpoints.NewestValid(c => CountUpTo(view, c.Last) == c.Position) is { } checkpoint)
+        {
+            _refoldPending = false;
+            ((ISnapshotableState)StateStore!).ReadSnapshot(checkpoint.Snapshot);
+            _lastApplied = checkpoint.Last;
+            _folded = checkpoint.Position;
+        }
+        else
+        {
+            ResetToBase();
+        }
+        int events = ApplyFrom(view);
+        Diagnostics.EngineLog.Refolded(Loggers.Engine, events, (long)System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds, late?.ToString() ?? "an event", applied);
+    }
+
+    /// <summary>How many of the view's first events sort at or before <paramref name="last"/> (0 for null).</summary>
+    private static int CountUpTo(WalEventStore.FoldView view, EventKey? last)
+    {
+        if (last is not { } key) return 0;
+        var fold = view.Entries;
+        int lo = 0, hi = view.Count;
+        while (lo < hi)
+        {
+            int mid = (lo + hi) >>> 1;
+            if (fold[mid].Key <= key) lo = mid + 1; else hi = mid;
+        }
+        return lo;
+    }
+
+    /// <summary>Applies the view's events from <see cref="_folded"/> on, checkpointing as it goes; returns how many.</summary>
+    private int ApplyFrom(WalEventStore.FoldView view)
+    {
+        int start = _folded;
+        if (start >= view.Count) return 0;
+        var rest = view with { Entries = new FoldSlice(view.Entries, start, view.Count - start), Count = view.Count - start };
+        var snapshotable = _options.Fold.Checkpoints > 0 ? StateStore as ISnapshotableState : null;
+        foreach (var e in _store.ReadInFoldOrder(rest))
+        {
+            Apply(e);
+            _folded++;
+            if (snapshotable is not null && _folded - _checkpoints.LastPosition >= Math.Max(_options.Fold.CheckpointInterval, _checkpoints.LastSize / 256))
+                _checkpoints.Add(new FoldCheckpoint(_folded, _lastApplied!.Value, TakeSnapshot(snapshotable)));
+        }
+        return _folded - start;
     }
 
     private void Apply(in StoredEvent e)
@@ -71,7 +120,7 @@ public abstract partial class ZamEngine
         if (e.Quarantined) return;
         try
         {
-            StateStore.Apply(e.Envelope);
+            StateStore!.Apply(e.Envelope);
             Metrics.EventsApplied.Add(1);
         }
         catch (Exception)
@@ -82,38 +131,20 @@ public abstract partial class ZamEngine
         }
     }
 
-    /// <summary>Rebuilds the state from the base snapshot (if compacted) and every held event.</summary>
-    private void Refold()
-    {
-        Metrics.Refolds.Add(1);
-        var cause = _refoldCause;
-        long started = System.Diagnostics.Stopwatch.GetTimestamp();
-        int events = FoldEverything();
-        if (cause is { } c)
-            Diagnostics.EngineLog.Refolded(Loggers.Engine, events, (long)System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds, c.Late.ToString(), c.Applied.ToString());
-    }
-
-    /// <summary>Rebuilds the state from the base and every held event, noting which batches that covered; returns how many events it read.</summary>
+    /// <summary>Rebuilds the state from the base and every held event; returns how many events it read.</summary>
     private int FoldEverything()
     {
         ResetToBase();
-        var view = _store.CaptureFold();
-        _foldedThrough = view.Batch;
-        int events = 0;
-        foreach (var e in _store.ReadInFoldOrder(view))
-        {
-            Apply(e);
-            events++;
-        }
-        return events;
+        return ApplyFrom(_store.CaptureFold());
     }
 
     private void ResetToBase()
     {
         _refoldPending = false;
-        _refoldCause = null;
-        StateStore.Reset();
+        _checkpoints.Clear();
+        StateStore!.Reset();
         _lastApplied = null;
+        _folded = 0;
         if (_store.Base is { } walBase)
         {
             if (StateStore is not ISnapshotableState snapshotable)
@@ -123,22 +154,50 @@ public abstract partial class ZamEngine
         }
     }
 
-    /// <summary>On open: start from the snapshot file when it matches this log, else fold the whole log.</summary>
+    /// <summary>
+    /// Compaction's fold: the whole log from the base, returning the snapshot after its first <paramref name="prefix"/>
+    /// events (the new base). Runs under the state lock with commits paused.
+    /// </summary>
+    private byte[] FoldForCompaction(WalEventStore.FoldView view, int prefix, ISnapshotableState state)
+    {
+        byte[]? snapshot = null;
+        ResetToBase();
+        int applied = 0;
+        foreach (var e in _store.ReadInFoldOrder(view))
+        {
+            Apply(e);
+            if (++applied == prefix) snapshot = TakeSnapshot(state);
+        }
+        _folded = view.Count;
+        return snapshot!;
+    }
+
+    /// <summary>After compaction dropped a prefix of the fold order: positions moved, so checkpoints no longer match.</summary>
+    private void AfterCompactionLocked()
+    {
+        _checkpoints.Clear();
+        _folded = _store.CaptureFold().Count;
+    }
+
+    /// <summary>On open: start from the snapshot file when it matches this log, else fold the whole log; then start the fold loop.</summary>
     private void RecoverState(ulong generation)
     {
+        if (StateStore is null) return; // a relay: nothing to fold, ever
+        _checkpoints = new FoldCheckpoints(_options.Fold.Checkpoints);
         lock (_stateLock)
         {
-            if (StateStore is ISnapshotableState snapshotable &&
+            if (!(StateStore is ISnapshotableState snapshotable &&
                 StateSnapshotFile.TryRead(DataDirectory, _store.Cipher) is { } snapshot &&
                 snapshot.Generation == generation &&
                 // Folded under another contract (an upgrade): events it could not apply may now apply.
                 string.Equals(snapshot.ContractFingerprint, ContractFingerprint, StringComparison.Ordinal) &&
-                TryResumeFrom(snapshot, snapshotable))
+                TryResumeFrom(snapshot, snapshotable)))
             {
-                return;
+                FoldEverything();
             }
-            FoldEverything();
+            NoteDurableHigh(_store.CaptureFold());
         }
+        StartFoldLoop();
     }
 
     // The snapshot folded every event in the first LogLength bytes. It still holds if every event written
@@ -147,44 +206,39 @@ public abstract partial class ZamEngine
     {
         var view = _store.CaptureFold();
         var fold = view.Entries;
-        int firstAfter = 0;
-        if (snapshot.Frontier is { } frontier)
-        {
-            int lo = 0, hi = view.Count;
-            while (lo < hi)
-            {
-                int mid = (lo + hi) >>> 1;
-                if (fold[mid].Key <= frontier) lo = mid + 1; else hi = mid;
-            }
-            firstAfter = lo;
-        }
+        int firstAfter = CountUpTo(view, snapshot.Frontier);
         if (firstAfter != snapshot.EventCount) return false;
         for (int i = 0; i < firstAfter; i++)
             if (fold[i].Record.Offset >= snapshot.LogLength) return false;
         for (int i = firstAfter; i < view.Count; i++)
             if (fold[i].Record.Offset < snapshot.LogLength) return false;
 
-        StateStore.Reset();
+        StateStore!.Reset();
         state.ReadSnapshot(snapshot.State);
         _lastApplied = snapshot.Frontier;
-        _foldedThrough = view.Batch;
-        if (firstAfter < view.Count)
-        {
-            int index = 0;
-            foreach (var e in _store.ReadInFoldOrder(view))
-                if (index++ >= firstAfter) Apply(e);
-        }
+        _folded = firstAfter;
+        ApplyFrom(view);
         return true;
     }
 
-    /// <summary>Saves the state on a clean close so the next open resumes instead of replaying the log.</summary>
+    /// <summary>
+    /// Saves the state on a clean close so the next open resumes instead of replaying the log. Folds what is left
+    /// first, for any state; after this the state no longer follows the log, which is closing.
+    /// </summary>
     private void WriteSnapshotOnClose()
     {
-        if (StateStore is not ISnapshotableState snapshotable) return;
+        if (StateStore is null) return;
         lock (_stateLock)
         {
-            SettleLocked();
-            WriteSnapshotLocked(snapshotable);
+            try
+            {
+                CatchUpLocked(refoldNow: true);
+                if (StateStore is ISnapshotableState snapshotable) WriteSnapshotLocked(snapshotable);
+            }
+            finally
+            {
+                _foldClosed = true;
+            }
         }
     }
 }

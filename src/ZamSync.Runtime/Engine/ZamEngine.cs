@@ -20,7 +20,7 @@ public abstract partial class ZamEngine : IAsyncDisposable
     private QuarantineLog _quarantine = null!;
     private int _disposed;
 
-    private protected ZamEngine(string directory, NodeId nodeId, IStateStore state, ZamEngineOptions options, DirectoryLock directoryLock)
+    private protected ZamEngine(string directory, NodeId nodeId, IStateStore? state, ZamEngineOptions options, DirectoryLock directoryLock)
     {
         DataDirectory = directory;
         NodeId = nodeId;
@@ -68,7 +68,8 @@ public abstract partial class ZamEngine : IAsyncDisposable
     /// <summary>Replicated events the local validator refused: stored and forwarded, never applied.</summary>
     public IReadOnlyList<QuarantinedEvent> Quarantined => _quarantine.Entries;
 
-    private protected IStateStore StateStore { get; }
+    /// <summary>The state the engine folds; null on a relay, which folds nothing.</summary>
+    private protected IStateStore? StateStore { get; }
 
     /// <summary>Opens the directory: takes its lock, recovers the log, and brings the state up to date.</summary>
     private protected void Open()
@@ -106,8 +107,9 @@ public abstract partial class ZamEngine : IAsyncDisposable
     // ---- local events --------------------------------------------------------------------------------------
 
     /// <summary>
-    /// Stores a local event. Returns once it is durable (fsynced) and applied to the state: it survives
-    /// <c>kill -9</c> and power loss from then on. Concurrent calls share fsyncs.
+    /// Stores a local event. Returns once it is durable (fsynced): it survives <c>kill -9</c> and power loss from then
+    /// on, and a read of the state that starts after this returns sees it applied. Concurrent calls share fsyncs; the
+    /// state's <c>Apply</c> runs on the engine's fold loop, never on the way to the fsync.
     /// </summary>
     /// <remarks>Cancelling abandons the wait only; the event may still become durable.</remarks>
     public async ValueTask<EventEnvelope> SubmitAsync(uint eventType, ReadOnlyMemory<byte> payload, CancellationToken cancellationToken = default)
@@ -129,8 +131,8 @@ public abstract partial class ZamEngine : IAsyncDisposable
                 // on _ingest and only a write failure moves the store backwards, so this settles at once.
             }
         }
+        // Durable is enough: the fold loop applies it, and a read catches the fold up first (read-your-writes).
         await durable.ConfigureAwait(false);
-        SettleState(); // a deferred re-fold (rare) must not leave a submitted event unapplied
         Metrics.EventsSubmitted.Add(1);
         return envelope;
     }
@@ -140,7 +142,7 @@ public abstract partial class ZamEngine : IAsyncDisposable
     /// <summary>
     /// Stores events received from <paramref name="from"/>. Events already held are skipped silently; an
     /// event that would leave a hole in its origin's sequence is a protocol error; an event the validator
-    /// refuses is quarantined and the rest go on. Returns once the new events are durable and applied.
+    /// refuses is quarantined and the rest go on. Returns once the new events are durable (the fold loop applies them).
     /// </summary>
     internal async ValueTask<IngestResult> IngestAsync(IReadOnlyList<EventEnvelope> events, NodeId from, CancellationToken cancellationToken)
     {
@@ -278,6 +280,7 @@ public abstract partial class ZamEngine : IAsyncDisposable
         try
         {
             await _store.StopAsync().ConfigureAwait(false);
+            await StopFoldLoopAsync().ConfigureAwait(false);
             try
             {
                 // Knowledge a session recorded but never flushed (it failed before its end) is kept if it can be;

@@ -6,24 +6,36 @@ namespace ZamSync;
 /// <summary>An engine whose state is a <typeparamref name="TState"/>.</summary>
 public sealed class ZamEngine<TState> : ZamEngine where TState : class, IStateStore
 {
+    private readonly TState _state;
+
     private ZamEngine(string directory, NodeId nodeId, TState state, ZamEngineOptions options, DirectoryLock directoryLock)
         : base(directory, nodeId, state, options, directoryLock)
     {
-        State = state;
+        _state = state;
     }
 
     /// <summary>
-    /// The state. Sessions and submitters apply events to it from other threads, and while a session is
-    /// receiving events that sort before applied ones it may lag until the session's stream ends: read it
-    /// through <see cref="Read{T}"/>, which waits for both.
+    /// The state, first caught up with every durable event (like <see cref="Read{T}"/>). The fold loop applies events
+    /// to it from another thread, so reading it while submitters or sessions run races with that: read it through
+    /// <see cref="Read{T}"/>, which holds the fold off while the reader runs.
     /// </summary>
-    public TState State { get; }
+    public TState State
+    {
+        get
+        {
+            CatchUpState();
+            return _state;
+        }
+    }
 
-    /// <summary>Reads the state while no event is being applied to it.</summary>
+    /// <summary>
+    /// Reads the state while no event is being applied to it, after catching it up with every event durable when the
+    /// call began (so a submit that returned before is seen; a pending re-fold is done at once).
+    /// </summary>
     public T Read<T>(Func<TState, T> reader)
     {
         ArgumentNullException.ThrowIfNull(reader);
-        return ReadStateCore(() => reader(State));
+        return ReadStateCore(() => reader(_state));
     }
 
     /// <summary>Opens (or creates) the node's data directory with a new <typeparamref name="TState"/>.</summary>
@@ -41,37 +53,7 @@ public sealed class ZamEngine<TState> : ZamEngine where TState : class, IStateSt
         ArgumentNullException.ThrowIfNull(state);
         if (nodeId.IsEmpty) throw new ArgumentException("A node needs a non-zero id.", nameof(nodeId));
         options = WithContract(options ?? new ZamEngineOptions());
-        if (System.Text.Encoding.UTF8.GetByteCount(options.ContractFingerprint) > Sync.SyncMessageCodec.MaxFingerprintBytes)
-            throw new ArgumentException($"The contract fingerprint is longer than the {Sync.SyncMessageCodec.MaxFingerprintBytes} UTF-8 bytes a handshake carries.", nameof(options));
-        if (System.Text.Encoding.UTF8.GetByteCount(options.ContractSchema) > Sync.SyncMessageCodec.MaxSchemaBytes)
-            throw new ArgumentException($"The contract schema is longer than the {Sync.SyncMessageCodec.MaxSchemaBytes} UTF-8 bytes a handshake carries.", nameof(options));
-        cancellationToken.ThrowIfCancellationRequested();
-        // Opening reads the whole index from disk; keep it off the caller's thread.
-        return Task.Run(() =>
-        {
-            var fullPath = Path.GetFullPath(directory);
-            try
-            {
-                Directory.CreateDirectory(fullPath);
-            }
-            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-            {
-                throw new ZamStorageException(
-                    $"Cannot create data directory {fullPath}: {StorageErrors.Describe(ex)}.{StorageErrors.Remedy(ex)}", ex);
-            }
-            var directoryLock = DirectoryLock.Acquire(fullPath);
-            try
-            {
-                var engine = new ZamEngine<TState>(fullPath, nodeId, state, options, directoryLock);
-                engine.Open();
-                return engine;
-            }
-            catch
-            {
-                directoryLock.Dispose();
-                throw;
-            }
-        }, cancellationToken);
+        return OpenDirectoryAsync(directory, nodeId, options, (path, directoryLock) => new ZamEngine<TState>(path, nodeId, state, options, directoryLock), cancellationToken);
     }
 
     /// <summary>Takes the contract from the generator's attribute on the state's assembly, unless set explicitly.</summary>

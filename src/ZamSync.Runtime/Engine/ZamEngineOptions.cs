@@ -46,6 +46,9 @@ public sealed record ZamEngineOptions
     /// </summary>
     public ILoggerFactory LoggerFactory { get; init; } = NullLoggerFactory.Instance;
 
+    /// <summary>How the fold loop keeps the state up to date: re-fold delays and in-memory checkpoints.</summary>
+    public FoldOptions Fold { get; init; } = new();
+
     /// <summary>Where peer knowledge is kept; <c>peers.log</c> in the data directory by default (<see cref="Storage.FilePeerStore"/>).</summary>
     public IPeerStore? PeerStore { get; init; }
 }

@@ -423,7 +423,6 @@ public sealed class SyncSession
                         Report(SyncPhase.Receiving);
                         break;
                     case SyncCompleteMessage complete:
-                        Engine.SettleState();
                         Engine.RecordPeerKnowledge(_peer, complete.Holds);
                         return complete.BudgetExhausted;
                     default:

@@ -147,6 +147,8 @@ public class LoggingTests
         await Nodes.SubmitManyAsync(late, 2, "late");
 
         (await Sessions.RunAsync(early, late)).Require();
+        // Re-folds wait for the log to be quiet, or for a reader: this one reads.
+        Assert.Equal(4, late.Read(s => s.Entries.Count));
 
         var line = Assert.Single(logs.WithId(201));
         Assert.Equal(LogLevel.Information, line.Level);

@@ -13,19 +13,16 @@ public abstract partial class ZamEngine
     internal ChangeFeed ChangeFeed => _changes;
 
     /// <summary>
-    /// The log's committer calls this, in commit order, once a batch is durable and published to the index. The feed
-    /// hears of it after the fold, so a reader that sees an event and then reads the state finds it applied.
+    /// The log's committer calls this, in commit order, once a batch is durable and published to the log's index. It
+    /// runs no user code: the feed takes its copies and the fold loop is woken. A reader that sees an event here and
+    /// then reads the state through <see cref="ZamEngine{TState}.Read{T}"/> finds it applied, because a read first
+    /// catches the fold up with everything the index holds.
     /// </summary>
     private void OnCommitted(IReadOnlyList<StoredEvent> batch, uint number)
     {
-        try
-        {
-            OnDurable(batch, number);
-        }
-        finally
-        {
-            _changes.Publish(batch);
-        }
+        _ = number; // the fold reads by position in the fold order, not by batch
+        NoteDurable(batch);
+        _changes.Publish(batch);
     }
 
     /// <summary>
