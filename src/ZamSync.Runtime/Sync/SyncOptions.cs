@@ -33,6 +33,7 @@ public sealed record SyncOptions
     private readonly TimeSpan _handshakeTimeout = TimeSpan.FromSeconds(30);
     private readonly TimeSpan _idleTimeout = TimeSpan.FromSeconds(60);
     private readonly TimeSpan _sessionTimeout = TimeSpan.FromMinutes(30);
+    private readonly long _maxReceivedBytesInFlight = 1024 * 1024;
 
     /// <summary>The most events in one batch (256 by default; 1 to <see cref="SyncMessageCodec.MaxBatchEvents"/>).</summary>
     public int MaxBatchEvents
@@ -49,6 +50,19 @@ public sealed record SyncOptions
     {
         get => _maxBatchBytes;
         init => _maxBatchBytes = CheckBatchBytes(value);
+    }
+
+    /// <summary>
+    /// How much of what the peer sent may wait for the disk at once (1 MiB by default; 0 or more). The receiver queues
+    /// each batch for writing as it arrives and reads the next one while earlier ones are fsynced, so the log commits
+    /// several batches (of this and other sessions) with one fsync; it stops reading while more than this is queued
+    /// and not yet durable, so a session holds at most this plus the batch it is reading, whatever the peer sends.
+    /// A batch counts its payloads plus 64 bytes an event. 0 makes every batch durable before the next is read.
+    /// </summary>
+    public long MaxReceivedBytesInFlight
+    {
+        get => _maxReceivedBytesInFlight;
+        init => _maxReceivedBytesInFlight = CheckBytesInFlight(value);
     }
 
     /// <summary>How long to wait for the peer's handshake (positive, at most <see cref="MaxTimeout"/>, or infinite).</summary>
@@ -80,6 +94,7 @@ public sealed record SyncOptions
     {
         CheckBatchEvents(MaxBatchEvents);
         CheckBatchBytes(MaxBatchBytes);
+        CheckBytesInFlight(MaxReceivedBytesInFlight);
         CheckTimeout(HandshakeTimeout, nameof(HandshakeTimeout));
         CheckTimeout(IdleTimeout, nameof(IdleTimeout));
         CheckTimeout(SessionTimeout, nameof(SessionTimeout));
@@ -98,6 +113,14 @@ public sealed record SyncOptions
         if (value is < MinBatchBytes or > SyncMessageCodec.MaxMessageBytes)
             throw new ArgumentOutOfRangeException(nameof(MaxBatchBytes), value,
                 $"SyncOptions.MaxBatchBytes is {value}: it must be {MinBatchBytes} to {SyncMessageCodec.MaxMessageBytes} (the largest message a receiver decodes).");
+        return value;
+    }
+
+    private static long CheckBytesInFlight(long value)
+    {
+        if (value < 0)
+            throw new ArgumentOutOfRangeException(nameof(MaxReceivedBytesInFlight), value,
+                $"SyncOptions.MaxReceivedBytesInFlight is {value}: it must be 0 (one batch at a time) or more.");
         return value;
     }
 

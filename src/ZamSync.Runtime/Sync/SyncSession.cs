@@ -405,22 +405,48 @@ public sealed class SyncSession
 
         // ---- events --------------------------------------------------------------------------------------
 
-        /// <summary>Applies the peer's batches until its completion; returns whether it stopped at its budget.</summary>
+        /// <summary>
+        /// Stores the peer's batches until its completion; returns whether it stopped at its budget. Each batch is queued
+        /// for writing as it arrives and the next one is read while earlier ones are made durable (bounded by
+        /// <see cref="SyncOptions.MaxReceivedBytesInFlight"/>); the completion is taken only once all are durable, so
+        /// whatever this side acknowledges next is on disk.
+        /// </summary>
         private async Task<bool> ReceiveEventsAsync()
+        {
+            var pipeline = new ReceivePipeline(Engine, _peer, _s._options.MaxReceivedBytesInFlight, OnBatchDurable, _total.Token);
+            try
+            {
+                return await ReceiveBatchesAsync(pipeline).ConfigureAwait(false);
+            }
+            catch (Exception)
+            {
+                await pipeline.SettleAfterFailureAsync().ConfigureAwait(false);
+                throw;
+            }
+        }
+
+        private void OnBatchDurable(IngestResult result)
+        {
+            _eventsReceived += result.Stored;
+            _quarantined += result.Quarantined;
+            Report(SyncPhase.Receiving);
+        }
+
+        private async Task<bool> ReceiveBatchesAsync(ReceivePipeline pipeline)
         {
             while (true)
             {
                 long receivedBefore = Transport.BytesReceived;
                 var message = await ReceiveAsync("receiving events", _s._options.IdleTimeout).ConfigureAwait(false);
+                // The completion is acted on only once everything before it is durable: what this side acknowledges
+                // next is read from what it holds, and it must never name an event that a failing write takes back.
+                if (message is SyncCompleteMessage) await pipeline.DrainAsync().ConfigureAwait(false);
                 switch (message)
                 {
                     case EventBatchMessage batch:
                         RecordBatch(ReceivedDirection, batch.Events.Count, Transport.BytesReceived - receivedBefore);
                         if (_s._policy == AccessPolicy.OwnOnly) RejectForeign(batch.Events);
-                        var result = await Engine.IngestAsync(batch.Events, _peer, _total.Token).ConfigureAwait(false);
-                        _eventsReceived += result.Stored;
-                        _quarantined += result.Quarantined;
-                        Report(SyncPhase.Receiving);
+                        await pipeline.EnqueueAsync(batch.Events).ConfigureAwait(false);
                         break;
                     case SyncCompleteMessage complete:
                         Engine.RecordPeerKnowledge(_peer, complete.Holds);

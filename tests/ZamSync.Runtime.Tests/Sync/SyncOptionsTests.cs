@@ -78,6 +78,7 @@ public class SyncOptionsTests
         { "SessionTimeout", () => new SyncOptions { SessionTimeout = TimeSpan.FromTicks(-1) } },
         { "SessionTimeout", () => new SyncOptions { SessionTimeout = TimeSpan.MaxValue } },
         { "SessionTimeout", () => new SyncOptions() with { SessionTimeout = TimeSpan.Zero } },
+        { "MaxReceivedBytesInFlight", () => new SyncOptions { MaxReceivedBytesInFlight = -1 } },
     };
 
     [Theory]
@@ -107,8 +108,9 @@ public class SyncOptionsTests
             HandshakeTimeout = Timeout.InfiniteTimeSpan,
             IdleTimeout = TimeSpan.FromMilliseconds(1),
             SessionTimeout = SyncOptions.MaxTimeout,
+            MaxReceivedBytesInFlight = 0,
         };
         options.Validate();
-        (options with { MaxBatchEvents = SyncMessageCodec.MaxBatchEvents, MaxBatchBytes = SyncMessageCodec.MaxMessageBytes }).Validate();
+        (options with { MaxBatchEvents = SyncMessageCodec.MaxBatchEvents, MaxBatchBytes = SyncMessageCodec.MaxMessageBytes, MaxReceivedBytesInFlight = long.MaxValue }).Validate();
     }
 }
