@@ -1,6 +1,8 @@
 using System.CommandLine;
+using Clinic.Contracts;
 using Clinic.Node;
 using Spectre.Console;
+using ZamSync;
 using ZamSync.Hosting.Control;
 using ZamSync.Hosting.Control.Operations;
 using ZamSync.Net.Hub;
@@ -16,12 +18,16 @@ internal static class ServeCommand
         var dir = Common.Dir("The hub's directory");
         var listen = new Option<string>("--listen") { Description = "Address to listen on", DefaultValueFactory = _ => "0.0.0.0:7000" };
         var ownOnly = new Option<bool>("--own-only") { Description = "Each clinic receives only its own events (tenant isolation)" };
-        var command = new Command("serve", "Serve as the hub until stopped (Ctrl+C)") { dir, listen, ownOnly };
+        var relay = new Option<bool>("--relay") { Description = "Store and forward only: fold no state (status shows no patients; the hub records no events of its own)" };
+        var command = new Command("serve", "Serve as the hub until stopped (Ctrl+C)") { dir, listen, ownOnly, relay };
         command.SetAction(async (result, cancellationToken) =>
         {
             var directory = new NodeDirectory(result.GetValue(dir)!);
             using var log = new ConsoleLog(console, clock);
-            await using var engine = await directory.OpenAsync(log, cancellationToken);
+            bool asRelay = result.GetValue(relay);
+            // A relay has no state to read: it forwards what clinics send and does no fold work at all.
+            ZamEngine engine = asRelay ? await directory.OpenRelayAsync(log, cancellationToken) : await directory.OpenAsync(log, cancellationToken);
+            await using var _ = engine;
             await using var hub = new ZamHub(engine, new ZamHubOptions
             {
                 Listen = result.GetValue(listen)!,
@@ -44,11 +50,12 @@ internal static class ServeCommand
                 throw new UserError(NetworkErrors.DescribeListen(ex, result.GetValue(listen)!), ex);
             }
             // While the hub owns the directory, `status` and `submit` reach it through its control endpoint.
-            await using var control = new ControlServer(ControlEndpoint.DefaultSocketPath(directory.Path),
-                [new StatusOperation(engine, [new HubStatusSection(hub), new ClinicStatusSection(engine, directory)]), new ClinicSubmitOperation(engine)],
-                logger: log.CreateLogger("ZamSync.Control"));
+            IControlOperation[] operations = engine is ZamEngine<ClinicNetworkState> folding
+                ? [new StatusOperation(engine, [new HubStatusSection(hub), new ClinicStatusSection(folding, directory)]), new ClinicSubmitOperation(folding)]
+                : [new StatusOperation(engine, [new HubStatusSection(hub), new RelayStatusSection(directory)])];
+            await using var control = new ControlServer(ControlEndpoint.DefaultSocketPath(directory.Path), operations, logger: log.CreateLogger("ZamSync.Control"));
             await control.StartAsync(cancellationToken);
-            console.MarkupLineInterpolated($"[green]Hub {engine.NodeId}[/] serving on {hub.LocalEndPoint} with mutual TLS. Ctrl+C stops it.");
+            console.MarkupLineInterpolated($"[green]Hub {engine.NodeId}[/]{(asRelay ? " (relay: no state)" : "")} serving on {hub.LocalEndPoint} with mutual TLS. Ctrl+C stops it.");
             try
             {
                 await Task.Delay(Timeout.Infinite, cancellationToken);

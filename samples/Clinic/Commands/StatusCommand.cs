@@ -40,7 +40,10 @@ internal static class StatusCommand
         string kind = (string)clinic["kind"]! == "hub" ? "Hub" : "Clinic";
         string running = (bool)status["running"]! ? "running" : "not running";
         console.MarkupLineInterpolated($"[bold]{kind} {(string?)status["node"]}[/] ({(string?)clinic["name"]}) in {(string?)status["dataDirectory"]}, {running}");
-        console.MarkupLineInterpolated($"{(int)clinic["patients"]!} patients, {(int)clinic["eventsApplied"]!} events applied, state hash {(string?)clinic["stateHash"]}");
+        if (clinic["relay"] is not null)
+            console.MarkupLine("relay: stores and forwards every clinic's events, folds no state");
+        else
+            console.MarkupLineInterpolated($"{(int)clinic["patients"]!} patients, {(int)clinic["eventsApplied"]!} events applied, state hash {(string?)clinic["stateHash"]}");
         if (status["replicator"] is null && status["hub"] is null)
             console.MarkupLineInterpolated($"last sync: {(string?)clinic["lastSync"] ?? "never"}");
 

@@ -72,3 +72,20 @@ internal sealed class ClinicStatusSection(ZamEngine<ClinicNetworkState> engine, 
 
     public JsonNode? Describe() => ClinicRecorder.Describe(engine, directory);
 }
+
+/// <summary>
+/// The <c>clinic</c> section of a hub served as a relay (<c>serve --relay</c>): its name and kind, and that it folds no
+/// state, so it has no patients or state hash to report.
+/// </summary>
+internal sealed class RelayStatusSection(NodeDirectory directory) : ZamSync.Hosting.Control.IControlStatusSection
+{
+    public string Name => "clinic";
+
+    public JsonNode? Describe() => new JsonObject
+    {
+        ["name"] = directory.Config.Name,
+        ["kind"] = directory.Config.Kind.ToString().ToLowerInvariant(),
+        ["relay"] = true,
+        ["lastSync"] = directory.LastSync,
+    };
+}

@@ -49,6 +49,18 @@ public sealed class NodeDirectory(string path)
     public Task<ZamEngine<ClinicNetworkState>> OpenAsync(Microsoft.Extensions.Logging.ILoggerFactory log, CancellationToken cancellationToken) =>
         ZamEngine<ClinicNetworkState>.OpenAsync(Path, new NodeId(Config.NodeId), EngineOptions with { LoggerFactory = log }, cancellationToken);
 
+    /// <summary>
+    /// Opens the directory as a relay hub logging to <paramref name="log"/>: it stores and forwards every clinic's
+    /// events but folds no state. With no state to take it from, the relay presents the clinic network's contract.
+    /// </summary>
+    public Task<ZamEngine> OpenRelayAsync(Microsoft.Extensions.Logging.ILoggerFactory log, CancellationToken cancellationToken)
+    {
+        var contract = System.Reflection.CustomAttributeExtensions.GetCustomAttribute<ZamContractAttribute>(typeof(ClinicNetworkState).Assembly)
+            ?? throw new InvalidOperationException("The clinic contracts carry no generated contract.");
+        var options = EngineOptions with { LoggerFactory = log, ContractFingerprint = contract.Fingerprint, ContractSchema = contract.Schema };
+        return ZamEngine.OpenRelayAsync(Path, new NodeId(Config.NodeId), options, cancellationToken);
+    }
+
     /// <summary>Creates the directory's configuration; for a hub, also the deployment CA and the hub's certificate.</summary>
     /// <param name="caPassphrase">Encrypts the CA's key (AES-256, PBKDF2-SHA256); null writes it unencrypted, mode 0600.</param>
     public void Initialise(NodeConfig config, string? caPassphrase = null)
