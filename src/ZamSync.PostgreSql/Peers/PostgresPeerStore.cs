@@ -14,27 +14,49 @@ public sealed class PostgresPeerStore : IPeerStore
     private readonly NpgsqlDataSource _dataSource;
     private readonly string _s;
 
-    private PostgresPeerStore(NpgsqlDataSource dataSource, PostgresStoreOptions options)
-    {
-        _dataSource = dataSource;
-        _s = options.QuotedSchema;
-    }
+    private readonly PostgresStoreOptions _options;
+    private readonly SemaphoreSlim _schemaGate = new(1, 1);
+    private volatile bool _schemaReady;
 
     /// <summary>
-    /// Opens the peer store in <paramref name="options"/>' schema, creating the tables when missing. The caller owns
-    /// <paramref name="dataSource"/> (and disposes it after the store's last use).
+    /// A peer store in <paramref name="options"/>' schema; the tables are created (when missing) at its first use. The
+    /// caller owns <paramref name="dataSource"/> (and disposes it after the store's last use).
     /// </summary>
-    public static async Task<PostgresPeerStore> OpenAsync(NpgsqlDataSource dataSource, PostgresStoreOptions? options = null, CancellationToken cancellationToken = default)
+    public PostgresPeerStore(NpgsqlDataSource dataSource, PostgresStoreOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(dataSource);
-        options ??= new PostgresStoreOptions();
-        await PostgresSchema.EnsureCreatedAsync(dataSource, options, cancellationToken).ConfigureAwait(false);
-        return new PostgresPeerStore(dataSource, options);
+        _dataSource = dataSource;
+        _options = options ?? new PostgresStoreOptions();
+        _s = _options.QuotedSchema;
+    }
+
+    /// <summary>Opens the peer store and creates its tables now (rather than at first use).</summary>
+    public static async Task<PostgresPeerStore> OpenAsync(NpgsqlDataSource dataSource, PostgresStoreOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        var store = new PostgresPeerStore(dataSource, options);
+        await store.EnsureSchemaAsync(cancellationToken).ConfigureAwait(false);
+        return store;
+    }
+
+    private async Task EnsureSchemaAsync(CancellationToken cancellationToken)
+    {
+        if (_schemaReady) return;
+        await _schemaGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (!_schemaReady) await PostgresSchema.EnsureCreatedAsync(_dataSource, _options, cancellationToken).ConfigureAwait(false);
+            _schemaReady = true;
+        }
+        finally
+        {
+            _schemaGate.Release();
+        }
     }
 
     /// <inheritdoc />
     public async ValueTask<IReadOnlyDictionary<NodeId, PeerRecord>> LoadAsync(CancellationToken cancellationToken = default)
     {
+        await EnsureSchemaAsync(cancellationToken).ConfigureAwait(false);
         var holds = new Dictionary<NodeId, VersionVector>();
         var fingerprints = new Dictionary<NodeId, string?>();
         await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
@@ -86,6 +108,7 @@ public sealed class PostgresPeerStore : IPeerStore
             }
         }
 
+        await EnsureSchemaAsync(cancellationToken).ConfigureAwait(false);
         await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         await using var batch = new NpgsqlBatch(connection);
         // The fingerprint is the last one presented: a save replaces it (null forgets it).
