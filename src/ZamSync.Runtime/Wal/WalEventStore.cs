@@ -25,6 +25,8 @@ internal sealed partial class WalEventStore : IEventStore
     private readonly ZamMetrics _metrics;
     private readonly Action<IReadOnlyList<StoredEvent>, uint> _onDurable;
     private readonly Lock _gate = new();
+    // Guarded by _gate: TryAppend's per-origin "next sequence" check.
+    private readonly Dictionary<NodeId, ulong> _appendCheck = new();
     private readonly ReaderWriterLockSlim _fileSwap = new();
     private readonly SemaphoreSlim _commitLock = new(1, 1);
     private readonly Channel<bool> _wake = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
@@ -189,10 +191,14 @@ internal sealed partial class WalEventStore : IEventStore
             ObjectDisposedException.ThrowIf(_disposed, this);
             if (_poisoned is not null) throw new ZamStorageException($"The log '{_path}' could not be repaired after a failed write; reopen the engine.", _poisoned);
             // Check everything before encoding anything: the append is all-or-nothing.
-            var expected = new Dictionary<NodeId, ulong>();
-            foreach (var e in events)
+            // One scratch table reused under the gate: the check runs on every append, and a fresh
+            // dictionary per call was the append path's main allocation.
+            var expected = _appendCheck;
+            expected.Clear();
+            // Indexed loops: foreach over an IReadOnlyList boxes an enumerator on every append.
+            for (int i = 0; i < events.Count; i++)
             {
-                var env = e.Envelope;
+                var env = events[i].Envelope;
                 if (env.Origin.IsEmpty) throw new ArgumentException("An event needs a non-zero origin.", nameof(events));
                 if (env.Payload.Length > _options.MaxRecordBytes)
                     throw new ArgumentException($"Event {env.Origin}#{env.Sequence} has {env.Payload.Length} bytes, more than the {_options.MaxRecordBytes}-byte limit.", nameof(events));
@@ -204,7 +210,7 @@ internal sealed partial class WalEventStore : IEventStore
                 }
                 expected[env.Origin] = env.Sequence;
             }
-            foreach (var e in events) _pending.Add(e, _cipher);
+            for (int i = 0; i < events.Count; i++) _pending.Add(events[i], _cipher);
             done = _pending.Done.Task;
         }
         _wake.Writer.TryWrite(true);
