@@ -20,6 +20,7 @@ internal static class Program
     [
         new RawFsyncBenchmark(),
         new DurableSubmitBenchmark(),
+        new SqliteSubmitBenchmark(),
         new InMemorySyncBenchmark(),
         new InterleavedSyncBenchmark(),
         new OpenTimeBenchmark(),
@@ -35,6 +36,8 @@ internal static class Program
     {
         // Hidden: the hub-fan-in benchmark starts this executable again as its hub process.
         if (args.Length > 0 && args[0] == HubChild.Flag) return await HubChild.RunAsync(args[1..]).ConfigureAwait(false);
+        // Hidden: the open benchmark measures an open engine's heap in a fresh process.
+        if (args.Length > 0 && args[0] == OpenChild.Flag) return await OpenChild.RunAsync(args[1..]).ConfigureAwait(false);
 
         bool quick = false, list = false;
         string? jsonPath = null, scratchRoot = null;
