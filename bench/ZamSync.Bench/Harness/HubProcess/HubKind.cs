@@ -40,6 +40,7 @@ internal static class RelayOpener
         var arguments = method.GetParameters().Select(p =>
             p.ParameterType == typeof(string) ? directory
             : p.ParameterType == typeof(NodeId) ? node
+            : p.ParameterType == typeof(ZamEngineOptions) ? ClinicContract()
             : p.HasDefaultValue ? p.DefaultValue
             : p.ParameterType.IsValueType ? Activator.CreateInstance(p.ParameterType)
             : null).ToArray();
@@ -49,6 +50,16 @@ internal static class RelayOpener
         if (returned is not Task task) throw new InvalidOperationException($"{method.Name} returned {returned?.GetType().Name ?? "null"}, not a task.");
         await task.ConfigureAwait(false);
         return (ZamEngine)task.GetType().GetProperty("Result")!.GetValue(task)!;
+    }
+
+    /// <summary>
+    /// A relay has no state type to take the contract from, so it is given the clinics' own (the generated
+    /// attribute on this assembly): a hub presenting another contract is refused at the handshake.
+    /// </summary>
+    private static ZamEngineOptions ClinicContract()
+    {
+        var contract = System.Reflection.CustomAttributeExtensions.GetCustomAttribute<ZamContractAttribute>(typeof(CounterState).Assembly);
+        return contract is null ? new ZamEngineOptions() : new ZamEngineOptions { ContractFingerprint = contract.Fingerprint, ContractSchema = contract.Schema };
     }
 
     private static Type? EngineType(Type returnType)
