@@ -37,8 +37,14 @@ public class StopTests
             await host.StopAsync(); // the node closes its engine only after the round unwound
             await Assert.ThrowsAnyAsync<OperationCanceledException>(() => pending);
         }
+        // Bytes still in the slow link reach the hub after the clinic gave up: count what it kept only once its side of
+        // both sessions (the empty round at start, the cut one) has ended.
+        await hub.SessionEndedAsync();
+        await hub.SessionEndedAsync();
+        // The clinic may have written the whole upload into the link before it stopped; what the link delivered, the
+        // hub keeps (it pipelines what arrives). Either way the next round must send exactly what the hub lacks.
         int partial = hub.Engine.Read(s => s.Count);
-        Assert.InRange(partial, 1, 299);
+        Assert.InRange(partial, 1, 300);
 
         // Restarted, the next round sends only the rest.
         using (var host = ClinicHost.Build(data, 7, pki, null, o => { Configure(o); o.Peers[0].Address = hub.Address; }))
