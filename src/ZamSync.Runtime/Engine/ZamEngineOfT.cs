@@ -49,9 +49,7 @@ public sealed class ZamEngine<TState> : ZamEngine where TState : class, IStateSt
     /// </summary>
     public static Task<ZamEngine<TState>> OpenAsync(string directory, NodeId nodeId, TState state, ZamEngineOptions? options = null, CancellationToken cancellationToken = default)
     {
-        ArgumentException.ThrowIfNullOrEmpty(directory);
         ArgumentNullException.ThrowIfNull(state);
-        if (nodeId.IsEmpty) throw new ArgumentException("A node needs a non-zero id.", nameof(nodeId));
         options = WithContract(options ?? new ZamEngineOptions());
         return OpenDirectoryAsync(directory, nodeId, options, (path, directoryLock) => new ZamEngine<TState>(path, nodeId, state, options, directoryLock), cancellationToken);
     }

@@ -21,8 +21,6 @@ public abstract partial class ZamEngine
     /// </remarks>
     public static Task<ZamEngine> OpenRelayAsync(string directory, NodeId nodeId, ZamEngineOptions? options = null, CancellationToken cancellationToken = default)
     {
-        ArgumentException.ThrowIfNullOrEmpty(directory);
-        if (nodeId.IsEmpty) throw new ArgumentException("A node needs a non-zero id.", nameof(nodeId));
         var relayOptions = options ?? new ZamEngineOptions();
         return OpenDirectoryAsync<ZamEngine>(directory, nodeId, relayOptions, (path, directoryLock) => new RelayEngine(path, nodeId, relayOptions, directoryLock), cancellationToken);
     }
