@@ -99,8 +99,9 @@ internal sealed class OpenTimeBenchmark : IBenchmark
             using var metrics = new ZamMetrics();
             Settle.Now();
             long start = Stopwatch.GetTimestamp();
-            var (store, report, _) = WalEventStore.Open(fixture.Directory, fixture.Node, new WalOptions(), metrics, (_, _) => { });
+            var store = WalEventStore.Open(fixture.Directory, fixture.Node, new WalOptions(), metrics, _ => { });
             double ms = Measure.Milliseconds(start);
+            var report = store.Recovery;
             await store.DisposeAsync().ConfigureAwait(false);
             if (report.Records != events) throw new InvalidOperationException($"Scanned {report.Records} records, expected {events}.");
             return ms;

@@ -2,8 +2,9 @@ namespace ZamSync;
 
 /// <summary>
 /// An append would leave a hole in an origin's sequence: <see cref="Got"/> arrived where <see cref="Expected"/> was
-/// next. Nothing of the append was kept. From <see cref="IEventStore.AppendAsync"/>; the engine itself never lets one
-/// escape (a peer's hole is a <see cref="SyncProtocolException"/>, and a local event's sequence is counted again).
+/// next. Nothing of the append was kept. From <see cref="IEventStore.WaitDurableAsync"/> of a store that finds holes only
+/// when it writes (a database shared by several processes); the engine itself never lets one escape (a peer's hole is a
+/// <see cref="SyncProtocolException"/>, and a local event's sequence is counted again).
 /// </summary>
 public sealed class SequenceHoleException(NodeId origin, ulong expected, ulong got)
     : ZamException($"Event {origin}#{got} does not continue its origin's sequence (expected #{expected}): it would leave a hole.")

@@ -71,7 +71,7 @@ public abstract partial class ZamEngine
         long before = _store.Length;
         if (peers.Count == 0) return Unchanged(before, "no peer");
 
-        using var pause = await _store.PauseCommitsAsync(cancellationToken).ConfigureAwait(false);
+        await using var pause = await _store.PauseCommitsAsync(cancellationToken).ConfigureAwait(false);
         lock (_stateLock)
         {
             var (frontier, frontierOf) = FindFrontier(peers);
@@ -82,15 +82,14 @@ public abstract partial class ZamEngine
             // Events of a type this contract does not know are kept for the snapshot's sake; a relay keeps none.
             int unknownAt = snapshotable is null ? int.MaxValue : FirstEventOutsideContract();
             var view = _store.CaptureFold();
-            var fold = view.Entries;
             var floors = new VersionVector();
             int prefix = 0;
             string? stoppedBy = null;
+            EventKey horizon = default;
             // The dropped events must be a prefix of the fold order (the snapshot is the state after it) and,
             // per origin, a prefix of its sequence (so the floors say exactly what was dropped).
-            for (int i = 0; i < view.Count; i++)
+            foreach (var key in _store.ReadFoldKeys(view))
             {
-                var key = fold[i].Key;
                 var (origin, seq) = (key.Origin, key.Sequence);
                 ulong floor = Math.Max(floors[origin], _store.Floor(origin));
                 if (seq != floor + 1 || !peers.Values.All(p => p[origin] >= seq)) { stoppedBy = "peers lack"; break; }
@@ -99,13 +98,15 @@ public abstract partial class ZamEngine
                 if (prefix == unknownAt) { stoppedBy = "unknown event type"; break; }
                 if (prefix == options.MaxEvents) { stoppedBy = "max events"; break; }
                 floors.Advance(origin, seq);
+                horizon = key;
                 prefix++;
             }
             if (prefix == 0) return Unchanged(before, stoppedBy);
 
             var snapshot = snapshotable is null ? [] : FoldForCompaction(view, prefix, snapshotable);
-            var horizon = fold[prefix - 1].Key;
-            _store.Compact(floors, horizon, Clock.Last, snapshot);
+            // Under the state lock, so no reader sees the state between the fold and the new base. The embedded log
+            // compacts synchronously; a store that truly awaits here holds this thread (see docs/engine.md).
+            _store.CompactAsync(new StoreCompaction(floors, horizon, Clock.Last, snapshot), cancellationToken).AsTask().GetAwaiter().GetResult();
             if (snapshotable is not null)
             {
                 AfterCompactionLocked();
@@ -172,9 +173,7 @@ public abstract partial class ZamEngine
         return buffer.WrittenSpan.ToArray();
     }
 
-    private void WriteSnapshotLocked(ISnapshotableState state)
-    {
-        var snapshot = new StateSnapshotFile.Snapshot(_store.Header.Generation, _store.Length, _store.FoldOrder.Count, _lastApplied, TakeSnapshot(state), ContractFingerprint);
-        StateSnapshotFile.Write(DataDirectory, snapshot, _store.Cipher);
-    }
+    /// <summary>Keeps the state (which has folded every event the store holds) as the store's checkpoint.</summary>
+    private void WriteSnapshotLocked(ISnapshotableState state) =>
+        _store.WriteCheckpoint(new StateCheckpoint(_store.CaptureFold().Count, _lastApplied, TakeSnapshot(state), ContractFingerprint));
 }

@@ -1,6 +1,3 @@
-using ZamSync.Storage;
-using ZamSync.Wal;
-
 namespace ZamSync;
 
 // Folding: the state is the fold of every held event in the order (hlc, origin, seq). The log's committer never
@@ -62,7 +59,7 @@ public abstract partial class ZamEngine
         return true;
     }
 
-    private void Refold(WalEventStore.FoldView view)
+    private void Refold(FoldView view)
     {
         Metrics.Refolds.Add(1);
         string applied = _lastApplied?.ToString() ?? "nothing";
@@ -84,27 +81,15 @@ public abstract partial class ZamEngine
     }
 
     /// <summary>How many of the view's first events sort at or before <paramref name="last"/> (0 for null).</summary>
-    private static int CountUpTo(WalEventStore.FoldView view, EventKey? last)
-    {
-        if (last is not { } key) return 0;
-        var fold = view.Entries;
-        int lo = 0, hi = view.Count;
-        while (lo < hi)
-        {
-            int mid = (lo + hi) >>> 1;
-            if (fold[mid].Key <= key) lo = mid + 1; else hi = mid;
-        }
-        return lo;
-    }
+    private int CountUpTo(FoldView view, EventKey? last) => last is { } key ? (int)_store.CountAtOrBefore(view, key) : 0;
 
     /// <summary>Applies the view's events from <see cref="_folded"/> on, checkpointing as it goes; returns how many.</summary>
-    private int ApplyFrom(WalEventStore.FoldView view)
+    private int ApplyFrom(FoldView view)
     {
         int start = _folded;
         if (start >= view.Count) return 0;
-        var rest = view with { Entries = new FoldSlice(view.Entries, start, view.Count - start), Count = view.Count - start };
         var snapshotable = _options.Fold.Checkpoints > 0 ? StateStore as ISnapshotableState : null;
-        foreach (var e in _store.ReadInFoldOrder(rest))
+        foreach (var e in _store.ReadInFoldOrder(view, start))
         {
             Apply(e);
             _folded++;
@@ -145,12 +130,12 @@ public abstract partial class ZamEngine
         StateStore!.Reset();
         _lastApplied = null;
         _folded = 0;
-        if (_store.Base is { } walBase)
+        if (_store.Base is { } compacted)
         {
             if (StateStore is not ISnapshotableState snapshotable)
                 throw new ZamException($"The log in '{DataDirectory}' was compacted, so its state starts from a snapshot, but {StateStore.GetType().Name} cannot read snapshots (implement ISnapshotableState).");
-            snapshotable.ReadSnapshot(walBase.Snapshot);
-            _lastApplied = walBase.Horizon;
+            snapshotable.ReadSnapshot(compacted.Snapshot.Span);
+            _lastApplied = compacted.Horizon;
         }
     }
 
@@ -158,7 +143,7 @@ public abstract partial class ZamEngine
     /// Compaction's fold: the whole log from the base, returning the snapshot after its first <paramref name="prefix"/>
     /// events (the new base). Runs under the state lock with commits paused.
     /// </summary>
-    private byte[] FoldForCompaction(WalEventStore.FoldView view, int prefix, ISnapshotableState state)
+    private byte[] FoldForCompaction(FoldView view, int prefix, ISnapshotableState state)
     {
         byte[]? snapshot = null;
         ResetToBase();
@@ -168,7 +153,7 @@ public abstract partial class ZamEngine
             Apply(e);
             if (++applied == prefix) snapshot = TakeSnapshot(state);
         }
-        _folded = view.Count;
+        _folded = (int)view.Count;
         return snapshot!;
     }
 
@@ -176,49 +161,36 @@ public abstract partial class ZamEngine
     private void AfterCompactionLocked()
     {
         _checkpoints.Clear();
-        _folded = _store.CaptureFold().Count;
+        _folded = (int)_store.CaptureFold().Count;
     }
 
-    /// <summary>On open: start from the snapshot file when it matches this log, else fold the whole log; then start the fold loop.</summary>
-    private void RecoverState(ulong generation)
+    /// <summary>On open: start from the store's checkpoint when it still describes the store, else fold everything; then start the fold loop.</summary>
+    private void RecoverState()
     {
         if (StateStore is null) return; // a relay: nothing to fold, ever
         _checkpoints = new FoldCheckpoints(_options.Fold.Checkpoints);
         lock (_stateLock)
         {
-            if (!(StateStore is ISnapshotableState snapshotable &&
-                StateSnapshotFile.TryRead(DataDirectory, _store.Cipher) is { } snapshot &&
-                snapshot.Generation == generation &&
+            var view = _store.CaptureFold();
+            if (StateStore is ISnapshotableState snapshotable &&
+                _store.ReadCheckpoint(view) is { } checkpoint &&
                 // Folded under another contract (an upgrade): events it could not apply may now apply.
-                string.Equals(snapshot.ContractFingerprint, ContractFingerprint, StringComparison.Ordinal) &&
-                TryResumeFrom(snapshot, snapshotable)))
+                string.Equals(checkpoint.ContractFingerprint, ContractFingerprint, StringComparison.Ordinal))
+            {
+                // The store vouched that the checkpoint folded exactly the first EventCount events: apply the rest.
+                StateStore.Reset();
+                snapshotable.ReadSnapshot(checkpoint.State.Span);
+                _lastApplied = checkpoint.Frontier;
+                _folded = (int)checkpoint.EventCount;
+                ApplyFrom(view);
+            }
+            else
             {
                 FoldEverything();
             }
-            NoteDurableHigh(_store.CaptureFold());
+            NoteDurableHigh(view);
         }
         StartFoldLoop();
-    }
-
-    // The snapshot folded every event in the first LogLength bytes. It still holds if every event written
-    // after that sorts after its frontier: then only those events need applying.
-    private bool TryResumeFrom(StateSnapshotFile.Snapshot snapshot, ISnapshotableState state)
-    {
-        var view = _store.CaptureFold();
-        var fold = view.Entries;
-        int firstAfter = CountUpTo(view, snapshot.Frontier);
-        if (firstAfter != snapshot.EventCount) return false;
-        for (int i = 0; i < firstAfter; i++)
-            if (fold[i].Record.Offset >= snapshot.LogLength) return false;
-        for (int i = firstAfter; i < view.Count; i++)
-            if (fold[i].Record.Offset < snapshot.LogLength) return false;
-
-        StateStore!.Reset();
-        state.ReadSnapshot(snapshot.State);
-        _lastApplied = snapshot.Frontier;
-        _folded = firstAfter;
-        ApplyFrom(view);
-        return true;
     }
 
     /// <summary>

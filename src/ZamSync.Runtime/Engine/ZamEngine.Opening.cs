@@ -19,7 +19,7 @@ public abstract partial class ZamEngine
         if (System.Text.Encoding.UTF8.GetByteCount(options.ContractSchema) > Sync.SyncMessageCodec.MaxSchemaBytes)
             throw new ArgumentException($"The contract schema is longer than the {Sync.SyncMessageCodec.MaxSchemaBytes} UTF-8 bytes a handshake carries.", nameof(options));
         cancellationToken.ThrowIfCancellationRequested();
-        return Task.Run(() =>
+        return Task.Run(async () =>
         {
             var fullPath = Path.GetFullPath(directory);
             try
@@ -35,7 +35,7 @@ public abstract partial class ZamEngine
             try
             {
                 var engine = create(fullPath, directoryLock);
-                engine.Open();
+                await engine.OpenCoreAsync(cancellationToken).ConfigureAwait(false);
                 return engine;
             }
             catch

@@ -14,7 +14,7 @@ public abstract partial class ZamEngine : IAsyncDisposable
     private readonly DirectoryLock _lock;
     private readonly ZamEngineOptions _options;
     private readonly Lock _ingest = new();
-    private WalEventStore _store = null!;
+    private IEventStore _store = null!;
     private ReadOnlyEventLog _events = null!;
     private PeerTable _peers = null!;
     private QuarantineLog _quarantine = null!;
@@ -71,33 +71,37 @@ public abstract partial class ZamEngine : IAsyncDisposable
     /// <summary>The state the engine folds; null on a relay, which folds nothing.</summary>
     private protected IStateStore? StateStore { get; }
 
-    /// <summary>Opens the directory: takes its lock, recovers the log, and brings the state up to date.</summary>
-    private protected void Open()
+    /// <summary>Opens the directory (its lock is taken): opens and recovers the store, and brings the state up to date.</summary>
+    private protected async Task OpenCoreAsync(CancellationToken cancellationToken)
     {
-        WalEventStore? store = null;
+        IEventStore? store = null;
         try
         {
-            (store, var report, var scan) = WalEventStore.Open(DataDirectory, NodeId, _options.Wal, Metrics, OnCommitted);
+            var provider = _options.EventStore ?? new WalStoreProvider(_options.Wal);
+            store = await provider.OpenAsync(new EventStoreContext
+            {
+                DataDirectory = DataDirectory, NodeId = NodeId, OnCommitted = OnCommitted, Metrics = Metrics, LoggerFactory = _options.LoggerFactory,
+            }, cancellationToken).ConfigureAwait(false);
             _store = store;
             _events = new ReadOnlyEventLog(store);
+            var report = store.Recovery;
             Recovery = report;
             if (report.TailWasTorn) StorageLog.TornTailCut(Loggers.Storage, DataDirectory, report.TruncatedAt, report.TruncatedBytes);
             // Own events must keep ticking forward after a restart, whatever the wall clock says now. Far-future
             // stamps from peers count only within the drift bound, as they would have when received.
-            Clock.Restore(scan.MaxOwnHlc);
-            Clock.Observe(scan.MaxHlc);
+            Clock.Restore(store.ClockAtOpen.Own);
+            Clock.Observe(store.ClockAtOpen.Highest);
             RestoreClockFloor();
             var peerStore = _options.PeerStore ?? new FilePeerStore(DataDirectory);
-            // Opening is synchronous; the file store completes its load synchronously, so this blocks no thread pool.
-            _peers = new PeerTable(peerStore, peerStore.LoadAsync().AsTask().GetAwaiter().GetResult());
+            _peers = new PeerTable(peerStore, await peerStore.LoadAsync(cancellationToken).ConfigureAwait(false));
             _quarantine = new QuarantineLog(DataDirectory);
-            RecoverState(store.Header.Generation);
+            RecoverState();
         }
         catch
         {
-            // The caller never gets this engine, so nothing it opened may outlive the failure: the log's
+            // The caller never gets this engine, so nothing it opened may outlive the failure: the store's
             // handle and committer task, and the meter (meters stay registered until disposed).
-            store?.DisposeAsync().AsTask().GetAwaiter().GetResult();
+            if (store is not null) await store.DisposeAsync().ConfigureAwait(false);
             Metrics.Dispose();
             ActivitySource.Dispose();
             throw;
@@ -116,23 +120,38 @@ public abstract partial class ZamEngine : IAsyncDisposable
     {
         ThrowIfDisposed();
         EventEnvelope envelope;
-        ValueTask durable;
-        lock (_ingest)
+        while (true)
         {
-            var hlc = Clock.Tick();
-            while (true)
+            AppendTicket ticket;
+            lock (_ingest)
             {
-                envelope = new EventEnvelope(NodeId, _store.HighestSequence(NodeId) + 1, hlc, eventType, payload);
-                if (_options.Validator?.Validate(envelope) is { } reason)
-                    throw new EventRefusedException(eventType, reason);
-                if (_store.TryAppend([new StoredEvent(envelope)], out durable, out _, cancellationToken)) break;
-                // A hole: the sequence was counted on top of queued events that a failing write (a full disk)
-                // took back in the meantime. Nothing of this event was kept: count again. Other submitters wait
-                // on _ingest and only a write failure moves the store backwards, so this settles at once.
+                var hlc = Clock.Tick();
+                while (true)
+                {
+                    envelope = new EventEnvelope(NodeId, _store.HighestSequence(NodeId) + 1, hlc, eventType, payload);
+                    if (_options.Validator?.Validate(envelope) is { } reason)
+                        throw new EventRefusedException(eventType, reason);
+                    if (_store.TryAppend([new StoredEvent(envelope)], out ticket, out _)) break;
+                    // A hole: the sequence was counted on top of queued events that a failing write (a full disk)
+                    // took back in the meantime. Nothing of this event was kept: count again. Other submitters wait
+                    // on _ingest and only a write failure moves the store backwards, so this settles at once.
+                }
+            }
+            try
+            {
+                // Durable is enough: the fold loop applies it, and a read catches the fold up first (read-your-writes).
+                await _store.WaitDurableAsync(ticket, cancellationToken).ConfigureAwait(false);
+                break;
+            }
+            catch (SequenceHoleException ex) when (ex.Origin == NodeId)
+            {
+                // Only a store shared by several processes of this node (hub processes on one database) finds this
+                // at write time: another process took the sequence first. Learn what it wrote (and the stamps it
+                // used, so this clock ticks past them), and count again.
+                await _store.RefreshAsync(cancellationToken).ConfigureAwait(false);
+                Clock.Restore(_store.HighStamp(NodeId));
             }
         }
-        // Durable is enough: the fold loop applies it, and a read catches the fold up first (read-your-writes).
-        await durable.ConfigureAwait(false);
         Metrics.EventsSubmitted.Add(1);
         return envelope;
     }
@@ -151,7 +170,7 @@ public abstract partial class ZamEngine : IAsyncDisposable
         List<QuarantinedEvent>? quarantined = null;
         var queuedElsewhere = new HashSet<Task>();
         var skew = new ClockSkewTally();
-        ValueTask durable;
+        AppendTicket ticket;
         lock (_ingest)
         {
             while (true)
@@ -162,7 +181,7 @@ public abstract partial class ZamEngine : IAsyncDisposable
                 long failures = _store.WriteFailures;
                 skew = new ClockSkewTally();
                 Classify(events, from, accepted, ref quarantined, queuedElsewhere, ref skew);
-                if (_store.TryAppend(accepted, out durable, out var hole, cancellationToken)) break;
+                if (_store.TryAppend(accepted, out ticket, out var hole)) break;
                 // Classify refused every hole the peer sent, so this one is ours: as in SubmitAsync, a failing
                 // write (a full disk) took back queued events we counted as held, and what we skipped as replays
                 // is missing again. Classify again against the store as it is now. Without a failed write in
@@ -170,7 +189,7 @@ public abstract partial class ZamEngine : IAsyncDisposable
                 if (_store.WriteFailures == failures) throw new SequenceHoleException(hole.Origin, hole.Expected, hole.Got);
             }
         }
-        await durable.ConfigureAwait(false);
+        await _store.WaitDurableAsync(ticket, cancellationToken).ConfigureAwait(false);
         // Events skipped as held because another session's write of them is still queued: an acknowledgement
         // means durable, so wait for that write too (and fail with it).
         foreach (var other in queuedElsewhere) await other.WaitAsync(cancellationToken).ConfigureAwait(false);

@@ -8,8 +8,14 @@ namespace ZamSync;
 /// <summary>How an engine is opened. Every option has a safe default.</summary>
 public sealed record ZamEngineOptions
 {
-    /// <summary>The log: encryption at rest and record limits.</summary>
+    /// <summary>The embedded log: encryption at rest and record limits (used when <see cref="EventStore"/> is not set).</summary>
     public WalOptions Wal { get; init; } = new();
+
+    /// <summary>
+    /// Opens the store the engine's events live in: the embedded log (<see cref="WalStoreProvider"/> with
+    /// <see cref="Wal"/>) when null; a shared database for hubs that scale out (docs/engine.md, "The storage port").
+    /// </summary>
+    public IEventStoreProvider? EventStore { get; init; }
 
     /// <summary>Where time comes from (tests pass a fake one).</summary>
     public TimeProvider TimeProvider { get; init; } = TimeProvider.System;

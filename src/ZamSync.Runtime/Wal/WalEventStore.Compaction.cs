@@ -13,7 +13,15 @@ internal sealed partial class WalEventStore
     /// leaves either the old log or the new one.
     /// </summary>
     /// <remarks>The caller must hold <see cref="PauseCommitsAsync"/>, so the log cannot grow meanwhile.</remarks>
-    public void Compact(VersionVector floors, EventKey? horizon, Hlc clock, byte[] snapshot)
+    public ValueTask CompactAsync(StoreCompaction compaction, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(compaction);
+        cancellationToken.ThrowIfCancellationRequested();
+        Compact(compaction.Floors, compaction.Horizon, compaction.Clock, compaction.Snapshot.ToArray());
+        return ValueTask.CompletedTask;
+    }
+
+    private void Compact(VersionVector floors, EventKey? horizon, Hlc clock, byte[] snapshot)
     {
         {
             SafeFileHandle oldFile;
@@ -25,7 +33,7 @@ internal sealed partial class WalEventStore
                 ObjectDisposedException.ThrowIf(_disposed, this);
                 oldFile = _file;
                 length = _durableLength;
-                allFloors = Base?.Floors.Clone() ?? new VersionVector();
+                allFloors = _base?.Floors.Clone() ?? new VersionVector();
                 // Survivors are rescanned after the swap, so the stamps of everything held now are a safe
                 // (never too low) record of what the dropped events reached.
                 highStamps = _index.HighStamps();
@@ -65,7 +73,8 @@ internal sealed partial class WalEventStore
                         _file = file;
                         _index = scan.Index;
                         _durableLength = scan.End;
-                        Base = scan.Base;
+                        _base = scan.Base;
+                        Base = Describe(scan.Base);
                         Header = header;
                     }
                     oldFile.Dispose();

@@ -23,7 +23,7 @@ internal sealed partial class WalEventStore : IEventStore
     private readonly WalOptions _options;
     private readonly WalCipher? _cipher;
     private readonly ZamMetrics _metrics;
-    private readonly Action<IReadOnlyList<StoredEvent>, uint> _onDurable;
+    private readonly Action<CommittedBatch> _onCommitted;
     private readonly Lock _gate = new();
     // Guarded by _gate: TryAppend's per-origin "next sequence" check.
     private readonly Dictionary<NodeId, ulong> _appendCheck = new();
@@ -44,7 +44,7 @@ internal sealed partial class WalEventStore : IEventStore
     private bool _disposed;
 
     private WalEventStore(string path, NodeId owner, WalFileHeader header, SafeFileHandle file, WalScanner.Result scan,
-        WalOptions options, WalCipher? cipher, ZamMetrics metrics, Action<IReadOnlyList<StoredEvent>, uint> onDurable)
+        WalOptions options, WalCipher? cipher, ZamMetrics metrics, Action<CommittedBatch> onCommitted, WalRecoveryReport recovery)
     {
         _path = path;
         NodeId = owner;
@@ -57,8 +57,11 @@ internal sealed partial class WalEventStore : IEventStore
         _options = options;
         _cipher = cipher;
         _metrics = metrics;
-        _onDurable = onDurable;
-        Base = scan.Base;
+        _onCommitted = onCommitted;
+        _base = scan.Base;
+        Base = Describe(scan.Base);
+        Recovery = recovery;
+        ClockAtOpen = new StoreClockReading(scan.MaxOwnHlc, scan.MaxHlc);
         _committer = Task.Run(CommitLoopAsync);
     }
 
@@ -69,28 +72,38 @@ internal sealed partial class WalEventStore : IEventStore
 
     public WalFileHeader Header { get; private set; }
 
+    public WalRecoveryReport Recovery { get; }
+
+    public StoreClockReading ClockAtOpen { get; }
+
+    // The base record of a compacted log as read from it, and the port's view of it.
+    private WalBase? _base;
+
     /// <summary>The base of a compacted log (floors, horizon, state snapshot), or null.</summary>
-    public WalBase? Base { get; private set; }
+    public CompactedBase? Base { get; private set; }
 
-    internal WalCipher? Cipher => _cipher;
-
-    /// <summary>The current fold order. Stable while the caller holds the commit pause (see <see cref="PauseCommitsAsync"/>).</summary>
-    internal IReadOnlyList<FoldEntry> FoldOrder { get { lock (_gate) return _index.FoldOrder; } }
+    private static CompactedBase? Describe(WalBase? walBase) =>
+        walBase is null ? null : new CompactedBase(walBase.Floors.Clone(), walBase.Horizon, walBase.Snapshot);
 
     /// <summary>Stops the committer between batches until the returned handle is disposed.</summary>
-    internal async Task<IDisposable> PauseCommitsAsync(CancellationToken cancellationToken)
+    public async ValueTask<IAsyncDisposable> PauseCommitsAsync(CancellationToken cancellationToken = default)
     {
         await _commitLock.WaitAsync(cancellationToken).ConfigureAwait(false);
         return new Releaser(_commitLock);
     }
 
-    /// <summary>A consistent capture of the fold order (see <see cref="CaptureFold"/>).</summary>
-    internal readonly record struct FoldView(IReadOnlyList<FoldEntry> Entries, int Count, uint Batch, SafeFileHandle File);
+    /// <summary>What a <see cref="FoldView"/> of this log holds: the fold order it saw, and the file its offsets point into.</summary>
+    private sealed record FoldCapture(IReadOnlyList<FoldEntry> Entries, SafeFileHandle File, long Length);
 
-    private sealed class Releaser(SemaphoreSlim semaphore) : IDisposable
+    private sealed class Releaser(SemaphoreSlim semaphore) : IAsyncDisposable
     {
         private SemaphoreSlim? _semaphore = semaphore;
-        public void Dispose() => Interlocked.Exchange(ref _semaphore, null)?.Release();
+
+        public ValueTask DisposeAsync()
+        {
+            Interlocked.Exchange(ref _semaphore, null)?.Release();
+            return ValueTask.CompletedTask;
+        }
     }
 
     public long Length { get { lock (_gate) return _durableLength; } }
@@ -108,8 +121,7 @@ internal sealed partial class WalEventStore : IEventStore
     }
 
     /// <summary>Opens (creating if needed) the log in <paramref name="directory"/> and recovers it.</summary>
-    public static (WalEventStore Store, WalRecoveryReport Report, WalScanner.Result Scan) Open(
-        string directory, NodeId owner, WalOptions options, ZamMetrics metrics, Action<IReadOnlyList<StoredEvent>, uint> onDurable)
+    public static WalEventStore Open(string directory, NodeId owner, WalOptions options, ZamMetrics metrics, Action<CommittedBatch> onCommitted)
     {
         string path = Path.Combine(directory, FileName);
         if (!File.Exists(path)) CreateEmpty(path, owner, options);
@@ -134,7 +146,7 @@ internal sealed partial class WalEventStore : IEventStore
                 RandomAccess.FlushToDisk(file);
             }
             var report = new WalRecoveryReport(scan.Index.Count, scan.TruncatedAt, scan.TruncatedAt >= 0 ? length - scan.TruncatedAt : 0);
-            return (new WalEventStore(path, owner, header, file, scan, options, cipher, metrics, onDurable), report, scan);
+            return new WalEventStore(path, owner, header, file, scan, options, cipher, metrics, onCommitted, report);
         }
         catch
         {
@@ -168,22 +180,15 @@ internal sealed partial class WalEventStore : IEventStore
 
     // ---- append ------------------------------------------------------------------------------------------
 
-    public ValueTask AppendAsync(IReadOnlyList<StoredEvent> events, CancellationToken cancellationToken = default)
-    {
-        if (!TryAppend(events, out var durable, out var hole, cancellationToken))
-            throw new SequenceHoleException(hole.Origin, hole.Expected, hole.Got);
-        return durable;
-    }
-
     /// <summary>
     /// The engine's append. A hole is an answer here, not an error: the engine counted sequences on top of queued
     /// events that a failed write (a full disk) has since taken back, and counts again. False keeps nothing.
     /// </summary>
-    internal bool TryAppend(IReadOnlyList<StoredEvent> events, out ValueTask durable, out SequenceHole hole, CancellationToken cancellationToken)
+    public bool TryAppend(IReadOnlyList<StoredEvent> events, out AppendTicket ticket, out SequenceHole hole)
     {
         ArgumentNullException.ThrowIfNull(events);
         hole = default;
-        durable = ValueTask.CompletedTask;
+        ticket = AppendTicket.Durable;
         if (events.Count == 0) return true;
         Task done;
         lock (_gate)
@@ -214,16 +219,22 @@ internal sealed partial class WalEventStore : IEventStore
             done = _pending.Done.Task;
         }
         _wake.Writer.TryWrite(true);
-        durable = new ValueTask(cancellationToken.CanBeCanceled ? done.WaitAsync(cancellationToken) : done);
+        ticket = new AppendTicket(0, done);
         return true;
     }
+
+    public ValueTask WaitDurableAsync(AppendTicket ticket, CancellationToken cancellationToken = default) =>
+        ticket.State is Task done ? new ValueTask(cancellationToken.CanBeCanceled ? done.WaitAsync(cancellationToken) : done) : ValueTask.CompletedTask;
+
+    /// <summary>The log is its only writer's: its view is always current.</summary>
+    public ValueTask RefreshAsync(CancellationToken cancellationToken = default) => ValueTask.CompletedTask;
 
     /// <summary>
     /// Completes when <paramref name="origin"/>'s events up to <paramref name="sequence"/> are durable; null when they
     /// already are. For a caller that skips events as held because another caller's append of them is still queued:
     /// it must not report them durable before they are (and fails if that write fails).
     /// </summary>
-    internal Task? WhenDurable(NodeId origin, ulong sequence)
+    public Task? WhenDurable(NodeId origin, ulong sequence)
     {
         lock (_gate)
         {
@@ -319,15 +330,12 @@ internal sealed partial class WalEventStore : IEventStore
         }
         try
         {
-            _onDurable(batch.Events, number);
-            batch.Done.TrySetResult();
-        }
-        catch (Exception ex)
-        {
-            batch.Done.TrySetException(ex);
+            _onCommitted(new CommittedBatch(batch.Events, number));
         }
         finally
         {
+            // The batch is on disk whatever a subscriber did with the notice: its waiters learn it is durable.
+            batch.Done.TrySetResult();
             batch.Release();
         }
     }
@@ -402,22 +410,44 @@ internal sealed partial class WalEventStore : IEventStore
     /// <see cref="FoldView.Batch"/> is in it, and no later one. The engine folds from a view and skips the
     /// durable-callbacks of batches the view already covered (the callback runs after the batch is published).
     /// </summary>
-    internal FoldView CaptureFold()
+    public FoldView CaptureFold()
     {
-        lock (_gate) return new FoldView(_index.FoldOrder, _index.FoldOrder.Count, _lastBatch, _file);
+        lock (_gate) return new FoldView(_index.FoldOrder.Count, _lastBatch, new FoldCapture(_index.FoldOrder, _file, _durableLength));
     }
+
+    private static FoldCapture Capture(FoldView view) =>
+        view.State as FoldCapture ?? throw new ArgumentException("The fold view was not captured from this log.", nameof(view));
 
     public IEnumerable<StoredEvent> ReadInFoldOrder() => ReadInFoldOrder(CaptureFold());
 
-    internal IEnumerable<StoredEvent> ReadInFoldOrder(FoldView view)
+    public IEnumerable<EventKey> ReadFoldKeys(FoldView view, long start = 0)
+    {
+        var fold = Capture(view).Entries;
+        for (long i = start; i < view.Count; i++) yield return fold[(int)i].Key;
+    }
+
+    public long CountAtOrBefore(FoldView view, EventKey key)
+    {
+        var fold = Capture(view).Entries;
+        int lo = 0, hi = (int)view.Count;
+        while (lo < hi)
+        {
+            int mid = (lo + hi) >>> 1;
+            if (fold[mid].Key <= key) lo = mid + 1; else hi = mid;
+        }
+        return lo;
+    }
+
+    public IEnumerable<StoredEvent> ReadInFoldOrder(FoldView view, long start = 0)
     {
         // The first `count` entries of the captured list never change: new events are appended to it, and
         // events that sort earlier are merged into a new list. Only compaction (which swaps the file, so the
         // captured offsets no longer point at records) invalidates this read.
-        var (fold, count, _, opened) = view;
+        var (fold, opened, _) = Capture(view);
+        int count = (int)view.Count;
         var chunk = new List<StoredEvent>(ReadChunk);
         var refs = new List<RecordRef>(ReadChunk);
-        for (int start = 0; start < count; start += ReadChunk)
+        for (int first = (int)start; first < count; first += ReadChunk)
         {
             chunk.Clear();
             _fileSwap.EnterReadLock();
@@ -430,9 +460,9 @@ internal sealed partial class WalEventStore : IEventStore
                         throw new InvalidOperationException("The log was compacted while it was being read in fold order.");
                     file = _file;
                 }
-                int end = Math.Min(count, start + ReadChunk);
+                int end = Math.Min(count, first + ReadChunk);
                 refs.Clear();
-                for (int i = start; i < end; i++) refs.Add(fold[i].Record);
+                for (int i = first; i < end; i++) refs.Add(fold[i].Record);
                 ReadRecords(file, refs, chunk);
             }
             finally

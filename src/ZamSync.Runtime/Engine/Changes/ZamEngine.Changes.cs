@@ -18,11 +18,11 @@ public abstract partial class ZamEngine
     /// then reads the state through <see cref="ZamEngine{TState}.Read{T}"/> finds it applied, because a read first
     /// catches the fold up with everything the index holds.
     /// </summary>
-    private void OnCommitted(IReadOnlyList<StoredEvent> batch, uint number)
+    private void OnCommitted(CommittedBatch batch)
     {
-        _ = number; // the fold reads by position in the fold order, not by batch
-        NoteDurable(batch);
-        _changes.Publish(batch);
+        // The fold reads by position in the fold order, not by batch number.
+        NoteDurable(batch.Events);
+        _changes.Publish(batch.Events);
     }
 
     /// <summary>
@@ -138,8 +138,8 @@ public abstract partial class ZamEngine
 
     private void ThrowIfFeedCompacted(VersionVector cursor)
     {
-        if (_store.Base is not { } walBase) return;
-        foreach (var (origin, floor) in walBase.Floors)
+        if (_store.Base is not { } compacted) return;
+        foreach (var (origin, floor) in compacted.Floors)
             if (cursor[origin] < floor) throw FeedCompacted(origin, cursor[origin] + 1, floor);
     }
 

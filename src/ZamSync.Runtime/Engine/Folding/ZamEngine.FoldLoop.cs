@@ -45,9 +45,9 @@ public abstract partial class ZamEngine
     }
 
     /// <summary>At open, before the committer publishes anything: the highest key held so far.</summary>
-    private void NoteDurableHigh(Wal.WalEventStore.FoldView view)
+    private void NoteDurableHigh(FoldView view)
     {
-        if (view.Count > 0) _durableHigh = view.Entries[view.Count - 1].Key;
+        if (view.Count > 0) _durableHigh = _store.ReadFoldKeys(view, view.Count - 1).First();
     }
 
     private EventKey? TakeEarliestLate()
