@@ -131,7 +131,7 @@ public abstract partial class ZamEngine : IAsyncDisposable
                     envelope = new EventEnvelope(NodeId, _store.HighestSequence(NodeId) + 1, hlc, eventType, payload);
                     if (_options.Validator?.Validate(envelope) is { } reason)
                         throw new EventRefusedException(eventType, reason);
-                    if (_store.TryAppend([new StoredEvent(envelope)], out ticket, out _)) break;
+                    if (_store.TryAppend(new StoredEvent(envelope), out ticket, out _)) break;
                     // A hole: the sequence was counted on top of queued events that a failing write (a full disk)
                     // took back in the meantime. Nothing of this event was kept: count again. Other submitters wait
                     // on _ingest and only a write failure moves the store backwards, so this settles at once.
@@ -140,7 +140,8 @@ public abstract partial class ZamEngine : IAsyncDisposable
             try
             {
                 // Durable is enough: the fold loop applies it, and a read catches the fold up first (read-your-writes).
-                await _store.WaitDurableAsync(ticket, cancellationToken).ConfigureAwait(false);
+                // Leader commit: with no write in flight, this thread writes and fsyncs the event itself.
+                await _store.CommitAndWaitAsync(ticket, cancellationToken).ConfigureAwait(false);
                 break;
             }
             catch (SequenceHoleException ex) when (ex.Origin == NodeId)

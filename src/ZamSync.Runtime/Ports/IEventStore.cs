@@ -16,7 +16,9 @@ namespace ZamSync;
 /// <item>A failed write fails every append queued behind it and leaves the store as it was before them; it is
 /// counted in <see cref="WriteFailures"/>, together with taking the queue back.</item>
 /// <item>Every durable batch is published, in commit order, to <see cref="EventStoreContext.OnCommitted"/>. The
-/// callback must be cheap: user code (a state's <c>Apply</c>) never runs on it.</item>
+/// callback must be cheap: user code (a state's <c>Apply</c>) never runs on it. The batch's list is valid only during
+/// the call (a store may reuse it); a subscriber copies what it keeps.</item>
+/// <item>The caller may reuse the list it passed to <c>TryAppend</c> once that returns: a store copies what it keeps.</item>
 /// </list>
 /// </remarks>
 public interface IEventStore : IEventLog, IAsyncDisposable
@@ -56,9 +58,25 @@ public interface IEventStore : IEventLog, IAsyncDisposable
     /// </remarks>
     bool TryAppend(IReadOnlyList<StoredEvent> events, out AppendTicket ticket, out SequenceHole hole);
 
+    /// <summary>
+    /// <see cref="TryAppend(IReadOnlyList{StoredEvent}, out AppendTicket, out SequenceHole)"/> for one event, which a
+    /// store can take without the list a caller would allocate for it (the submit path).
+    /// </summary>
+    bool TryAppend(StoredEvent stored, out AppendTicket ticket, out SequenceHole hole) => TryAppend([stored], out ticket, out hole);
+
     /// <summary>Completes once the append of <paramref name="ticket"/> is durable; fails if its write failed.</summary>
-    /// <remarks>Cancelling abandons the wait only; the events may still become durable.</remarks>
+    /// <remarks>
+    /// Cancelling abandons the wait only; the events may still become durable. Always wait on a ticket: a store may
+    /// start the write only once it is waited for.
+    /// </remarks>
     ValueTask WaitDurableAsync(AppendTicket ticket, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// <see cref="WaitDurableAsync"/> for a caller with nothing else to do meanwhile (a submit): a store may write on
+    /// the caller's thread when no write is in flight (leader commit), saving a hand-off to its committer and back.
+    /// A caller that pipelines (a session's receiver reading its next batch) uses <see cref="WaitDurableAsync"/>.
+    /// </summary>
+    ValueTask CommitAndWaitAsync(AppendTicket ticket, CancellationToken cancellationToken = default) => WaitDurableAsync(ticket, cancellationToken);
 
     /// <summary>
     /// Completes when <paramref name="origin"/>'s events up to <paramref name="sequence"/> are durable; null when they

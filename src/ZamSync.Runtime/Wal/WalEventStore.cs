@@ -39,6 +39,7 @@ internal sealed partial class WalEventStore : IEventStore
     private PendingBatch _pending;
     private uint _lastBatch;
     private PendingBatch? _inflight;
+    private PendingBatch? _spare;
     private Exception? _poisoned;
     private long _writeFailures;
     private bool _disposed;
@@ -190,11 +191,10 @@ internal sealed partial class WalEventStore : IEventStore
         hole = default;
         ticket = AppendTicket.Durable;
         if (events.Count == 0) return true;
-        Task done;
+        PendingBatch batch;
         lock (_gate)
         {
-            ObjectDisposedException.ThrowIf(_disposed, this);
-            if (_poisoned is not null) throw new ZamStorageException($"The log '{_path}' could not be repaired after a failed write; reopen the engine.", _poisoned);
+            ThrowIfUnwritable();
             // Check everything before encoding anything: the append is all-or-nothing.
             // One scratch table reused under the gate: the check runs on every append, and a fresh
             // dictionary per call was the append path's main allocation.
@@ -216,15 +216,71 @@ internal sealed partial class WalEventStore : IEventStore
                 expected[env.Origin] = env.Sequence;
             }
             for (int i = 0; i < events.Count; i++) _pending.Add(events[i], _cipher);
-            done = _pending.Done.Task;
+            batch = _pending;
         }
-        _wake.Writer.TryWrite(true);
-        ticket = new AppendTicket(0, done);
+        // The write starts when the ticket is waited on (WaitDurableAsync wakes the committer, CommitAndWaitAsync may
+        // write on the caller's thread), so a lone submitter is not handed to the committer first.
+        ticket = new AppendTicket(0, batch.Done.Task);
         return true;
     }
 
-    public ValueTask WaitDurableAsync(AppendTicket ticket, CancellationToken cancellationToken = default) =>
-        ticket.State is Task done ? new ValueTask(cancellationToken.CanBeCanceled ? done.WaitAsync(cancellationToken) : done) : ValueTask.CompletedTask;
+    /// <summary>One event, without the list a caller would allocate to pass it (the submit path).</summary>
+    public bool TryAppend(StoredEvent stored, out AppendTicket ticket, out SequenceHole hole)
+    {
+        var env = stored.Envelope;
+        hole = default;
+        lock (_gate)
+        {
+            ThrowIfUnwritable();
+            if (env.Origin.IsEmpty) throw new ArgumentException("An event needs a non-zero origin.", nameof(stored));
+            if (env.Payload.Length > _options.MaxRecordBytes)
+                throw new ArgumentException($"Event {env.Origin}#{env.Sequence} has {env.Payload.Length} bytes, more than the {_options.MaxRecordBytes}-byte limit.", nameof(stored));
+            ulong next = HighestSequenceLocked(env.Origin) + 1;
+            if (env.Sequence != next)
+            {
+                hole = new SequenceHole(env.Origin, next, env.Sequence);
+                ticket = AppendTicket.Durable;
+                return false;
+            }
+            _pending.Add(stored, _cipher);
+            ticket = new AppendTicket(0, _pending.Done.Task);
+            return true;
+        }
+    }
+
+    private void ThrowIfUnwritable()
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (_poisoned is not null) throw new ZamStorageException($"The log '{_path}' could not be repaired after a failed write; reopen the engine.", _poisoned);
+    }
+
+    public ValueTask WaitDurableAsync(AppendTicket ticket, CancellationToken cancellationToken = default)
+    {
+        if (ticket.State is not Task done || done.IsCompleted) return new ValueTask((ticket.State as Task) ?? Task.CompletedTask);
+        _wake.Writer.TryWrite(true);
+        return new ValueTask(cancellationToken.CanBeCanceled ? done.WaitAsync(cancellationToken) : done);
+    }
+
+    /// <summary>
+    /// Leader commit: when no write is in flight, the caller's thread writes and fsyncs the queue itself (its own events
+    /// and whatever else is queued), so a lone submitter pays no hand-off to the committer and back. When a write is
+    /// in flight the committer takes the queue next, as for <see cref="WaitDurableAsync"/>, and batches keep merging.
+    /// </summary>
+    public ValueTask CommitAndWaitAsync(AppendTicket ticket, CancellationToken cancellationToken = default)
+    {
+        if (ticket.State is Task { IsCompleted: false } && _commitLock.Wait(0))
+        {
+            try
+            {
+                CommitPending();
+            }
+            finally
+            {
+                _commitLock.Release();
+            }
+        }
+        return WaitDurableAsync(ticket, cancellationToken);
+    }
 
     /// <summary>The log is its only writer's: its view is always current.</summary>
     public ValueTask RefreshAsync(CancellationToken cancellationToken = default) => ValueTask.CompletedTask;
@@ -299,7 +355,7 @@ internal sealed partial class WalEventStore : IEventStore
             if (_pending.Count == 0) return;
             batch = _pending;
             _inflight = batch;
-            _pending = new PendingBatch();
+            _pending = TakeSpare();
             offset = _durableLength;
             file = _file;
         }
@@ -336,8 +392,19 @@ internal sealed partial class WalEventStore : IEventStore
         {
             // The batch is on disk whatever a subscriber did with the notice: its waiters learn it is durable.
             batch.Done.TrySetResult();
-            batch.Release();
+            lock (_gate) _spare = batch.Recycle();
         }
+    }
+
+    /// <summary>
+    /// The queue to fill next: the batch the last commit finished with, emptied, so the append path allocates no lists,
+    /// tables or buffers of its own once warm (two batches alternate: one queued, one being written). Under the gate.
+    /// </summary>
+    private PendingBatch TakeSpare()
+    {
+        var spare = _spare ?? new PendingBatch();
+        _spare = null;
+        return spare;
     }
 
     private void FailBatch(PendingBatch batch, SafeFileHandle file, long offset, Exception ex)
@@ -553,7 +620,7 @@ internal sealed partial class WalEventStore : IEventStore
         public int Count => Events.Count;
         public List<StoredEvent> Events { get; } = new();
         public List<(EventKey Key, int Offset, int Length)> Records { get; } = new();
-        public TaskCompletionSource Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        public TaskCompletionSource Done { get; private set; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
         public ReadOnlySpan<byte> Bytes => _buffer.AsSpan(0, Length);
 
         /// <summary>Highest sequence per origin in this batch.</summary>
@@ -588,6 +655,24 @@ internal sealed partial class WalEventStore : IEventStore
             for (int i = 0; i < Records.Count; i++)
                 WalRecord.StampBatch(_buffer.AsSpan(Records[i].Offset, Records[i].Length), number, first: i == 0);
         }
+
+        /// <summary>
+        /// Empties the batch for reuse once its waiters have been told (they hold the old task; the next batch gets a
+        /// fresh one). A buffer grown past <see cref="KeptBuffer"/> by one large batch goes back to the pool.
+        /// </summary>
+        public PendingBatch Recycle()
+        {
+            if (_buffer.Length > KeptBuffer) Release();
+            Length = 0;
+            Events.Clear();
+            Records.Clear();
+            High.Clear();
+            HighStamp.Clear();
+            Done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            return this;
+        }
+
+        private const int KeptBuffer = 1 << 20;
 
         public void Release()
         {
