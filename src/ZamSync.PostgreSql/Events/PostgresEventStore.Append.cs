@@ -7,77 +7,83 @@ namespace ZamSync.PostgreSql;
 
 public sealed partial class PostgresEventStore
 {
+    /// <summary>What one append transaction found and did.</summary>
+    /// <param name="Fresh">The events it stored (the rest were replays).</param>
+    /// <param name="Before">The locked rows of its origins as committed before it.</param>
+    /// <param name="After">The same rows as it committed them.</param>
+    internal sealed record AppendOutcome(List<StoredEvent> Fresh, Dictionary<NodeId, OriginRow> Before, Dictionary<NodeId, OriginRow> After);
+
     /// <summary>
-    /// Durably appends events received from peers, in one transaction: events already held (by this or another
-    /// process) are skipped, the rest must continue their origins' sequences as committed in the database. Throws
-    /// <see cref="SequenceHoleException"/> and keeps nothing of the batch when one would leave a hole. Returns how
-    /// many events were new.
+    /// Appends in one transaction: events already held (by this or another process) are skipped, the rest must
+    /// continue their origins' sequences as committed in the database. Throws <see cref="SequenceHoleException"/> and
+    /// keeps nothing of the batch when one would leave a hole.
     /// </summary>
-    public async Task<int> AppendReplicatedAsync(IReadOnlyList<StoredEvent> events, CancellationToken cancellationToken = default)
+    /// <remarks>
+    /// This node's own events are not skipped on sight: an own sequence at or below what is committed is a replay only
+    /// when the stored event is the same one (a peer sending the hub's events back). Otherwise another hub process took
+    /// that sequence first, and the hole tells the engine to refresh and count again. An own event whose stamp does not
+    /// rise above the committed ones is refused the same way, since every node quarantines an origin's event whose
+    /// stamp does not rise with its sequence.
+    /// </remarks>
+    internal async Task<AppendOutcome> CommitAppendAsync(IReadOnlyList<StoredEvent> events, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(events);
-        ObjectDisposedException.ThrowIf(_disposed, this);
-        if (events.Count == 0) return 0;
         var origins = SortedOrigins(events);
         await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
-        var rows = await LockOriginsAsync(connection, transaction, origins, cancellationToken).ConfigureAwait(false);
+        var before = await LockOriginsAsync(connection, transaction, origins, cancellationToken).ConfigureAwait(false);
+        var rows = new Dictionary<NodeId, OriginRow>(before);
 
         // The hole check, against what is committed: the rows are locked, so nobody can move them until we commit.
         var fresh = new List<StoredEvent>(events.Count);
+        List<EventEnvelope>? ownReplays = null;
         foreach (var stored in events)
         {
             var e = stored.Envelope;
             if (e.Origin.IsEmpty || e.Sequence == 0)
                 throw new ArgumentException($"An event with no identity ({e}) cannot be stored.", nameof(events));
             var row = rows[e.Origin];
-            if (e.Sequence <= row.Held) continue; // a replay, or already appended by another hub process
+            if (e.Sequence <= row.Held)
+            {
+                if (e.Origin == NodeId)
+                {
+                    if (e.Sequence <= row.Floor) throw new SequenceHoleException(e.Origin, row.Held + 1, e.Sequence);
+                    (ownReplays ??= []).Add(e);
+                }
+                continue; // a replay, or already appended by another hub process
+            }
             if (e.Sequence != row.Held + 1) throw new SequenceHoleException(e.Origin, row.Held + 1, e.Sequence);
+            if (e.Origin == NodeId && e.Hlc <= row.High) throw new SequenceHoleException(e.Origin, row.Held + 1, e.Sequence);
             rows[e.Origin] = row with { Held = e.Sequence, High = e.Hlc > row.High ? e.Hlc : row.High };
             fresh.Add(stored);
         }
+        if (ownReplays is not null) await CheckOwnReplaysAsync(connection, transaction, ownReplays, before[NodeId], cancellationToken).ConfigureAwait(false);
         if (fresh.Count > 0)
         {
             await WriteEventsAsync(connection, transaction, fresh, cancellationToken).ConfigureAwait(false);
             await UpdateOriginsAsync(connection, transaction, rows, cancellationToken).ConfigureAwait(false);
         }
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
-        Remember(rows.Select(r => (r.Key, r.Value)));
-        return fresh.Count;
+        return new AppendOutcome(fresh, before, rows);
     }
 
-    /// <summary>
-    /// Durably appends the hub's own events, in one transaction, and returns them as stored: the sequences follow
-    /// the last one any process of the hub committed (the hub's row in <c>origins</c> is locked meanwhile), and a stamp
-    /// is raised just above the hub's highest when another process already stamped later, so the hub's stamps rise with
-    /// its sequence as every node expects.
-    /// </summary>
-    public async Task<IReadOnlyList<EventEnvelope>> AppendLocalAsync(IReadOnlyList<LocalEvent> events, CancellationToken cancellationToken = default)
+    /// <summary>Own events at or below the committed sequence must be the very events stored there, or the sequence was taken.</summary>
+    private async Task CheckOwnReplaysAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, List<EventEnvelope> replays, OriginRow row, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(events);
-        ObjectDisposedException.ThrowIf(_disposed, this);
-        if (events.Count == 0) return [];
-        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
-        var rows = await LockOriginsAsync(connection, transaction, [NodeId], cancellationToken).ConfigureAwait(false);
-        var row = rows[NodeId];
-        var placed = new List<StoredEvent>(events.Count);
-        foreach (var e in events)
+        var stored = new Dictionary<ulong, (Hlc Hlc, uint Type, byte[] Payload)>();
+        await using (var command = new NpgsqlCommand($"SELECT seq, hlc_physical, hlc_logical, event_type, payload FROM {_s}.events WHERE origin = @origin AND seq = ANY(@seqs)", connection, transaction))
         {
-            var hlc = e.Hlc > row.High ? e.Hlc : Above(row.High);
-            row = new OriginRow(row.Held + 1, row.Floor, hlc);
-            placed.Add(new StoredEvent(new EventEnvelope(NodeId, row.Held, hlc, e.EventType, e.Payload)));
+            command.Parameters.AddWithValue("origin", ToSql(NodeId));
+            command.Parameters.Add(Int64Array("seqs", replays.Select(r => ToSql(r.Sequence)).ToArray()));
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                stored[FromSql(reader.GetInt64(0))] = (new Hlc(reader.GetInt64(1), checked((uint)reader.GetInt64(2))), checked((uint)reader.GetInt64(3)), reader.GetFieldValue<byte[]>(4));
         }
-        rows[NodeId] = row;
-        await WriteEventsAsync(connection, transaction, placed, cancellationToken).ConfigureAwait(false);
-        await UpdateOriginsAsync(connection, transaction, rows, cancellationToken).ConfigureAwait(false);
-        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
-        Remember([(NodeId, row)]);
-        return placed.Select(p => p.Envelope).ToArray();
+        foreach (var e in replays)
+        {
+            bool same = stored.TryGetValue(e.Sequence, out var s) && s.Hlc == e.Hlc && s.Type == e.EventType && e.Payload.Span.SequenceEqual(s.Payload);
+            if (!same) throw new SequenceHoleException(NodeId, row.Held + 1, e.Sequence);
+        }
     }
-
-    /// <summary>The smallest stamp above <paramref name="hlc"/> (the clock's own carry rule).</summary>
-    private static Hlc Above(Hlc hlc) => hlc.Logical == uint.MaxValue ? new Hlc(hlc.Physical + 1, 0) : new Hlc(hlc.Physical, hlc.Logical + 1);
 
     private static NodeId[] SortedOrigins(IReadOnlyList<StoredEvent> events)
     {
@@ -102,14 +108,14 @@ public sealed partial class PostgresEventStore
             SELECT o, @none, @none, 0, 0 FROM unnest(@origins) AS o ORDER BY o
             ON CONFLICT (origin) DO NOTHING
             """);
-        create.Parameters.Add(new NpgsqlParameter("origins", NpgsqlDbType.Array | NpgsqlDbType.Bigint) { Value = ids });
+        create.Parameters.Add(Int64Array("origins", ids));
         create.Parameters.Add(new NpgsqlParameter("none", NpgsqlDbType.Bigint) { Value = ToSql(0UL) });
         batch.BatchCommands.Add(create);
         var select = new NpgsqlBatchCommand($"""
             SELECT origin, held, floor, high_physical, high_logical FROM {_s}.origins
             WHERE origin = ANY(@origins) ORDER BY origin FOR UPDATE
             """);
-        select.Parameters.Add(new NpgsqlParameter("origins", NpgsqlDbType.Array | NpgsqlDbType.Bigint) { Value = ids });
+        select.Parameters.Add(Int64Array("origins", ids));
         batch.BatchCommands.Add(select);
 
         var rows = new Dictionary<NodeId, OriginRow>(origins.Length);

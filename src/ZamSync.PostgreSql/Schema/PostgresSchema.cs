@@ -77,6 +77,17 @@ internal static class PostgresSchema
             CHECK (floor <= held)
         );
 
+        CREATE TABLE IF NOT EXISTS {s}.base (
+            id               int PRIMARY KEY CHECK (id = 1),
+            horizon_physical bigint,
+            horizon_logical  bigint,
+            horizon_origin   bigint,
+            horizon_seq      bigint,
+            clock_physical   bigint NOT NULL,
+            clock_logical    bigint NOT NULL,
+            snapshot         bytea  NOT NULL
+        );
+
         CREATE TABLE IF NOT EXISTS {s}.peers (
             peer                 bigint PRIMARY KEY,
             contract_fingerprint text

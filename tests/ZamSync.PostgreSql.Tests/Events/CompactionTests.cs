@@ -18,27 +18,31 @@ public sealed class CompactionTests : IAsyncLifetime
         var store = await PostgresEventStore.OpenAsync(_db.NewProcess(), Hub, _db.Options);
         var other = await PostgresEventStore.OpenAsync(_db.NewProcess(), Hub, _db.Options);
         await store.AppendReplicatedAsync([.. Events.Range(Clinic, 1, 30), .. Events.Range(Other, 1, 5)]);
-        await store.AppendLocalAsync([new LocalEvent(new Hlc(50, 0), 1, new byte[] { 1 })]);
+        await store.AppendThroughPortAsync([new StoredEvent(new EventEnvelope(Hub, 1, new Hlc(50, 0), 1, new byte[] { 1 }))]);
 
         var floors = new VersionVector();
         floors.Advance(Clinic, 20);
         floors.Advance(Hub, 1);
         Assert.Equal(21L, await store.CompactAsync(floors));
 
-        Assert.Equal(Enumerable.Range(21, 10).Select(i => (ulong)i), (await store.ReadAsync(Clinic, 1).ToListAsync()).Select(e => e.Envelope.Sequence));
-        Assert.Equal(5, (await store.ReadAsync(Other, 1).ToListAsync()).Count);
-        Assert.Equal(15, (await store.ReadInFoldOrderAsync().ToListAsync()).Count);
+        Assert.Equal(Enumerable.Range(21, 10).Select(i => (ulong)i), store.Read(Clinic, 1).Select(e => e.Envelope.Sequence));
+        Assert.Equal(5, store.Read(Other, 1).Count());
+        Assert.Equal(15, store.ReadInFoldOrder().Count());
         Assert.Equal(30UL, store.Known[Clinic]);
         Assert.Equal(20UL, store.Floors[Clinic]);
 
         // Another process: replays of compacted events are replays, not holes; its next local event is #2, not #1.
         Assert.Equal(0, await other.AppendReplicatedAsync(Events.Range(Clinic, 1, 30)));
         Assert.Equal(1, await other.AppendReplicatedAsync(Events.Range(Clinic, 25, 31)));
-        Assert.Equal(2UL, (await other.AppendLocalAsync([new LocalEvent(new Hlc(1, 0), 1, new byte[] { 2 })]))[0].Sequence);
-        // The highest stamp survives the dropped events.
         await other.RefreshAsync();
-        Assert.Equal(new Hlc(50, 1), other.HighStamp(Hub));
+        Assert.Equal(1UL, other.HighestSequence(Hub));
         Assert.Equal(1UL, other.Floors[Hub]);
+        // The highest stamp survives the dropped event, so a late-stamped own event is refused, a later one taken.
+        var stale = new StoredEvent(new EventEnvelope(Hub, 2, new Hlc(49, 0), 1, new byte[] { 2 }));
+        await Assert.ThrowsAsync<SequenceHoleException>(() => other.AppendThroughPortAsync([stale]));
+        Assert.Equal(new Hlc(50, 0), other.HighStamp(Hub));
+        await other.AppendThroughPortAsync([stale with { Envelope = stale.Envelope with { Hlc = new Hlc(51, 0) } }]);
+        Assert.Equal(2UL, store.Read(Hub, 1).Single().Envelope.Sequence);
     }
 
     [Fact]

@@ -18,10 +18,11 @@ public sealed class ReadTests : IAsyncLifetime
         var store = await PostgresEventStore.OpenAsync(_db.NewProcess(), Hub, _db.Options with { ReadChunkRows = 7 });
         await store.AppendReplicatedAsync([.. Events.Range(Low, 1, 50), .. Events.Range(High, 1, 3)]);
 
-        Assert.Equal(Enumerable.Range(1, 50).Select(i => (ulong)i), (await store.ReadAsync(Low, 0).ToListAsync()).Select(e => e.Envelope.Sequence));
-        Assert.Equal(Enumerable.Range(29, 22).Select(i => (ulong)i), (await store.ReadAsync(Low, 29).ToListAsync()).Select(e => e.Envelope.Sequence));
-        Assert.Empty(await store.ReadAsync(Low, 51).ToListAsync());
-        Assert.All(await store.ReadAsync(High, 1).ToListAsync(), e => Assert.Equal(High, e.Envelope.Origin));
+        Assert.Equal(Enumerable.Range(1, 50).Select(i => (ulong)i), store.Read(Low, 0).Select(e => e.Envelope.Sequence));
+        Assert.Equal(Enumerable.Range(29, 22).Select(i => (ulong)i), store.Read(Low, 29).Select(e => e.Envelope.Sequence));
+        Assert.Empty(store.Read(Low, 51));
+        Assert.Equal(50, await store.ReadAsync(Low, 1).CountAsync());
+        Assert.All(store.Read(High, 1), e => Assert.Equal(High, e.Envelope.Origin));
     }
 
     [Fact]
@@ -48,10 +49,19 @@ public sealed class ReadTests : IAsyncLifetime
         var high = Enumerable.Range(1, 10).Select(i => Events.Replicated(High, (ulong)i, physical: 100 + i / 3)).ToArray();
         await store.AppendReplicatedAsync([.. high, .. low]);
 
-        var read = (await store.ReadInFoldOrderAsync().ToListAsync()).Select(e => e.Envelope.Key).ToList();
+        await store.RefreshAsync();
+        var view = store.CaptureFold();
+        Assert.Equal(20, view.Count);
+        // Committed after the capture, sorting first: outside the view, inside the unbounded read.
+        await store.AppendReplicatedAsync([Events.Replicated(Low, 11, physical: 1)]);
+
         var expected = low.Concat(high).Select(e => e.Envelope.Key).Order().ToList();
-        Assert.Equal(expected, read);
-        Assert.Equal(expected.Skip(8), (await store.ReadInFoldOrderAsync(after: expected[7]).ToListAsync()).Select(e => e.Envelope.Key));
+        Assert.Equal(expected, store.ReadInFoldOrder(view).Select(e => e.Envelope.Key));
+        Assert.Equal(expected, store.ReadFoldKeys(view));
+        Assert.Equal(expected.Skip(8), store.ReadInFoldOrder(view, start: 8).Select(e => e.Envelope.Key));
+        Assert.Equal(expected.Skip(8), store.ReadFoldKeys(view, start: 8));
+        Assert.Equal(21, store.ReadInFoldOrder().Count());
+        Assert.Equal(new Hlc(1, 0), store.ReadInFoldOrder().First().Envelope.Hlc);
     }
 
     [Fact]
@@ -60,7 +70,7 @@ public sealed class ReadTests : IAsyncLifetime
         var store = await PostgresEventStore.OpenAsync(_db.NewProcess(), Hub, _db.Options);
         var odd = new StoredEvent(new EventEnvelope(High, 1, new Hlc(-5, uint.MaxValue), uint.MaxValue, new byte[] { 0, 255, 7 }), Quarantined: true);
         await store.AppendReplicatedAsync([odd, Events.Replicated(High, 2)]);
-        var read = await store.ReadAsync(High, 1).ToListAsync();
+        var read = store.Read(High, 1).ToList();
         Assert.True(read[0].Quarantined);
         Assert.False(read[1].Quarantined);
         Assert.Equal((odd.Envelope.Origin, odd.Envelope.Sequence, odd.Envelope.Hlc, odd.Envelope.EventType), (read[0].Envelope.Origin, read[0].Envelope.Sequence, read[0].Envelope.Hlc, read[0].Envelope.EventType));

@@ -26,3 +26,31 @@ internal static class Events
         return list;
     }
 }
+
+/// <summary>The store's transaction core, called directly (the engine goes through its queue).</summary>
+internal static class StoreCalls
+{
+    /// <summary>One append transaction; how many events were new.</summary>
+    public static async Task<int> AppendReplicatedAsync(this PostgresEventStore store, IReadOnlyList<StoredEvent> events) =>
+        (await store.CommitAppendAsync(events, CancellationToken.None)).Fresh.Count;
+
+    public static Task<long> CompactAsync(this PostgresEventStore store, VersionVector floors) =>
+        store.CompactFloorsAsync(floors, compaction: null, CancellationToken.None);
+
+    /// <summary>Through the port, as the engine appends: queued, then awaited.</summary>
+    public static async Task AppendThroughPortAsync(this PostgresEventStore store, IReadOnlyList<StoredEvent> events)
+    {
+        Assert.True(store.TryAppend(events, out var ticket, out var hole), $"refused: {hole}");
+        await store.WaitDurableAsync(ticket);
+    }
+}
+
+internal static class AsyncCounts
+{
+    public static async Task<int> CountAsync(this IAsyncEnumerable<StoredEvent> events)
+    {
+        int n = 0;
+        await foreach (var _ in events) n++;
+        return n;
+    }
+}
