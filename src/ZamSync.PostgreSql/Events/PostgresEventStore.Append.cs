@@ -20,10 +20,12 @@ public sealed partial class PostgresEventStore
     /// </summary>
     /// <remarks>
     /// This node's own events are not skipped on sight: an own sequence at or below what is committed is a replay only
-    /// when the stored event is the same one (a peer sending the hub's events back). Otherwise another hub process took
-    /// that sequence first, and the hole tells the engine to refresh and count again. An own event whose stamp does not
-    /// rise above the committed ones is refused the same way, since every node quarantines an origin's event whose
-    /// stamp does not rise with its sequence.
+    /// when the stored event is the same one (a peer sending the hub's events back to a process that had not seen them).
+    /// Otherwise another hub process took that sequence first, and the hole tells the engine to refresh and count
+    /// again. (Two processes minting the very same event, same stamp, type and payload, collapse into one; the one
+    /// stored is exactly what both submitters were told.) An own event whose stamp does not rise above the committed
+    /// ones is refused the same way, since every node quarantines an origin's event whose stamp does not rise with its
+    /// sequence.
     /// </remarks>
     internal async Task<AppendOutcome> CommitAppendAsync(IReadOnlyList<StoredEvent> events, CancellationToken cancellationToken)
     {

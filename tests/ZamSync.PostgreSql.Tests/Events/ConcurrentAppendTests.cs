@@ -116,7 +116,7 @@ public sealed class ConcurrentAppendTests : IAsyncLifetime
                 {
                     var high = store.HighStamp(Hub);
                     hlc = new Hlc(Math.Max(hlc.Physical, high.Physical) + 1, 0);
-                    var e = new StoredEvent(new EventEnvelope(Hub, store.HighestSequence(Hub) + 1, hlc, 9, new byte[] { (byte)i }));
+                    var e = new StoredEvent(new EventEnvelope(Hub, store.HighestSequence(Hub) + 1, hlc, 9, new byte[] { (byte)i, (byte)(clock % 251) }));
                     Assert.True(store.TryAppend([e], out var ticket, out _));
                     try
                     {
