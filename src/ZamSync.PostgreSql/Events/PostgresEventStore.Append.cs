@@ -62,9 +62,12 @@ public sealed partial class PostgresEventStore
         if (fresh.Count > 0)
         {
             await WriteEventsAsync(connection, transaction, fresh, cancellationToken).ConfigureAwait(false);
-            await UpdateOriginsAsync(connection, transaction, rows, cancellationToken).ConfigureAwait(false);
+            await UpdateOriginsAsync(connection, transaction, rows, fresh, cancellationToken).ConfigureAwait(false);
         }
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        long bytes = 0;
+        foreach (var e in fresh) bytes += RowBytes(e.Envelope);
+        Interlocked.Add(ref _length, bytes);
         return new AppendOutcome(fresh, before, rows);
     }
 
@@ -131,27 +134,37 @@ public sealed partial class PostgresEventStore
         return rows;
     }
 
-    private async Task UpdateOriginsAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, Dictionary<NodeId, OriginRow> rows, CancellationToken cancellationToken)
+    /// <summary>What one event's row counts for in <see cref="Length"/>: its payload and its fixed columns.</summary>
+    internal static long RowBytes(EventEnvelope e) => e.Payload.Length + FixedRowBytes;
+
+    /// <summary>The fixed columns of an event's row (seven 8-byte values, rounded), the same in SQL (compaction's recount).</summary>
+    private const int FixedRowBytes = 48;
+
+    private async Task UpdateOriginsAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, Dictionary<NodeId, OriginRow> rows, List<StoredEvent> fresh, CancellationToken cancellationToken)
     {
+        var added = new Dictionary<NodeId, long>();
+        foreach (var e in fresh) added[e.Envelope.Origin] = added.GetValueOrDefault(e.Envelope.Origin) + RowBytes(e.Envelope);
         int n = rows.Count, i = 0;
-        long[] origins = new long[n], held = new long[n], physical = new long[n], logical = new long[n];
+        long[] origins = new long[n], held = new long[n], physical = new long[n], logical = new long[n], bytes = new long[n];
         foreach (var (origin, row) in rows)
         {
             origins[i] = ToSql(origin);
             held[i] = ToSql(row.Held);
             physical[i] = row.High.Physical;
             logical[i] = row.High.Logical;
+            bytes[i] = added.GetValueOrDefault(origin);
             i++;
         }
         await using var command = new NpgsqlCommand($"""
-            UPDATE {_s}.origins AS o SET held = v.held, high_physical = v.physical, high_logical = v.logical
-            FROM unnest(@origins, @held, @physical, @logical) AS v(origin, held, physical, logical)
+            UPDATE {_s}.origins AS o SET held = v.held, high_physical = v.physical, high_logical = v.logical, bytes = o.bytes + v.bytes
+            FROM unnest(@origins, @held, @physical, @logical, @bytes) AS v(origin, held, physical, logical, bytes)
             WHERE o.origin = v.origin
             """, connection, transaction);
         command.Parameters.Add(Int64Array("origins", origins));
         command.Parameters.Add(Int64Array("held", held));
         command.Parameters.Add(Int64Array("physical", physical));
         command.Parameters.Add(Int64Array("logical", logical));
+        command.Parameters.Add(Int64Array("bytes", bytes));
         await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 

@@ -54,7 +54,8 @@ public sealed partial class PostgresEventStore
                 WHERE e.origin = f.origin AND e.seq > f.old_floor AND e.seq <= f.new_floor
                 """);
             var update = new NpgsqlBatchCommand($"""
-                UPDATE {_s}.origins AS o SET floor = f.new_floor
+                UPDATE {_s}.origins AS o SET floor = f.new_floor,
+                    bytes = (SELECT coalesce(sum(octet_length(e.payload) + {FixedRowBytes}), 0) FROM {_s}.events AS e WHERE e.origin = o.origin)
                 FROM unnest(@origins, @to) AS f(origin, new_floor) WHERE o.origin = f.origin
                 """);
             foreach (var command in new[] { delete, update })
@@ -100,14 +101,14 @@ public sealed partial class PostgresEventStore
         return command;
     }
 
-    /// <summary>Reads the base row (and the table's size) into the view; no row means never compacted.</summary>
+    /// <summary>Reads the base row (and the rows' bytes, for <see cref="Length"/>) into the view; no row means never compacted.</summary>
     private async Task ReadBaseAsync(CancellationToken cancellationToken)
     {
         CompactedBase? found = null;
         Hlc clock = Hlc.Zero;
         await using (var command = _dataSource.CreateCommand($"""
             SELECT horizon_physical, horizon_logical, horizon_origin, horizon_seq, clock_physical, clock_logical, snapshot,
-                   pg_total_relation_size('{_s}.events')
+                   (SELECT coalesce(sum(bytes), 0) FROM {_s}.origins)::bigint
             FROM (SELECT 1) AS one LEFT JOIN {_s}.base ON true
             """))
         await using (var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))

@@ -70,52 +70,129 @@ public sealed partial class PostgresEventStore
     public IEnumerable<EventKey> ReadFoldKeys(FoldView view, long start = 0)
     {
         ArgumentNullException.ThrowIfNull(view);
+        foreach (var row in ReadFoldRows(Snapshot(view), start, KeyColumns))
+            yield return row.Key;
+    }
+
+    /// <inheritdoc />
+    /// <remarks>
+    /// A count over the index (no payloads). It also tells the view where its next read starts, so the fold's usual
+    /// "count what is applied, then read on" reads on from the key with a range scan instead of skipping rows.
+    /// </remarks>
+    public long CountAtOrBefore(FoldView view, EventKey key)
+    {
+        ArgumentNullException.ThrowIfNull(view);
         var snapshot = Snapshot(view);
-        long position = 0;
-        EventKey? resume = null;
-        while (true)
-        {
-            var keys = new List<EventKey>();
-            using (var command = FoldChunkCommand("hlc_physical, hlc_logical, origin, seq", resume))
-            using (var reader = command.ExecuteReader())
-            {
-                while (reader.Read())
-                    keys.Add(new EventKey(new Hlc(reader.GetInt64(0), checked((uint)reader.GetInt64(1))), NodeFromSql(reader.GetInt64(2)), FromSql(reader.GetInt64(3))));
-            }
-            foreach (var key in keys)
-            {
-                if (!snapshot.Contains(key.Origin, key.Sequence)) continue;
-                if (position++ >= start) yield return key;
-            }
-            if (keys.Count < _chunk) yield break;
-            resume = keys[^1];
-        }
+        using var command = _dataSource.CreateCommand($"""
+            SELECT count(*) FROM {_s}.events e {InView}
+            WHERE (e.hlc_physical, e.hlc_logical, e.origin, e.seq) <= (@physical, @logical, @origin, @seq)
+            """);
+        AddView(command, snapshot);
+        AddKey(command, key);
+        long count = (long)command.ExecuteScalar()!;
+        snapshot.NoteCount(count, key);
+        return count;
     }
 
     private static FoldSnapshot Snapshot(FoldView view) =>
         view.State as FoldSnapshot ?? throw new ArgumentException("The view was not captured by this store.", nameof(view));
 
+    private const string KeyColumns = "e.hlc_physical, e.hlc_logical, e.origin, e.seq";
+    private const string EventColumns = "e.origin, e.seq, e.hlc_physical, e.hlc_logical, e.event_type, e.quarantined, e.payload";
+
+    // Joins the view's per-origin ranges: rows committed after the capture (by any process) stay out of it.
+    private const string InView = "JOIN unnest(@view_origins, @view_floors, @view_held) AS v(origin, floor, held) ON e.origin = v.origin AND e.seq > v.floor AND e.seq <= v.held";
+
     private IEnumerable<StoredEvent> ReadFold(FoldSnapshot? view, long start)
     {
-        long position = 0;
+        if (view is null)
+        {
+            // The whole table, chunk by chunk (IEventLog.ReadInFoldOrder: no view, everything committed).
+            EventKey? resume = null;
+            while (true)
+            {
+                var chunk = new List<StoredEvent>();
+                using (var command = FoldChunkCommand(resume))
+                using (var reader = command.ExecuteReader())
+                {
+                    while (reader.Read()) chunk.Add(ReadEvent(reader));
+                }
+                foreach (var e in chunk) yield return e;
+                if (chunk.Count < _chunk) yield break;
+                resume = chunk[^1].Envelope.Key;
+            }
+        }
+        foreach (var e in ReadFoldRows(view, start, EventColumns))
+            yield return e.Event;
+    }
+
+    /// <summary>
+    /// The view's rows in fold order from position <paramref name="start"/>, chunk by chunk, each chunk its own query
+    /// resuming after the last key: from a key the view knows its position of, else from the start with an OFFSET.
+    /// </summary>
+    private IEnumerable<(EventKey Key, StoredEvent Event)> ReadFoldRows(FoldSnapshot view, long start, string columns)
+    {
+        if (start >= view.Count) yield break;
         EventKey? resume = null;
+        long skip = start;
+        if (start > 0 && view.TryResume(start, out var known))
+        {
+            resume = known;
+            skip = 0;
+        }
+        long position = start;
         while (true)
         {
-            var chunk = new List<StoredEvent>();
-            using (var command = FoldChunkCommand(Columns, resume))
-            using (var reader = command.ExecuteReader())
+            var chunk = new List<(EventKey, StoredEvent)>();
+            using (var command = _dataSource.CreateCommand($"""
+                SELECT {columns} FROM {_s}.events e {InView}
+                {(resume is null ? "" : "WHERE (e.hlc_physical, e.hlc_logical, e.origin, e.seq) > (@physical, @logical, @origin, @seq)")}
+                ORDER BY e.hlc_physical, e.hlc_logical, e.origin, e.seq LIMIT @chunk OFFSET @skip
+                """))
             {
-                while (reader.Read()) chunk.Add(ReadEvent(reader));
+                AddView(command, view);
+                if (resume is { } key) AddKey(command, key);
+                command.Parameters.AddWithValue("chunk", _chunk);
+                command.Parameters.AddWithValue("skip", skip);
+                using var reader = command.ExecuteReader();
+                bool keysOnly = ReferenceEquals(columns, KeyColumns);
+                while (reader.Read())
+                {
+                    if (keysOnly)
+                    {
+                        var k = new EventKey(new Hlc(reader.GetInt64(0), checked((uint)reader.GetInt64(1))), NodeFromSql(reader.GetInt64(2)), FromSql(reader.GetInt64(3)));
+                        chunk.Add((k, default));
+                    }
+                    else
+                    {
+                        var e = ReadEvent(reader);
+                        chunk.Add((e.Envelope.Key, e));
+                    }
+                }
             }
-            foreach (var e in chunk)
-            {
-                // Rows committed after the view was captured sort anywhere; the view leaves them out.
-                if (view is not null && !view.Contains(e.Envelope.Origin, e.Envelope.Sequence)) continue;
-                if (position++ >= start) yield return e;
-            }
+            skip = 0;
+            if (chunk.Count == 0) yield break;
+            position += chunk.Count;
+            resume = chunk[^1].Item1;
+            view.NoteCount(position, resume.Value);
+            foreach (var row in chunk) yield return row;
             if (chunk.Count < _chunk) yield break;
-            resume = chunk[^1].Envelope.Key;
         }
+    }
+
+    private static void AddView(NpgsqlCommand command, FoldSnapshot view)
+    {
+        command.Parameters.Add(Int64Array("view_origins", view.Origins));
+        command.Parameters.Add(Int64Array("view_floors", view.FloorsSql));
+        command.Parameters.Add(Int64Array("view_held", view.HeldSql));
+    }
+
+    private static void AddKey(NpgsqlCommand command, EventKey key)
+    {
+        command.Parameters.AddWithValue("physical", key.Hlc.Physical);
+        command.Parameters.AddWithValue("logical", (long)key.Hlc.Logical);
+        command.Parameters.AddWithValue("origin", ToSql(key.Origin));
+        command.Parameters.AddWithValue("seq", ToSql(key.Sequence));
     }
 
     private List<StoredEvent> ReadOriginChunk(NodeId origin, ulong from)
@@ -141,10 +218,10 @@ public sealed partial class PostgresEventStore
     }
 
     /// <summary>The next chunk in fold order after <paramref name="resume"/>: a row comparison the index serves directly.</summary>
-    private NpgsqlCommand FoldChunkCommand(string columns, EventKey? resume)
+    private NpgsqlCommand FoldChunkCommand(EventKey? resume)
     {
         string where = resume is null ? "" : $"WHERE ({FoldOrder}) > (@physical, @logical, @origin, @seq)";
-        var command = _dataSource.CreateCommand($"SELECT {columns} FROM {_s}.events {where} ORDER BY {FoldOrder} LIMIT @chunk");
+        var command = _dataSource.CreateCommand($"SELECT {Columns} FROM {_s}.events {where} ORDER BY {FoldOrder} LIMIT @chunk");
         if (resume is { } key)
         {
             command.Parameters.AddWithValue("physical", key.Hlc.Physical);

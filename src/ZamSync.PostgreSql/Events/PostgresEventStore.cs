@@ -121,11 +121,10 @@ public sealed partial class PostgresEventStore : IEventStore
         get
         {
             var known = new VersionVector();
+            // Durable only, as the embedded log: a peer told we hold a queued event would never be sent it again if
+            // its write failed.
             lock (_viewGate)
-            {
                 foreach (var (origin, row) in _view) known.Advance(origin, row.Held);
-                foreach (var (origin, seq) in _queuedHigh) known.Advance(origin, seq);
-            }
             return known;
         }
     }

@@ -76,6 +76,9 @@ internal static class PostgresSchema
             high_logical  bigint NOT NULL,
             CHECK (floor <= held)
         );
+        -- The bytes of the origin's rows (payload plus fixed columns), kept with the rows: the store's Length, which the
+        -- table's file size is not (it shrinks only at VACUUM FULL).
+        ALTER TABLE {s}.origins ADD COLUMN IF NOT EXISTS bytes bigint NOT NULL DEFAULT 0;
 
         CREATE TABLE IF NOT EXISTS {s}.base (
             id               int PRIMARY KEY CHECK (id = 1),

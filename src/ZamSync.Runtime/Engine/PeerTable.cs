@@ -124,6 +124,25 @@ internal sealed class PeerTable
         }
     }
 
+    /// <summary>
+    /// Merges in what the store holds now: a store shared by several processes of this node (PostgreSQL) has peers and
+    /// knowledge the other processes recorded since this one loaded it, and compaction must wait for those peers too.
+    /// What the store holds is durable, so it counts for <see cref="Durable"/> as well; nothing is marked for a flush.
+    /// </summary>
+    public async Task ReloadAsync(CancellationToken cancellationToken)
+    {
+        var loaded = await _store.LoadAsync(cancellationToken).ConfigureAwait(false);
+        lock (_gate)
+        {
+            foreach (var (peer, record) in loaded)
+            {
+                MergeLocked(peer, record.Holds);
+                if (_durable.TryGetValue(peer, out var durable)) durable.Merge(record.Holds);
+                else _durable[peer] = record.Holds.Clone();
+            }
+        }
+    }
+
     private bool MergeLocked(NodeId peer, VersionVector holds)
     {
         // A peer we have never met is recorded even if it holds nothing: compaction must wait for it.

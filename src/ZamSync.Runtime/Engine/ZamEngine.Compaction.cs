@@ -67,6 +67,10 @@ public abstract partial class ZamEngine
         // peer met since the last flush: after a crash it would be unknown, so not waited for, and the events it still
         // lacked could be dropped. Knowledge that grows after this flush is only used by the next compaction.
         await _peers.FlushAsync(cancellationToken).ConfigureAwait(false);
+        // A store shared by several processes of this node: what the others appended and compacted, and the peers they
+        // met, count too (the embedded log and the file peer store answer with what this process already has).
+        await _store.RefreshAsync(cancellationToken).ConfigureAwait(false);
+        await _peers.ReloadAsync(cancellationToken).ConfigureAwait(false);
         var peers = _peers.Durable();
         long before = _store.Length;
         if (peers.Count == 0) return Unchanged(before, "no peer");

@@ -289,6 +289,12 @@ public abstract partial class ZamEngine : IAsyncDisposable
     /// </summary>
     internal Task FlushPeerKnowledgeAsync(CancellationToken cancellationToken) => _peers.FlushAsync(cancellationToken);
 
+    /// <summary>
+    /// Brings the store's view up to date before a handshake declares what this node holds: a store shared by several
+    /// processes of this node learns what the others committed (the embedded log returns at once).
+    /// </summary>
+    internal ValueTask RefreshStoreAsync(CancellationToken cancellationToken) => _store.RefreshAsync(cancellationToken);
+
     /// <summary>Creates a sync session over <paramref name="transport"/>.</summary>
     public Sync.SyncSession CreateSession(ISyncTransport transport) => new(this, transport);
 

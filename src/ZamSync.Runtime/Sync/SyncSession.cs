@@ -228,6 +228,9 @@ public sealed class SyncSession
 
         private async Task InitiateAsync()
         {
+            // A store shared with other processes of this node learns what they committed, so the handshake declares
+            // it and the peer is not sent it again.
+            await Engine.RefreshStoreAsync(_total.Token).ConfigureAwait(false);
             // Under OwnOnly the peer learns nothing of other origins, whichever side dialled.
             var holds = _s._policy == AccessPolicy.OwnOnly ? Restrict(Engine.Known, OriginsVisibleTo(null)) : Engine.Known;
             // Told (or remembering) that the peer had our contract last time, leave the schema home: a peer that changed
@@ -278,6 +281,7 @@ public sealed class SyncSession
             // Another contract and no schema to judge it by, left out on purpose: ask for it rather than guess.
             bool ask = hello.Flags.HasFlag(HandshakeFlags.SchemaOmitted) && !SameContract(hello.ContractFingerprint);
             await CheckPeerAsync(hello, SyncRole.Initiator, judgeContract: !ask).ConfigureAwait(false);
+            await Engine.RefreshStoreAsync(_total.Token).ConfigureAwait(false);
             if (!ask)
             {
                 Engine.RecordPeerKnowledge(_peer, hello.Holds);

@@ -59,4 +59,38 @@ public sealed class PublishingTests : IAsyncLifetime
         Assert.Equal(Enumerable.Range(1, 8).Select(i => (ulong)i), seen.SelectMany(b => b.Events).Select(e => e.Envelope.Sequence));
         Assert.Equal(8L, await _db.ScalarAsync<long>("SELECT count(*) FROM {s}.events"));
     }
+
+    [Fact]
+    public async Task A_retry_after_a_lost_commit_acknowledgement_is_a_replay_published_once_not_a_hole()
+    {
+        var seen = new List<CommittedBatch>();
+        await using var store = await PostgresEventStore.OpenAsync(_db.NewProcess(), Hub, _db.Options, seen.Add);
+        var own = new[]
+        {
+            new StoredEvent(new EventEnvelope(Hub, 1, new Hlc(5_000, 0), 4, new byte[] { 1 })),
+            new StoredEvent(new EventEnvelope(Hub, 2, new Hlc(5_001, 0), 4, new byte[] { 2 })),
+        };
+        // The transaction commits but its acknowledgement never reaches the process (the connection drops after
+        // COMMIT): the database holds the rows, the process's view and its engine know nothing of them.
+        await store.CommitAppendAsync([.. Events.Range(Clinic, 1, 5), .. own], CancellationToken.None);
+        Assert.Empty(seen);
+        Assert.Equal(0UL, store.HighestSequence(Clinic));
+
+        // The engine sends the same events again (a peer resending them, the submitter's retry of its own).
+        await store.AppendThroughPortAsync(Events.Range(Clinic, 1, 7));
+        await store.AppendThroughPortAsync(own);
+
+        var published = seen.SelectMany(b => b.Events).Select(e => (e.Envelope.Origin, e.Envelope.Sequence)).ToList();
+        Assert.Equal(Enumerable.Range(1, 7).Select(i => (Clinic, (ulong)i)), published.Where(e => e.Origin == Clinic));
+        Assert.Equal(new[] { (Hub, 1UL), (Hub, 2UL) }, published.Where(e => e.Origin == Hub));
+        Assert.Equal(9L, await _db.ScalarAsync<long>("SELECT count(*) FROM {s}.events"));
+        Assert.Equal(2UL, store.HighestSequence(Hub));
+
+        // An own event at a taken sequence that is not the stored one is another process's: a hole, not a replay.
+        var taken = new StoredEvent(new EventEnvelope(Hub, 3, new Hlc(6_000, 0), 4, new byte[] { 3 }));
+        await store.CommitAppendAsync([taken], CancellationToken.None);
+        Assert.True(store.TryAppend([taken with { Envelope = taken.Envelope with { Payload = new byte[] { 99 } } }], out var ticket, out _));
+        var hole = await Assert.ThrowsAsync<SequenceHoleException>(() => store.WaitDurableAsync(ticket).AsTask());
+        Assert.Equal(Hub, hole.Origin);
+    }
 }
