@@ -5,7 +5,7 @@ namespace ZamSync.Generators.Diagnostics;
 /// <summary>
 /// Every ZamSync diagnostic. Ids are reserved in blocks and never reused once retired:
 /// ZS1xxx declaration shape, ZS2xxx identity, ZS3xxx members, ZS4xxx dispatch, ZS5xxx evolution (the contract manifest),
-/// ZS9xxx infrastructure. Each id has a page at docs/diagnostics/ZS####.md.
+/// ZS6xxx determinism of Apply, ZS9xxx infrastructure. Each id has a page at docs/diagnostics/ZS####.md.
 /// </summary>
 public static class DiagnosticDescriptors
 {
@@ -136,6 +136,22 @@ public static class DiagnosticDescriptors
     public static readonly DiagnosticDescriptor MemberNotRecorded = Create(
         "ZS5009", "Member is not recorded in the contract manifest",
         "Member '{1}' of '{0}' (slot {2}) is not recorded in the contract manifest; run 'dotnet build -p:ZamSyncUpdateManifest=true' to record it, then commit zamsync.contract.txt", "ZamSync.Evolution", DiagnosticSeverity.Warning,
+        WellKnownDiagnosticTags.CompilationEnd);
+
+    // ---- ZS6xxx: determinism of Apply (DeterminismAnalyzer). {1} says where: " in S.Apply(E)" or ", reached from S.Apply(E) via H.M" ----
+    public static readonly DiagnosticDescriptor ApplyReadsClock = Create(
+        "ZS6001", "Apply reads the wall clock",
+        "'{0}' reads the wall clock{1}; every node and every re-fold sees another time, use the event's own time or EventContext.Hlc", "ZamSync.Determinism", DiagnosticSeverity.Error,
+        WellKnownDiagnosticTags.CompilationEnd);
+
+    public static readonly DiagnosticDescriptor ApplyUsesRandomness = Create(
+        "ZS6002", "Apply uses randomness",
+        "'{0}' is random or seeded per process{1}; every node and every re-fold gets another value, draw it before submitting and put it in the event", "ZamSync.Determinism", DiagnosticSeverity.Error,
+        WellKnownDiagnosticTags.CompilationEnd);
+
+    public static readonly DiagnosticDescriptor ApplyUsesEnvironment = Create(
+        "ZS6003", "Apply reads the environment or does I/O",
+        "'{0}' reads the machine or does I/O{1}; it differs between nodes and runs again on every re-fold, do it before submitting and put the result in the event", "ZamSync.Determinism", DiagnosticSeverity.Error,
         WellKnownDiagnosticTags.CompilationEnd);
 
     // ---- ZS9xxx: infrastructure ----

@@ -77,6 +77,14 @@ public static class TestCompiler
         return diagnostics.OrderBy(d => d.Location.SourceSpan.Start).ThenBy(d => d.Id, StringComparer.Ordinal).ToImmutableArray();
     }
 
+    /// <summary>Generates, then runs <paramref name="analyzer"/> alone over the result.</summary>
+    public static async Task<ImmutableArray<Diagnostic>> AnalyzeWithAsync(DiagnosticAnalyzer analyzer, params string[] sources)
+    {
+        var (output, _, _) = Generate(Compile(sources));
+        var diagnostics = await output.WithAnalyzers([analyzer]).GetAnalyzerDiagnosticsAsync();
+        return diagnostics.OrderBy(d => d.Location.SourceSpan.Start).ThenBy(d => d.Id, StringComparer.Ordinal).ToImmutableArray();
+    }
+
     /// <summary>Text under a diagnostic's span.</summary>
     public static string SpanText(Diagnostic diagnostic) =>
         diagnostic.Location.SourceTree!.GetText().ToString(diagnostic.Location.SourceSpan);
