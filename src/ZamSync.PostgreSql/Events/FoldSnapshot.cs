@@ -14,9 +14,10 @@ internal sealed class FoldSnapshot
     // position N resumes after the key with an index range scan instead of counting N rows again. Guarded by itself.
     private readonly Dictionary<long, EventKey> _resume = new();
 
-    public FoldSnapshot(Dictionary<NodeId, (ulong Floor, ulong Held)> origins)
+    public FoldSnapshot(Dictionary<NodeId, (ulong Floor, ulong Held)> origins, long compactions)
     {
         _origins = origins;
+        Compactions = compactions;
         int n = origins.Count, i = 0;
         Origins = new long[n];
         FloorsSql = new long[n];
@@ -32,6 +33,12 @@ internal sealed class FoldSnapshot
     }
 
     public long Count { get; }
+
+    /// <summary>The store's compaction count at capture: once it moved, rows of the view may be gone.</summary>
+    public long Compactions { get; }
+
+    /// <summary>The view's ranges, per origin.</summary>
+    public IReadOnlyDictionary<NodeId, (ulong Floor, ulong Held)> Ranges => _origins;
 
     public long[] Origins { get; }
 

@@ -131,14 +131,4 @@ public sealed partial class PostgresEventStore
             if (clock > _baseClock) _baseClock = clock;
         }
     }
-
-    /// <inheritdoc />
-    /// <remarks>
-    /// Not kept on PostgreSQL yet: the engine then folds from the base at open, which is correct, only slower. A
-    /// checkpoint shared by processes would also have to name what each had folded (docs/postgresql.md, "Not done").
-    /// </remarks>
-    public StateCheckpoint? ReadCheckpoint(FoldView view) => null;
-
-    /// <inheritdoc />
-    public void WriteCheckpoint(StateCheckpoint checkpoint) { }
 }

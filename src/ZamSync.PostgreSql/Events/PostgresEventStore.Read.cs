@@ -7,7 +7,6 @@ namespace ZamSync.PostgreSql;
 public sealed partial class PostgresEventStore
 {
     private const string Columns = "origin, seq, hlc_physical, hlc_logical, event_type, quarantined, payload";
-    private const string FoldOrder = "hlc_physical, hlc_logical, origin, seq";
 
     // Every read fetches a chunk into memory and closes its query before handing out a row: memory stays bounded by
     // the chunk, and a slow consumer (a state's Apply, a 2G link) never holds a connection or a snapshot open.
@@ -17,9 +16,14 @@ public sealed partial class PostgresEventStore
     public IEnumerable<StoredEvent> Read(NodeId origin, ulong fromSequence)
     {
         ulong next = Math.Max(fromSequence, 1);
+        ulong floor = Floor(origin);
+        if (floor > 0 && next <= floor) throw new EventsCompactedException(origin, next, floor);
         while (true)
         {
             var chunk = ReadOriginChunk(origin, next);
+            // Rows are contiguous above the floor: a first row past the asked one means another process compacted.
+            if (chunk.Count > 0 && chunk[0].Envelope.Sequence != next)
+                throw new EventsCompactedException(origin, next, chunk[0].Envelope.Sequence - 1);
             foreach (var e in chunk) yield return e;
             if (chunk.Count < _chunk || chunk[^1].Envelope.Sequence == ulong.MaxValue) yield break;
             next = chunk[^1].Envelope.Sequence + 1;
@@ -45,15 +49,15 @@ public sealed partial class PostgresEventStore
     }
 
     /// <inheritdoc />
-    /// <remarks>Everything committed, by every process, through the <c>events_fold_order</c> index.</remarks>
-    public IEnumerable<StoredEvent> ReadInFoldOrder() => ReadFold(view: null, start: 0);
+    /// <remarks>What this process had published when the read began, through the <c>events_fold_order</c> index.</remarks>
+    public IEnumerable<StoredEvent> ReadInFoldOrder() => ReadInFoldOrder(CaptureFold());
 
     /// <inheritdoc />
     public FoldView CaptureFold()
     {
         lock (_viewGate)
         {
-            var snapshot = new FoldSnapshot(_view.ToDictionary(v => v.Key, v => (v.Value.Floor, v.Value.Held)));
+            var snapshot = new FoldSnapshot(_view.ToDictionary(v => v.Key, v => (v.Value.Floor, v.Value.Held)), _compactions);
             return new FoldView(snapshot.Count, _batchNumber, snapshot);
         }
     }
@@ -103,25 +107,8 @@ public sealed partial class PostgresEventStore
     // Joins the view's per-origin ranges: rows committed after the capture (by any process) stay out of it.
     private const string InView = "JOIN unnest(@view_origins, @view_floors, @view_held) AS v(origin, floor, held) ON e.origin = v.origin AND e.seq > v.floor AND e.seq <= v.held";
 
-    private IEnumerable<StoredEvent> ReadFold(FoldSnapshot? view, long start)
+    private IEnumerable<StoredEvent> ReadFold(FoldSnapshot view, long start)
     {
-        if (view is null)
-        {
-            // The whole table, chunk by chunk (IEventLog.ReadInFoldOrder: no view, everything committed).
-            EventKey? resume = null;
-            while (true)
-            {
-                var chunk = new List<StoredEvent>();
-                using (var command = FoldChunkCommand(resume))
-                using (var reader = command.ExecuteReader())
-                {
-                    while (reader.Read()) chunk.Add(ReadEvent(reader));
-                }
-                foreach (var e in chunk) yield return e;
-                if (chunk.Count < _chunk) yield break;
-                resume = chunk[^1].Envelope.Key;
-            }
-        }
         foreach (var e in ReadFoldRows(view, start, EventColumns))
             yield return e.Event;
     }
@@ -143,6 +130,10 @@ public sealed partial class PostgresEventStore
         long position = start;
         while (true)
         {
+            // Compaction deletes rows of the view: a read across it would skip events without saying so.
+            lock (_viewGate)
+                if (_compactions != view.Compactions)
+                    throw new InvalidOperationException("The log was compacted while it was being read in fold order.");
             var chunk = new List<(EventKey, StoredEvent)>();
             using (var command = _dataSource.CreateCommand($"""
                 SELECT {columns} FROM {_s}.events e {InView}
@@ -175,7 +166,13 @@ public sealed partial class PostgresEventStore
             position += chunk.Count;
             resume = chunk[^1].Item1;
             view.NoteCount(position, resume.Value);
-            foreach (var row in chunk) yield return row;
+            foreach (var row in chunk)
+            {
+                // Checked per row too, so a reader part-way through a chunk is told as on the embedded log.
+                if (Interlocked.Read(ref _compactions) != view.Compactions)
+                    throw new InvalidOperationException("The log was compacted while it was being read in fold order.");
+                yield return row;
+            }
             if (chunk.Count < _chunk) yield break;
         }
     }
@@ -213,22 +210,6 @@ public sealed partial class PostgresEventStore
             """);
         command.Parameters.AddWithValue("origin", ToSql(origin));
         command.Parameters.AddWithValue("from", ToSql(from));
-        command.Parameters.AddWithValue("chunk", _chunk);
-        return command;
-    }
-
-    /// <summary>The next chunk in fold order after <paramref name="resume"/>: a row comparison the index serves directly.</summary>
-    private NpgsqlCommand FoldChunkCommand(EventKey? resume)
-    {
-        string where = resume is null ? "" : $"WHERE ({FoldOrder}) > (@physical, @logical, @origin, @seq)";
-        var command = _dataSource.CreateCommand($"SELECT {Columns} FROM {_s}.events {where} ORDER BY {FoldOrder} LIMIT @chunk");
-        if (resume is { } key)
-        {
-            command.Parameters.AddWithValue("physical", key.Hlc.Physical);
-            command.Parameters.AddWithValue("logical", (long)key.Hlc.Logical);
-            command.Parameters.AddWithValue("origin", ToSql(key.Origin));
-            command.Parameters.AddWithValue("seq", ToSql(key.Sequence));
-        }
         command.Parameters.AddWithValue("chunk", _chunk);
         return command;
     }

@@ -31,6 +31,8 @@ public sealed partial class PostgresEventStore : IEventStore
     private readonly Dictionary<NodeId, Hlc> _queuedStamp = new();
     private readonly List<PendingAppend> _pending = [];
     private long _batchNumber;
+    // How many times this process has seen a floor rise: a captured view's rows below the new floors are gone.
+    private long _compactions;
     private long _writeFailures;
     private long _position;
     private bool _stopped;
@@ -248,16 +250,23 @@ public sealed partial class PostgresEventStore : IEventStore
         FromSql(reader.GetInt64(first + 1)),
         new Hlc(reader.GetInt64(first + 2), checked((uint)reader.GetInt64(first + 3))));
 
-    /// <summary>Merges rows into the published view; a row only grows.</summary>
+    /// <summary>Merges rows into the published view; a row only grows. A floor that rises is a compaction (this process's or another's).</summary>
     private void Remember(IEnumerable<(NodeId Origin, OriginRow Row)> rows)
     {
         lock (_viewGate)
         {
             foreach (var (origin, row) in rows)
             {
-                _view[origin] = _view.TryGetValue(origin, out var seen)
-                    ? new OriginRow(Math.Max(seen.Held, row.Held), Math.Max(seen.Floor, row.Floor), seen.High > row.High ? seen.High : row.High)
-                    : row;
+                if (_view.TryGetValue(origin, out var seen))
+                {
+                    if (row.Floor > seen.Floor) _compactions++;
+                    _view[origin] = new OriginRow(Math.Max(seen.Held, row.Held), Math.Max(seen.Floor, row.Floor), seen.High > row.High ? seen.High : row.High);
+                }
+                else
+                {
+                    if (row.Floor > 0) _compactions++;
+                    _view[origin] = row;
+                }
             }
         }
     }

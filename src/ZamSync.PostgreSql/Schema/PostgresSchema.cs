@@ -91,6 +91,20 @@ internal static class PostgresSchema
             snapshot         bytea  NOT NULL
         );
 
+        CREATE TABLE IF NOT EXISTS {s}.checkpoint (
+            id                int PRIMARY KEY CHECK (id = 1),
+            event_count       bigint NOT NULL,
+            frontier_physical bigint,
+            frontier_logical  bigint,
+            frontier_origin   bigint,
+            frontier_seq      bigint,
+            fingerprint       text   NOT NULL,
+            state             bytea  NOT NULL,
+            origins           bigint[] NOT NULL,
+            floors            bigint[] NOT NULL,
+            held              bigint[] NOT NULL
+        );
+
         CREATE TABLE IF NOT EXISTS {s}.peers (
             peer                 bigint PRIMARY KEY,
             contract_fingerprint text

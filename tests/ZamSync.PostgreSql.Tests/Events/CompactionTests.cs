@@ -25,8 +25,10 @@ public sealed class CompactionTests : IAsyncLifetime
         floors.Advance(Hub, 1);
         Assert.Equal(21L, await store.CompactAsync(floors));
 
-        Assert.Equal(Enumerable.Range(21, 10).Select(i => (ulong)i), store.Read(Clinic, 1).Select(e => e.Envelope.Sequence));
+        Assert.Equal(Enumerable.Range(21, 10).Select(i => (ulong)i), store.Read(Clinic, 21).Select(e => e.Envelope.Sequence));
+        Assert.Equal(20UL, Assert.Throws<EventsCompactedException>(() => store.Read(Clinic, 1).ToList()).Floor);
         Assert.Equal(5, store.Read(Other, 1).Count());
+        await store.RefreshAsync(); // publishes what the direct appends above committed
         Assert.Equal(15, store.ReadInFoldOrder().Count());
         Assert.Equal(30UL, store.Known[Clinic]);
         Assert.Equal(20UL, store.Floors[Clinic]);
@@ -42,7 +44,7 @@ public sealed class CompactionTests : IAsyncLifetime
         await Assert.ThrowsAsync<SequenceHoleException>(() => other.AppendThroughPortAsync([stale]));
         Assert.Equal(new Hlc(50, 0), other.HighStamp(Hub));
         await other.AppendThroughPortAsync([stale with { Envelope = stale.Envelope with { Hlc = new Hlc(51, 0) } }]);
-        Assert.Equal(2UL, store.Read(Hub, 1).Single().Envelope.Sequence);
+        Assert.Equal(2UL, store.Read(Hub, 2).Single().Envelope.Sequence);
     }
 
     [Fact]

@@ -7,15 +7,15 @@ namespace ZamSync.Tests.Sync;
 /// The side that refuses a peer for events it has compacted ends with a session error like any other (issue 9, error
 /// model): a <see cref="SyncException"/>, not transient, with what the session spent, so a metered hub can count it.
 /// </summary>
-public class CompactedRefusalTests
+public abstract class CompactedRefusalSuite : StoreSuite
 {
     [Fact]
     public async Task Refusing_a_peer_for_compacted_events_is_a_SyncException_with_the_sessions_stats()
     {
         using var dir = new TempDirectory();
-        await using var a = await Nodes.OpenAsync(dir.Sub("a"), 1);
-        await using var b = await Nodes.OpenAsync(dir.Sub("b"), 2);
-        await using var newcomer = await Nodes.OpenAsync(dir.Sub("newcomer"), 3);
+        await using var a = await OpenAsync(dir.Sub("a"), 1);
+        await using var b = await OpenAsync(dir.Sub("b"), 2);
+        await using var newcomer = await OpenAsync(dir.Sub("newcomer"), 3);
         await Sessions.SubmitConcurrentlyAsync(a, 30, "a");
         (await Sessions.RunAsync(a, b)).Require();
         Assert.Equal(30, (await a.CompactAsync()).EventsDropped);

@@ -5,7 +5,7 @@ using ZamSync.Tests.Support;
 namespace ZamSync.Tests.Engine;
 
 /// <summary>One engine shared by many threads: every submit gets its own sequence, none is lost or duplicated.</summary>
-public class ConcurrentSubmitTests
+public abstract class ConcurrentSubmitSuite : StoreSuite
 {
     private const ulong Node = 1;
     private const int Threads = 8, PerThread = 100, Total = Threads * PerThread;
@@ -21,7 +21,7 @@ public class ConcurrentSubmitTests
         var failures = new ConcurrentQueue<Exception>();
         string hash;
 
-        await using (var engine = await Nodes.OpenAsync(dir, Node))
+        await using (var engine = await OpenAsync(dir, Node))
         {
             using var start = new Barrier(Threads + 2); // the writers, the reader and this thread
             bool submitting = true;
@@ -77,8 +77,8 @@ public class ConcurrentSubmitTests
             hash = engine.Read(s => s.Hash());
         }
 
-        File.Delete(Path.Combine(dir, Storage.StateSnapshotFile.FileName));
-        await using var reopened = await Nodes.OpenAsync(dir, Node);
+        await DropCheckpointAsync(dir);
+        await using var reopened = await OpenAsync(dir, Node);
         AssertHoldsExactly(reopened, origin, acknowledged);
         Assert.Equal(hash, reopened.State.Hash()); // the replayed fold matches the one built while submitting
         Assert.Equal((ulong)Total + 1, (await reopened.SubmitAsync(1, "next"u8.ToArray())).Sequence);

@@ -8,14 +8,14 @@ namespace ZamSync.Tests.Sync;
 /// Two sessions of one pair overlap, and the sender compacts in between (issue 9, defect 7): the session that streams
 /// from its handshake's vector must not refuse its peer for events the other session has since delivered.
 /// </summary>
-public class OverlappingSessionsTests
+public abstract class OverlappingSessionsSuite : StoreSuite
 {
     [Fact]
     public async Task Compaction_during_an_overlapping_session_does_not_refuse_a_peer_that_holds_everything()
     {
         using var dir = new TempDirectory();
-        await using var a = await Nodes.OpenAsync(dir.Sub("a"), 1);
-        await using var b = await Nodes.OpenAsync(dir.Sub("b"), 2);
+        await using var a = await OpenAsync(dir.Sub("a"), 1);
+        await using var b = await OpenAsync(dir.Sub("b"), 2);
         await Sessions.SubmitConcurrentlyAsync(a, 30, "a");
         await Sessions.SubmitConcurrentlyAsync(b, 5, "b");
 
@@ -49,8 +49,8 @@ public class OverlappingSessionsTests
     public async Task After_compaction_an_overlapping_session_sends_what_the_peer_still_lacks()
     {
         using var dir = new TempDirectory();
-        await using var a = await Nodes.OpenAsync(dir.Sub("a"), 1);
-        await using var b = await Nodes.OpenAsync(dir.Sub("b"), 2);
+        await using var a = await OpenAsync(dir.Sub("a"), 1);
+        await using var b = await OpenAsync(dir.Sub("b"), 2);
         await Sessions.SubmitConcurrentlyAsync(a, 30, "a");
 
         var (left, right) = InMemoryTransport.CreatePair();

@@ -2,14 +2,14 @@ using ZamSync.Tests.Support;
 
 namespace ZamSync.Tests.Sync;
 
-public class TwoNodeSyncTests
+public abstract class TwoNodeSyncSuite : StoreSuite
 {
     [Fact]
     public async Task Two_nodes_exchange_everything_both_ways()
     {
         using var dir = new TempDirectory();
-        await using var a = await Nodes.OpenAsync(dir.Sub("a"), 1);
-        await using var b = await Nodes.OpenAsync(dir.Sub("b"), 2);
+        await using var a = await OpenAsync(dir.Sub("a"), 1);
+        await using var b = await OpenAsync(dir.Sub("b"), 2);
         await Nodes.SubmitManyAsync(a, 3, "a");
         await Nodes.SubmitManyAsync(b, 2, "b");
 
@@ -45,8 +45,8 @@ public class TwoNodeSyncTests
     public async Task Re_running_a_finished_session_transfers_nothing()
     {
         using var dir = new TempDirectory();
-        await using var a = await Nodes.OpenAsync(dir.Sub("a"), 1);
-        await using var b = await Nodes.OpenAsync(dir.Sub("b"), 2);
+        await using var a = await OpenAsync(dir.Sub("a"), 1);
+        await using var b = await OpenAsync(dir.Sub("b"), 2);
         await Nodes.SubmitManyAsync(a, 4, "a");
         await Nodes.SubmitManyAsync(b, 3, "b");
         await Nodes.SyncAsync(a, b);

@@ -4,15 +4,15 @@ using ZamSync.Tests.Support;
 namespace ZamSync.Tests.Sync;
 
 /// <summary>Nodes that end up holding the same events end up with the same state, however the events travelled.</summary>
-public class ConvergenceTests
+public abstract class ConvergenceSuite : StoreSuite
 {
     [Fact]
     public async Task Three_nodes_syncing_pairwise_converge_on_the_same_events_and_state()
     {
         using var dir = new TempDirectory();
-        await using var a = await Nodes.OpenAsync(dir.Sub("a"), 1);
-        await using var b = await Nodes.OpenAsync(dir.Sub("b"), 2);
-        await using var c = await Nodes.OpenAsync(dir.Sub("c"), 3);
+        await using var a = await OpenAsync(dir.Sub("a"), 1);
+        await using var b = await OpenAsync(dir.Sub("b"), 2);
+        await using var c = await OpenAsync(dir.Sub("c"), 3);
         await Sessions.SubmitConcurrentlyAsync(a, 5, "a");
         await Sessions.SubmitConcurrentlyAsync(b, 4, "b");
         await Sessions.SubmitConcurrentlyAsync(c, 3, "c");
@@ -48,7 +48,7 @@ public class ConvergenceTests
         for (int i = 0; i < Origins; i++)
         {
             clocks[i] = new ManualTimeProvider(1_700_000_000_000);
-            origins[i] = await Nodes.OpenAsync(dir.Sub($"origin{i}"), 10 + (ulong)i, new ZamEngineOptions { TimeProvider = clocks[i] });
+            origins[i] = await OpenAsync(dir.Sub($"origin{i}"), 10 + (ulong)i, new ZamEngineOptions { TimeProvider = clocks[i] });
         }
         await using var originsScope = new DisposeAll(origins);
         for (int round = 0; round < Rounds; round++)
@@ -74,7 +74,7 @@ public class ConvergenceTests
         int sessions = 0;
         for (int r = 0; r < Receivers; r++)
         {
-            var receiver = await Nodes.OpenAsync(dir.Sub($"receiver{r}"), 100 + (ulong)r,
+            var receiver = await OpenAsync(dir.Sub($"receiver{r}"), 100 + (ulong)r,
                 new ZamEngineOptions { TimeProvider = new ManualTimeProvider(1_700_000_100_000) });
             receivers.Add(receiver);
             // Sources: the origins, and receivers that already finished (relays), in a random order each time,
@@ -111,13 +111,13 @@ public class ConvergenceTests
     public async Task A_hub_serving_several_clinics_at_once_converges_everyone()
     {
         using var dir = new TempDirectory();
-        await using var hub = await Nodes.OpenAsync(dir.Sub("hub"), 100);
-        await using var field = await Nodes.OpenAsync(dir.Sub("field"), 9);
+        await using var hub = await OpenAsync(dir.Sub("hub"), 100);
+        await using var field = await OpenAsync(dir.Sub("field"), 9);
         var clinics = new List<ZamEngine<LedgerState>>();
         await using var scope = new DisposeAll(clinics);
         for (ulong id = 1; id <= 4; id++)
         {
-            var clinic = await Nodes.OpenAsync(dir.Sub($"clinic{id}"), id);
+            var clinic = await OpenAsync(dir.Sub($"clinic{id}"), id);
             clinics.Add(clinic);
             await Sessions.SubmitConcurrentlyAsync(clinic, 30, $"c{id}");
         }

@@ -8,7 +8,7 @@ namespace ZamSync.Tests.Engine;
 /// User Apply code runs on the engine's fold loop, never on the log's committer: a slow or throwing state delays no
 /// fsync and fails no submit, and a read still sees every submit that returned before it.
 /// </summary>
-public class FoldLoopTests
+public abstract class FoldLoopSuite : StoreSuite
 {
     /// <summary>A state whose Apply blocks until the test opens the gate, and says when it first started blocking.</summary>
     private sealed class GatedState : IStateStore
@@ -44,7 +44,7 @@ public class FoldLoopTests
     {
         using var dir = new TempDirectory("fold-slow");
         var state = new GatedState();
-        await using var engine = await ZamEngine<GatedState>.OpenAsync(dir.Sub("node"), new NodeId(1), state);
+        await using var engine = await OpenAsync(dir.Sub("node"), 1, state);
         try
         {
             await engine.SubmitAsync(1, "a"u8.ToArray()).AsTask().WaitAsync(Sessions.Guard);
@@ -66,8 +66,8 @@ public class FoldLoopTests
     public async Task A_throwing_apply_fails_no_submit_and_no_session()
     {
         using var dir = new TempDirectory("fold-throw");
-        await using var engine = await ZamEngine<ThrowingState>.OpenAsync(dir.Sub("node"), new NodeId(1), new ThrowingState());
-        await using var peer = await Nodes.OpenAsync(dir.Sub("peer"), 2);
+        await using var engine = await OpenAsync(dir.Sub("node"), 1, new ThrowingState());
+        await using var peer = await OpenAsync(dir.Sub("peer"), 2);
         await Nodes.SubmitManyAsync(peer, 5, "peer");
 
         await Sessions.SubmitConcurrentlyAsync(engine, 10);
@@ -83,7 +83,7 @@ public class FoldLoopTests
     public async Task A_read_after_a_submit_sees_it_applied()
     {
         using var dir = new TempDirectory("fold-ryw");
-        await using var engine = await Nodes.OpenAsync(dir.Sub("node"), 1);
+        await using var engine = await OpenAsync(dir.Sub("node"), 1);
         var writers = Enumerable.Range(0, 4).Select(w => Task.Run(async () =>
         {
             for (int i = 0; i < 50; i++)
@@ -102,7 +102,7 @@ public class FoldLoopTests
     {
         using var dir = new TempDirectory("fold-feed");
         var state = new GatedState();
-        await using var engine = await ZamEngine<GatedState>.OpenAsync(dir.Sub("node"), new NodeId(1), state);
+        await using var engine = await OpenAsync(dir.Sub("node"), 1, state);
         state.Gate.Set();
         using var stop = new CancellationTokenSource(Sessions.Guard);
         var submitting = Sessions.SubmitConcurrentlyAsync(engine, 30);
@@ -120,9 +120,9 @@ public class FoldLoopTests
     {
         using var dir = new TempDirectory("fold-close");
         string path = dir.Sub("node");
-        await using (var engine = await CountingLedgerState.OpenAsync(path, 1))
+        await using (var engine = await OpenAsync(path, 1, new CountingLedgerState()))
             await Sessions.SubmitConcurrentlyAsync(engine, 25);
-        await using var reopened = await CountingLedgerState.OpenAsync(path, 1);
+        await using var reopened = await OpenAsync(path, 1, new CountingLedgerState());
         Assert.Equal((0, 25), reopened.Read(s => (s.Applies, s.Count)));
     }
 }

@@ -8,13 +8,13 @@ namespace ZamSync.Tests.Engine;
 /// them as held, so it acknowledged them before they were durable (a crash then lost what was acknowledged).
 /// An ingest now returns only when every event of its batch is durable, whoever wrote it.
 /// </summary>
-public class ConcurrentIngestDurabilityTests
+public abstract class ConcurrentIngestDurabilitySuite : StoreSuite
 {
     [Fact]
     public async Task An_ingest_that_skips_events_another_ingest_queued_returns_only_once_they_are_durable()
     {
         using var temp = new TempDirectory("ingest-dup");
-        await using var engine = await Nodes.OpenAsync(temp.Sub("hub"), 1);
+        await using var engine = await OpenAsync(temp.Sub("hub"), 1);
         var origin = new NodeId(7);
         var payload = Encoding.UTF8.GetBytes(new string('p', 8_000)); // large batches keep the write in flight
         ulong next = 1;

@@ -7,7 +7,7 @@ namespace ZamSync.Tests.Sync;
 /// A link that drops mid-transfer (a 2G connection) loses nothing and duplicates nothing: retrying until a
 /// session completes leaves both sides with every event exactly once.
 /// </summary>
-public class ConnectionCutTests
+public abstract class ConnectionCutSuite : StoreSuite
 {
     private static readonly SyncOptions SmallBatches = new() { MaxBatchEvents = 4, IdleTimeout = TimeSpan.FromSeconds(10) };
 
@@ -26,8 +26,8 @@ public class ConnectionCutTests
             int aCount = random.Next(10, 40), bCount = random.Next(0, 30);
             string aHash, bHash;
             VersionVector aKnown, bKnown;
-            await using (var a = await Nodes.OpenAsync(aDir, 1))
-            await using (var b = await Nodes.OpenAsync(bDir, 2))
+            await using (var a = await OpenAsync(aDir, 1))
+            await using (var b = await OpenAsync(bDir, 2))
             {
                 await Sessions.SubmitConcurrentlyAsync(a, aCount, $"a{scenario}");
                 await Sessions.SubmitConcurrentlyAsync(b, bCount, $"b{scenario}");
@@ -71,8 +71,8 @@ public class ConnectionCutTests
             if (scenario % 5 == 0)
             {
                 // The logs the interrupted sessions wrote reopen to the same events and state.
-                await using var a = await Nodes.OpenAsync(aDir, 1);
-                await using var b = await Nodes.OpenAsync(bDir, 2);
+                await using var a = await OpenAsync(aDir, 1);
+                await using var b = await OpenAsync(bDir, 2);
                 Assert.Equal(aKnown, a.Known);
                 Assert.Equal(bKnown, b.Known);
                 Assert.Equal(aHash, a.State.Hash());

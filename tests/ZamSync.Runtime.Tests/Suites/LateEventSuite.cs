@@ -3,14 +3,14 @@ using ZamSync.Tests.Support;
 namespace ZamSync.Tests.Sync;
 
 /// <summary>Replicated events that sort before what a node already holds ("late" events).</summary>
-public class LateEventTests
+public abstract class LateEventSuite : StoreSuite
 {
     [Fact]
     public async Task A_late_event_re_folds_the_state_into_the_agreed_order()
     {
         using var dir = new TempDirectory();
-        await using var recent = await Nodes.OpenAsync(dir.Sub("recent"), 1, new ZamEngineOptions { TimeProvider = new ManualTimeProvider(2_000_000_000) });
-        await using var old = await Nodes.OpenAsync(dir.Sub("old"), 2, new ZamEngineOptions { TimeProvider = new ManualTimeProvider(1_000_000_000) });
+        await using var recent = await OpenAsync(dir.Sub("recent"), 1, new ZamEngineOptions { TimeProvider = new ManualTimeProvider(2_000_000_000) });
+        await using var old = await OpenAsync(dir.Sub("old"), 2, new ZamEngineOptions { TimeProvider = new ManualTimeProvider(1_000_000_000) });
         await Sessions.SubmitConcurrentlyAsync(recent, 20, "recent");
         await Sessions.SubmitConcurrentlyAsync(old, 3, "old");
         int resets = recent.State.Resets;
@@ -27,8 +27,8 @@ public class LateEventTests
     public async Task Reading_every_event_while_a_late_event_arrives_does_not_fail()
     {
         using var dir = new TempDirectory();
-        await using var hub = await Nodes.OpenAsync(dir.Sub("hub"), 1, new ZamEngineOptions { TimeProvider = new ManualTimeProvider(2_000_000_000) });
-        await using var old = await Nodes.OpenAsync(dir.Sub("old"), 2, new ZamEngineOptions { TimeProvider = new ManualTimeProvider(1_000_000_000) });
+        await using var hub = await OpenAsync(dir.Sub("hub"), 1, new ZamEngineOptions { TimeProvider = new ManualTimeProvider(2_000_000_000) });
+        await using var old = await OpenAsync(dir.Sub("old"), 2, new ZamEngineOptions { TimeProvider = new ManualTimeProvider(1_000_000_000) });
         await Sessions.SubmitConcurrentlyAsync(hub, 600, "hub"); // more than one read chunk
         await Sessions.SubmitConcurrentlyAsync(old, 2, "old");
 
@@ -49,8 +49,8 @@ public class LateEventTests
     public async Task A_reader_part_way_through_when_the_log_is_compacted_is_told_so()
     {
         using var dir = new TempDirectory();
-        await using var hub = await Nodes.OpenAsync(dir.Sub("hub"), 1);
-        await using var peer = await Nodes.OpenAsync(dir.Sub("peer"), 2);
+        await using var hub = await OpenAsync(dir.Sub("hub"), 1);
+        await using var peer = await OpenAsync(dir.Sub("peer"), 2);
         await Sessions.SubmitConcurrentlyAsync(hub, 600, "hub");
         (await Sessions.RunAsync(peer, hub)).Require(); // the peer holds everything: all of it may be compacted
 
