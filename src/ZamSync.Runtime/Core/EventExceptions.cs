@@ -32,3 +32,34 @@ public sealed class EventRefusedException(uint eventType, string reason)
     /// <summary>What the validator said, verbatim.</summary>
     public string Reason { get; } = reason;
 }
+
+/// <summary>
+/// A local submit was refused because this node is missing some of its own events: it was restored from a backup
+/// (<see cref="ZamEngine.MarkRestored"/>), or a peer holds more of its origin than its log does. Minting now would give
+/// a sequence its peers already hold under another event. Sync with a peer (a hub) first; nothing was stored.
+/// </summary>
+public sealed class OwnEventsMissingException(NodeId node, ulong held, ulong? heldElsewhere, NodeId? heldBy, bool restored)
+    : ZamException(Describe(node, held, heldElsewhere, heldBy, restored))
+{
+    /// <summary>The node that refused the submit.</summary>
+    public NodeId Node { get; } = node;
+
+    /// <summary>The highest own sequence this node holds.</summary>
+    public ulong Held { get; } = held;
+
+    /// <summary>The highest own sequence a peer is known to hold, when one is known to hold more.</summary>
+    public ulong? HeldElsewhere { get; } = heldElsewhere;
+
+    /// <summary>The peer known to hold <see cref="HeldElsewhere"/>.</summary>
+    public NodeId? HeldBy { get; } = heldBy;
+
+    /// <summary>Whether the directory is marked as restored and has not synced since.</summary>
+    public bool Restored { get; } = restored;
+
+    private static string Describe(NodeId node, ulong held, ulong? elsewhere, NodeId? by, bool restored) =>
+        elsewhere is { } e && by is { } peer
+            ? $"Node {node} holds its own events only up to #{held} but peer {peer} holds up to #{e}: sync with a peer to get them back before submitting (nothing was stored)."
+            : restored
+                ? $"Node {node} was restored from a backup (its own events end at #{held}) and has not synced since: sync with a peer before submitting, so no sequence is used twice (nothing was stored)."
+                : $"Node {node} is missing some of its own events (nothing was stored).";
+}

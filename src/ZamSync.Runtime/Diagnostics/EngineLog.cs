@@ -20,4 +20,16 @@ internal static partial class EngineLog
     [LoggerMessage(203, LogLevel.Error,
         "The fold loop could not bring the state up to date: {Error}. It retries with the next durable batch; reading the state retries at once and throws the same error if it persists")]
     public static partial void FoldFailed(ILogger logger, string error, Exception exception);
+
+    [LoggerMessage(204, LogLevel.Warning,
+        "Node {Node} holds its own events only up to #{Held} but {Why}: it refuses local submits until a sync brings its missing events back, so it never mints a sequence its peers already hold under another event")]
+    public static partial void OwnEventsMissing(ILogger logger, NodeId node, ulong held, string why);
+
+    [LoggerMessage(205, LogLevel.Warning,
+        "Node {Node} holds its own events only up to #{Held} but peer {Peer} holds up to #{Elsewhere} (restored from an old backup, or its log was lost?): it refuses local submits until it has them back")]
+    public static partial void OwnEventsHeldElsewhere(ILogger logger, NodeId node, ulong held, NodeId peer, ulong elsewhere);
+
+    [LoggerMessage(206, LogLevel.Information,
+        "Node {Node} has its own events back up to #{Held} (from a session with {Peer}) and submits again")]
+    public static partial void OwnEventsRecovered(ILogger logger, NodeId node, ulong held, NodeId peer);
 }

@@ -95,6 +95,7 @@ public abstract partial class ZamEngine : IAsyncDisposable
             var peerStore = _options.PeerStore ?? new FilePeerStore(DataDirectory);
             _peers = new PeerTable(peerStore, await peerStore.LoadAsync(cancellationToken).ConfigureAwait(false));
             _quarantine = new QuarantineLog(DataDirectory);
+            LoadOwnRecovery();
             RecoverState();
         }
         catch
@@ -119,12 +120,18 @@ public abstract partial class ZamEngine : IAsyncDisposable
     public async ValueTask<EventEnvelope> SubmitAsync(uint eventType, ReadOnlyMemory<byte> payload, CancellationToken cancellationToken = default)
     {
         ThrowIfDisposed();
+        // A store shared with other processes of this node may lag what a peer said it holds of our origin: learn
+        // what they committed before refusing.
+        if (OwnEventsMissing(out _, out _, out bool restored) && !restored) await _store.RefreshAsync(cancellationToken).ConfigureAwait(false);
         EventEnvelope envelope;
         while (true)
         {
             AppendTicket ticket;
             lock (_ingest)
             {
+                // Checked under the ingest lock, so no submit slips in between a session learning the gap and the fold
+                // of what it brings back.
+                ThrowIfOwnEventsMissing();
                 var hlc = Clock.Tick();
                 while (true)
                 {
@@ -272,13 +279,21 @@ public abstract partial class ZamEngine : IAsyncDisposable
     public string? PeerContract(NodeId peer) => _peers.Contract(peer);
 
     /// <summary>Records what a peer holds (from its handshake or its acknowledgement); never lowers it.</summary>
-    internal void RecordPeerKnowledge(NodeId peer, VersionVector holds) => _peers.Merge(peer, holds);
+    internal void RecordPeerKnowledge(NodeId peer, VersionVector holds)
+    {
+        _peers.Merge(peer, holds);
+        NoteOwnHeldBy(peer, holds);
+    }
 
     /// <summary>
     /// Records a responder's completed handshake: what it holds, and the contract fingerprint to rely on next time (null
     /// forgets it: the peer cannot ask for an omitted schema). One durable write, only when something changed.
     /// </summary>
-    internal void RecordPeerHandshake(NodeId peer, VersionVector holds, string? contract) => _peers.Merge(peer, holds, contract);
+    internal void RecordPeerHandshake(NodeId peer, VersionVector holds, string? contract)
+    {
+        _peers.Merge(peer, holds, contract);
+        NoteOwnHeldBy(peer, holds);
+    }
 
     /// <summary>Forgets the contract fingerprint remembered for <paramref name="peer"/>, so the next session sends the schema.</summary>
     internal void ForgetPeerContract(NodeId peer) => _peers.ForgetContract(peer);

@@ -273,6 +273,7 @@ public sealed class SyncSession
             Engine.RecordPeerKnowledge(_peer, final.Holds);
             (_sendStopped, _receiveStopped) = (stopped, peerStopped);
             _exhausted = stopped || peerStopped || final.BudgetExhausted;
+            Engine.CompleteOwnRecovery(_peer, reply.Holds);
         }
 
         private async Task RespondAsync()
@@ -325,6 +326,7 @@ public sealed class SyncSession
             await SendAsync(new SyncCompleteMessage(peerStopped, ack), "sending the acknowledgement", ackBound).ConfigureAwait(false);
             (_sendStopped, _receiveStopped) = (stopped, peerStopped);
             _exhausted = stopped || peerStopped;
+            Engine.CompleteOwnRecovery(_peer, hello.Holds);
         }
 
         /// <summary>Whether <paramref name="fingerprint"/> is this node's own (non-empty) contract fingerprint.</summary>
