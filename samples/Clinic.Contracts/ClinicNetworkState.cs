@@ -51,7 +51,8 @@ public partial class ClinicNetworkState
 
     void Apply(PrescriptionIssued e)
     {
-        Patient(e.PatientId)?.Prescriptions.Add($"{e.Item} x{e.Quantity}, {e.Dosage}");
+        // Invariant: a quantity formatted by a node's own culture could differ between clinics (ZS6004).
+        Patient(e.PatientId)?.Prescriptions.Add(string.Create(CultureInfo.InvariantCulture, $"{e.Item} x{e.Quantity}, {e.Dosage}"));
         EventsApplied++;
     }
 

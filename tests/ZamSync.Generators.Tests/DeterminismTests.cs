@@ -43,7 +43,7 @@ public class DeterminismTests
         Assert.True(diagnostics.Length == 1, $"Expected one {id}, got: {string.Join("\n", diagnostics)}");
         var d = diagnostics[0];
         Assert.Equal(id, d.Id);
-        Assert.Equal(severity, d.Severity);
+        Assert.Equal(severity, d.Descriptor.DefaultSeverity); // the test compilation turns warnings into errors, as the build does
         Assert.Equal(spanText, TestCompiler.SpanText(d));
         Assert.Equal($"https://github.com/zamsync/zamsync/blob/main/docs/diagnostics/{id}.md", d.Descriptor.HelpLinkUri);
         return d;
@@ -143,7 +143,7 @@ public class DeterminismTests
     public async Task A_helper_two_calls_away_is_reported_with_its_path()
     {
         var d = await Single(State("Log.Add(Helpers.Stamp(e.Id));", """
-            public static class Helpers { public static string Stamp(string id) => id + Clock.Read(); }
+            public static class Helpers { public static string Stamp(string id) => id + Clock.Read().ToString(CultureInfo.InvariantCulture); }
             public static class Clock { public static long Read() => DateTime.UtcNow.Ticks; }
             """), "ZS6001", DiagnosticSeverity.Error, "DateTime.UtcNow");
         Assert.Equal("'DateTime.UtcNow' reads the wall clock, reached from S.Apply(Evt) via Helpers.Stamp -> Clock.Read; every node and every re-fold sees another time, use the event's own time or EventContext.Hlc",
@@ -237,4 +237,185 @@ public class DeterminismTests
                 public void Reset() { }
             }
             """);
+
+    // ---- ZS6004: culture ----
+
+    [Theory]
+    [InlineData("Log.Add(e.N.ToString());", "e.N.ToString()")]
+    [InlineData("Log.Add(e.X.ToString(\"F2\"));", "e.X.ToString(\"F2\")")]
+    [InlineData("Log.Add(DateTime.UnixEpoch.ToString(\"yyyy-MM-dd\"));", "DateTime.UnixEpoch.ToString(\"yyyy-MM-dd\")")]
+    [InlineData("Log.Add(((uint)e.N).ToString(\"N0\"));", "((uint)e.N).ToString(\"N0\")")]
+    [InlineData("Log.Add($\"{e.Id} x{e.N}\");", "$\"{e.Id} x{e.N}\"")]
+    [InlineData("Log.Add($\"{e.X:F1}\");", "$\"{e.X:F1}\"")]
+    [InlineData("Log.Add(\"n=\" + e.X);", "e.X")]
+    [InlineData("Total = double.Parse(e.Text);", "double.Parse(e.Text)")]
+    [InlineData("int.TryParse(e.Text, out var n);", "int.TryParse(e.Text, out var n)")]
+    [InlineData("var d = DateTime.Parse(e.Text);", "DateTime.Parse(e.Text)")]
+    [InlineData("Total = Convert.ToDouble(e.Text);", "Convert.ToDouble(e.Text)")]
+    [InlineData("Log.Add(string.Format(\"{0}\", e.X));", "string.Format(\"{0}\", e.X)")]
+    [InlineData("Log.Add(e.Text.ToUpper());", "e.Text.ToUpper()")]
+    [InlineData("if (e.Text.StartsWith(\"x\")) Log.Add(e.Id);", "e.Text.StartsWith(\"x\")")]
+    [InlineData("if (string.Compare(e.Text, e.Id) < 0) Log.Add(e.Id);", "string.Compare(e.Text, e.Id)")]
+    [InlineData("Log.AddRange(Log.OrderBy(s => s).ToList());", "Log.OrderBy(s => s)")]
+    [InlineData("Log.Sort();", "Log.Sort()")]
+    [InlineData("var c = CultureInfo.CurrentCulture;", "CultureInfo.CurrentCulture")]
+    [InlineData("var sorted = new SortedSet<string>();", "new SortedSet<string>()")]
+    public async Task ZS6004_culture_sensitive_text_in_apply(string body, string span)
+    {
+        var d = await Single(State(body), "ZS6004", DiagnosticSeverity.Warning, span);
+        Assert.Contains("depends on the current culture in S.Apply(Evt)", d.GetMessage());
+    }
+
+    [Theory]
+    [InlineData("Log.Add(e.N.ToString(CultureInfo.InvariantCulture));")]
+    [InlineData("Log.Add(e.X.ToString(\"F2\", CultureInfo.InvariantCulture));")]
+    [InlineData("Log.Add(string.Create(CultureInfo.InvariantCulture, $\"{e.Id} x{e.N} {e.X}\"));")]
+    [InlineData("Log.Add(FormattableString.Invariant($\"{e.X}\"));")]
+    [InlineData("Log.Add(new System.Text.StringBuilder().Append(CultureInfo.InvariantCulture, $\"{e.X}\").ToString());")]
+    [InlineData("Log.Add(string.Format(CultureInfo.InvariantCulture, \"{0}\", e.X));")]
+    [InlineData("Total = double.Parse(e.Text, CultureInfo.InvariantCulture);")]
+    [InlineData("int.TryParse(e.Text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var n);")]
+    [InlineData("Log.Add($\"{e.Id} {(uint)e.N} {ctx.Sequence} {ctx.Hlc} {DateTime.UnixEpoch:O} {TimeSpan.Zero} {e.N:X8} {Guid.Empty} {true}\");")]
+    [InlineData("Log.Add(((ulong)e.N).ToString());")]
+    [InlineData("Log.Add(e.Id + e.Text + 'c');")]
+    [InlineData("Log.Add(e.Text.ToUpperInvariant());")]
+    [InlineData("if (e.Text.StartsWith(\"x\", StringComparison.Ordinal) || e.Text.StartsWith('x')) Log.Add(e.Id);")]
+    [InlineData("Log.AddRange(Log.OrderBy(s => s, StringComparer.Ordinal).ToList());")]
+    [InlineData("var sorted = new SortedSet<string>(StringComparer.Ordinal); var ints = new SortedSet<int>();")]
+    public Task ZS6004_invariant_text_is_fine(string body) => None(State(body));
+
+    // ---- ZS6005: unordered iteration ----
+
+    [Theory]
+    [InlineData("foreach (var x in Seen) Log.Add(x);", "Seen")]
+    [InlineData("foreach (var (k, v) in Counts) Log.Add(k);", "Counts")]
+    [InlineData("foreach (var k in Counts.Keys) Log.Add(k);", "Counts.Keys")]
+    [InlineData("Log.AddRange(Seen.ToList());", "Seen.ToList()")]
+    [InlineData("Log.Add(Counts.Keys.First());", "Counts.Keys.First()")]
+    [InlineData("Log.AddRange(Seen.Where(x => x.Length > 1).Select(x => x + \"!\").ToArray());", "Seen.Where(x => x.Length > 1).Select(x => x + \"!\").ToArray()")]
+    [InlineData("foreach (var x in Seen.Where(x => x.Length > 1)) Log.Add(x);", "Seen.Where(x => x.Length > 1)")]
+    [InlineData("Total = Weights.Values.Sum();", "Weights.Values.Sum()")]
+    public async Task ZS6005_unordered_iteration_in_apply(string body, string span)
+    {
+        var d = await Single(State(body, Collections), "ZS6005", DiagnosticSeverity.Warning, span);
+        Assert.Contains("in S.Apply(Evt)", d.GetMessage());
+    }
+
+    private const string Collections = """
+        public partial class S
+        {
+            public HashSet<string> Seen { get; } = new();
+            public Dictionary<string, int> Counts { get; } = new();
+            public Dictionary<string, double> Weights { get; } = new();
+            public SortedDictionary<string, int> Sorted { get; } = new(StringComparer.Ordinal);
+        }
+        """;
+
+    [Theory]
+    [InlineData("foreach (var (k, v) in Sorted) Log.Add(k);")]
+    [InlineData("foreach (var k in Counts.Keys.OrderBy(k => k, StringComparer.Ordinal)) Log.Add(k);")]
+    [InlineData("var n = Counts.Values.Sum() + Counts.Count(kv => kv.Value > 1) + Seen.Where(x => x.Length > 1).Count();")]
+    [InlineData("if (Seen.Contains(e.Id) && Counts.Any()) Log.Add(e.Id);")]
+    [InlineData("foreach (var x in Log) Log.Add(x); foreach (var c in e.Text) Log.Add(c.ToString());")]
+    public Task ZS6005_ordered_or_order_insensitive_use_is_fine(string body) => None(State(body, Collections));
+
+    // ---- ZS6006: async ----
+
+    [Fact]
+    public async Task ZS6006_async_apply()
+    {
+        var d = await Single(Event + """
+            [ZamState]
+            public partial class S
+            {
+                async void Apply(Evt e) => await Task.Yield();
+                public void Reset() { }
+            }
+            """, "ZS6006", DiagnosticSeverity.Error, "async");
+        Assert.StartsWith("'async S.Apply' in S.Apply(Evt) runs asynchronously", d.GetMessage());
+    }
+
+    [Fact]
+    public async Task ZS6006_async_helper_and_lambda()
+    {
+        var diagnostics = await Analyze(State("_ = Helpers.LaterAsync(); Func<Task> f = async () => await Task.Yield();",
+            "public static class Helpers { public static async Task LaterAsync() => await Task.Delay(1); }"));
+
+        Assert.Equal(["ZS6006", "ZS6006"], diagnostics.Select(d => d.Id));
+        Assert.All(diagnostics, d => Assert.Equal("async", TestCompiler.SpanText(d)));
+        Assert.Contains(diagnostics, d => d.GetMessage().StartsWith("'async Helpers.LaterAsync', reached from S.Apply(Evt) via Helpers.LaterAsync", StringComparison.Ordinal));
+        Assert.Contains(diagnostics, d => d.GetMessage().StartsWith("'async lambda' in S.Apply(Evt)", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public Task ZS6006_a_synchronous_task_helper_is_fine() =>
+        None(State("_ = Helpers.Done();", "public static class Helpers { public static Task Done() => Task.CompletedTask; }"));
+
+    // ---- ZS6007: mutable static state ----
+
+    [Theory]
+    [InlineData("Counter.Next++;", "Counter.Next")]
+    [InlineData("Log.Add(Counter.Name);", "Counter.Name")]
+    [InlineData("Counter.Seen = e.N;", "Counter.Seen")]
+    public async Task ZS6007_mutable_static_in_apply(string body, string span)
+    {
+        var d = await Single(State(body, Statics), "ZS6007", DiagnosticSeverity.Error, span);
+        Assert.Contains("is mutable static state in S.Apply(Evt)", d.GetMessage());
+    }
+
+    [Fact]
+    public Task ZS6007_through_a_property_with_a_body() =>
+        Single(State("Log.Add(Counter.Current.ToString(CultureInfo.InvariantCulture));", Statics), "ZS6007", DiagnosticSeverity.Error, "_current");
+
+    private const string Statics = """
+        public static class Counter
+        {
+            public static int Next;
+            public static string Name = "a";
+            public static int Seen { get; set; }
+            private static int _current;
+            public static int Current => _current;
+            public const int Limit = 3;
+            public static readonly string Prefix = "p";
+            public static int Fixed { get; } = 4;
+        }
+        """;
+
+    [Fact]
+    public Task ZS6007_constants_and_readonly_statics_are_fine() =>
+        None(State("Log.Add(Counter.Prefix + Counter.Limit.ToString(CultureInfo.InvariantCulture) + Counter.Fixed.ToString(CultureInfo.InvariantCulture) + string.Empty);", Statics));
+
+    // ---- ZS6008: floating-point accumulation ----
+
+    [Theory]
+    [InlineData("Total += e.X;", "Total += e.X")]
+    [InlineData("Total = Total * e.X;", "Total = Total * e.X")]
+    [InlineData("float f = 0; f -= (float)e.X;", "f -= (float)e.X")]
+    public async Task ZS6008_floating_point_accumulation_in_apply(string body, string span)
+    {
+        var d = await Single(State(body), "ZS6008", DiagnosticSeverity.Warning, span);
+        Assert.Contains("in S.Apply(Evt)", d.GetMessage());
+    }
+
+    [Theory]
+    [InlineData("Total = e.X;")]
+    [InlineData("decimal d = 0; d += (decimal)e.X; long l = 0; l += e.N;")]
+    [InlineData("Total = e.X * 2;")]
+    public Task ZS6008_assignment_and_exact_arithmetic_are_fine(string body) => None(State(body));
+
+    [Fact]
+    public async Task Several_rules_in_one_helper_are_each_reported_with_the_path()
+    {
+        var diagnostics = await Analyze(State("Log.Add(Format.Line(e));", """
+            public static class Format
+            {
+                public static string Line(Evt e) => Part(e) + DateTime.Now.ToString(CultureInfo.InvariantCulture);
+                private static string Part(Evt e) => e.X.ToString();
+            }
+            """));
+
+        Assert.Equal(["ZS6001", "ZS6004"], diagnostics.Select(d => d.Id));
+        Assert.Contains("reached from S.Apply(Evt) via Format.Line;", diagnostics[0].GetMessage());
+        Assert.Contains("reached from S.Apply(Evt) via Format.Line -> Format.Part;", diagnostics[1].GetMessage());
+    }
 }

@@ -154,6 +154,31 @@ public static class DiagnosticDescriptors
         "'{0}' reads the machine or does I/O{1}; it differs between nodes and runs again on every re-fold, do it before submitting and put the result in the event", "ZamSync.Determinism", DiagnosticSeverity.Error,
         WellKnownDiagnosticTags.CompilationEnd);
 
+    public static readonly DiagnosticDescriptor ApplyDependsOnCulture = Create(
+        "ZS6004", "Apply formats, parses or compares text with the current culture",
+        "'{0}' depends on the current culture{1}; a node with another culture folds other text, pass CultureInfo.InvariantCulture (or StringComparison.Ordinal, StringComparer.Ordinal)", "ZamSync.Determinism", DiagnosticSeverity.Warning,
+        WellKnownDiagnosticTags.CompilationEnd);
+
+    public static readonly DiagnosticDescriptor ApplyIteratesUnordered = Create(
+        "ZS6005", "Apply iterates a collection whose order is not defined",
+        "Iteration over '{0}'{1} follows an order that is not part of the collection's contract; if the order reaches the state, iterate in a sorted order (OrderBy with an ordinal comparer) or keep a SortedDictionary/SortedSet", "ZamSync.Determinism", DiagnosticSeverity.Warning,
+        WellKnownDiagnosticTags.CompilationEnd);
+
+    public static readonly DiagnosticDescriptor ApplyIsAsync = Create(
+        "ZS6006", "Apply runs asynchronously",
+        "'{0}'{1} runs asynchronously; the engine applies one event at a time and returns at the first await, so the rest would change the state while later events are applied, keep Apply synchronous", "ZamSync.Determinism", DiagnosticSeverity.Error,
+        WellKnownDiagnosticTags.CompilationEnd);
+
+    public static readonly DiagnosticDescriptor ApplyUsesMutableStatic = Create(
+        "ZS6007", "Apply uses mutable static state",
+        "'{0}' is mutable static state{1}; it is outside the state, survives Reset and differs between processes, keep it in the state's own members", "ZamSync.Determinism", DiagnosticSeverity.Error,
+        WellKnownDiagnosticTags.CompilationEnd);
+
+    public static readonly DiagnosticDescriptor ApplyAccumulatesFloatingPoint = Create(
+        "ZS6008", "Apply accumulates floating-point values",
+        "Floating-point accumulation into '{0}'{1}; each step rounds, so the result depends on the exact order and count of the steps and is not exact, accumulate decimal or integer units", "ZamSync.Determinism", DiagnosticSeverity.Warning,
+        WellKnownDiagnosticTags.CompilationEnd);
+
     // ---- ZS9xxx: infrastructure ----
     public static readonly DiagnosticDescriptor GeneratorFailure = Create(
         "ZS9001", "The ZamSync generator failed",

@@ -25,7 +25,12 @@ public sealed class DeterminismAnalyzer : DiagnosticAnalyzer
     public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(
         DiagnosticDescriptors.ApplyReadsClock,
         DiagnosticDescriptors.ApplyUsesRandomness,
-        DiagnosticDescriptors.ApplyUsesEnvironment);
+        DiagnosticDescriptors.ApplyUsesEnvironment,
+        DiagnosticDescriptors.ApplyDependsOnCulture,
+        DiagnosticDescriptors.ApplyIteratesUnordered,
+        DiagnosticDescriptors.ApplyIsAsync,
+        DiagnosticDescriptors.ApplyUsesMutableStatic,
+        DiagnosticDescriptors.ApplyAccumulatesFloatingPoint);
 
     public override void Initialize(AnalysisContext context)
     {
@@ -49,6 +54,7 @@ public sealed class DeterminismAnalyzer : DiagnosticAnalyzer
             {
                 if (block.OwningSymbol is not IMethodSymbol method) return;
                 var collector = new FactCollector(rules);
+                if (DeterminismRules.AsyncMethod(method) is { } async) collector.Add(async);
                 block.RegisterOperationAction(operation => collector.Visit(operation.Operation), DeterminismRules.Kinds);
                 block.RegisterOperationBlockEndAction(_ =>
                 {
