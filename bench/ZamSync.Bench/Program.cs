@@ -27,6 +27,7 @@ internal static class Program
         new FindMissingBenchmark(),
         new TcpSyncBenchmark(),
         new HubFanInBenchmark(),
+        new PostgresHubBenchmark(),
         new TlsOverheadBenchmark(),
         new CodecBenchmark(),
         new GeneratorCostBenchmark(),

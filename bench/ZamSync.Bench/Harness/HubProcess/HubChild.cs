@@ -1,5 +1,7 @@
 using System.Globalization;
+using Npgsql;
 using ZamSync.Net.Hub;
+using ZamSync.PostgreSql;
 using ZamSync.Net.Tcp;
 using ZamSync.Sync;
 
@@ -23,9 +25,14 @@ internal static class HubChild
         var node = new NodeId(ulong.Parse(Argument(args, "--node"), CultureInfo.InvariantCulture));
         int clinics = int.Parse(Argument(args, "--clinics"), CultureInfo.InvariantCulture);
 
-        var engine = kind == HubKind.Folding
-            ? await ZamEngine<CounterState>.OpenAsync(directory, node, new CounterState()).ConfigureAwait(false)
-            : await RelayOpener.OpenAsync(directory, node).ConfigureAwait(false);
+        await using var database = kind == HubKind.Postgres ? NpgsqlDataSource.Create(Argument(args, "--postgres")) : null;
+        var engine = kind switch
+        {
+            HubKind.Folding => await ZamEngine<CounterState>.OpenAsync(directory, node, new CounterState()).ConfigureAwait(false),
+            HubKind.Relay => await RelayOpener.OpenAsync(directory, node).ConfigureAwait(false),
+            _ => await ZamEngine.OpenRelayAsync(directory, node,
+                RelayOpener.ClinicContract().UsePostgres(database!, new PostgresStoreOptions { Schema = Argument(args, "--schema") })).ConfigureAwait(false),
+        };
         await using (engine.ConfigureAwait(false))
         {
             using var applied = new InstrumentCounter(engine.Metrics.EventsApplied);

@@ -10,6 +10,9 @@ internal enum HubKind
 
     /// <summary>A hub that stores and forwards without a state (issue 11); only where the engine offers it.</summary>
     Relay,
+
+    /// <summary>A relay hub process whose events and peers live in PostgreSQL (one of several on one schema).</summary>
+    Postgres,
 }
 
 /// <summary>
@@ -56,7 +59,7 @@ internal static class RelayOpener
     /// A relay has no state type to take the contract from, so it is given the clinics' own (the generated
     /// attribute on this assembly): a hub presenting another contract is refused at the handshake.
     /// </summary>
-    private static ZamEngineOptions ClinicContract()
+    internal static ZamEngineOptions ClinicContract()
     {
         var contract = System.Reflection.CustomAttributeExtensions.GetCustomAttribute<ZamContractAttribute>(typeof(CounterState).Assembly);
         return contract is null ? new ZamEngineOptions() : new ZamEngineOptions { ContractFingerprint = contract.Fingerprint, ContractSchema = contract.Schema };

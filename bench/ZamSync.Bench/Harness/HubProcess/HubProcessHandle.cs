@@ -49,7 +49,7 @@ internal sealed class HubProcessHandle : IAsyncDisposable
     /// <summary>Where the raw-copy baseline's sink accepts connections (the same process).</summary>
     public IPEndPoint Sink { get; private set; } = null!;
 
-    public static async Task<HubProcessHandle> StartAsync(HubKind kind, string directory, NodeId node, int clinics, TextWriter log)
+    public static async Task<HubProcessHandle> StartAsync(HubKind kind, string directory, NodeId node, int clinics, TextWriter log, params string[] extra)
     {
         var start = new ProcessStartInfo
         {
@@ -68,6 +68,7 @@ internal sealed class HubProcessHandle : IAsyncDisposable
             "--node", node.Value.ToString(CultureInfo.InvariantCulture), "--clinics", clinics.ToString(CultureInfo.InvariantCulture),
         })
             start.ArgumentList.Add(argument);
+        foreach (var argument in extra) start.ArgumentList.Add(argument);
 
         var process = Process.Start(start) ?? throw new InvalidOperationException("The hub process did not start.");
         var handle = new HubProcessHandle(process, log);
