@@ -35,6 +35,19 @@ internal sealed class QuarantineLog
         }
     }
 
+    /// <summary>Whether one line of the file is an entry this reader takes (for read-only checks of the file).</summary>
+    internal static bool IsReadableLine(ReadOnlySpan<byte> line)
+    {
+        try
+        {
+            return JsonSerializer.Deserialize(line, QuarantineJson.Default.Entry) is not null;
+        }
+        catch (JsonException)
+        {
+            return false;
+        }
+    }
+
     public IReadOnlyList<QuarantinedEvent> Entries
     {
         get { lock (_gate) return _entries.ToArray(); }
