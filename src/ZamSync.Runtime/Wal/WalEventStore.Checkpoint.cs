@@ -46,5 +46,7 @@ internal sealed partial class WalEventStore
         var snapshot = new StateSnapshotFile.Snapshot(Header.Generation, Length, checkpoint.EventCount, checkpoint.Frontier,
             checkpoint.State.ToArray(), checkpoint.ContractFingerprint);
         StateSnapshotFile.Write(DataDirectory, snapshot, _cipher);
+        // The index is written with every checkpoint, so a crash after it rescans only what came later.
+        PersistIndex();
     }
 }

@@ -91,6 +91,8 @@ internal sealed partial class WalEventStore
             {
                 _fileSwap.ExitWriteLock();
             }
+            // The old index describes the old generation: write the new log's, so the next open need not scan it.
+            PersistIndex();
         }
     }
 

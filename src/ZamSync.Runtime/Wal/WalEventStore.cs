@@ -138,7 +138,7 @@ internal sealed partial class WalEventStore : IEventStore
             CheckKey(header, headerBytes, options, cipher, path);
             if (header.NodeId != owner)
                 throw new ZamException($"The log '{path}' belongs to node {header.NodeId}, not {owner}. Open it with its own node id.");
-            var scan = new WalScanner(file, length, path, header.SealedLength, cipher).Scan(owner);
+            var (scan, indexNotUsed) = ScanOnOpen(path, owner, header, file, length, cipher);
             if (scan.TruncatedAt >= 0)
             {
                 // Only a torn tail reaches here (the scanner throws on anything else): cut it off durably so
@@ -146,7 +146,10 @@ internal sealed partial class WalEventStore : IEventStore
                 RandomAccess.SetLength(file, scan.TruncatedAt);
                 RandomAccess.FlushToDisk(file);
             }
-            var report = new WalRecoveryReport(scan.Index.Count, scan.TruncatedAt, scan.TruncatedAt >= 0 ? length - scan.TruncatedAt : 0);
+            var report = new WalRecoveryReport(scan.Index.Count, scan.TruncatedAt, scan.TruncatedAt >= 0 ? length - scan.TruncatedAt : 0)
+            {
+                RecordsScanned = scan.RecordsScanned, IndexUsed = indexNotUsed is null, IndexNotUsedReason = indexNotUsed,
+            };
             return new WalEventStore(path, owner, header, file, scan, options, cipher, metrics, onCommitted, report);
         }
         catch
@@ -467,6 +470,10 @@ internal sealed partial class WalEventStore : IEventStore
                 _fileSwap.ExitReadLock();
             }
             if (chunk.Count == 0) yield break;
+            // The index (perhaps loaded from events.idx) said where these events are; the records themselves must agree.
+            for (int i = 0; i < chunk.Count; i++)
+                if (chunk[i].Envelope.Origin != origin || chunk[i].Envelope.Sequence != next + (ulong)i)
+                    throw new WalCorruptionException(_path, refs[i].Offset, -1, $"the index places {origin}#{next + (ulong)i} on a record of {chunk[i].Envelope.Origin}#{chunk[i].Envelope.Sequence}");
             foreach (var e in chunk) yield return e;
             next += (ulong)chunk.Count;
         }
@@ -514,6 +521,7 @@ internal sealed partial class WalEventStore : IEventStore
         int count = (int)view.Count;
         var chunk = new List<StoredEvent>(ReadChunk);
         var refs = new List<RecordRef>(ReadChunk);
+        var keys = new List<EventKey>(ReadChunk);
         for (int first = (int)start; first < count; first += ReadChunk)
         {
             chunk.Clear();
@@ -529,13 +537,23 @@ internal sealed partial class WalEventStore : IEventStore
                 }
                 int end = Math.Min(count, first + ReadChunk);
                 refs.Clear();
-                for (int i = first; i < end; i++) refs.Add(fold[i].Record);
+                keys.Clear();
+                for (int i = first; i < end; i++)
+                {
+                    var entry = fold[i];
+                    refs.Add(entry.Record);
+                    keys.Add(entry.Key);
+                }
                 ReadRecords(file, refs, chunk);
             }
             finally
             {
                 _fileSwap.ExitReadLock();
             }
+            // The index (perhaps loaded from events.idx) said which event each record is; the records must agree.
+            for (int i = 0; i < chunk.Count; i++)
+                if (chunk[i].Envelope.Key != keys[i])
+                    throw new WalCorruptionException(_path, refs[i].Offset, -1, $"the index places {keys[i]} on a record of {chunk[i].Envelope.Key}");
             foreach (var e in chunk) yield return e;
         }
     }
@@ -599,6 +617,7 @@ internal sealed partial class WalEventStore : IEventStore
     {
         if (_file.IsClosed) return;
         await StopAsync().ConfigureAwait(false);
+        PersistIndex();
         _fileSwap.EnterWriteLock();
         try
         {

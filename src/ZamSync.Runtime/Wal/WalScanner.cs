@@ -36,7 +36,7 @@ internal sealed class WalScanner
 
     public sealed class Result
     {
-        public WalIndex Index { get; } = new();
+        public WalIndex Index { get; init; } = new();
         /// <summary>The base record of a compacted log, if this log was compacted.</summary>
         public WalBase? Base { get; set; }
         public uint LastBatch { get; set; }
@@ -46,13 +46,21 @@ internal sealed class WalScanner
         public Hlc MaxOwnHlc { get; set; }
         /// <summary>The highest stamp held, compacted events included.</summary>
         public Hlc MaxHlc { get; set; }
+        /// <summary>Records read and checked by this scan (the base record included); the rest came from a persisted index.</summary>
+        public long RecordsScanned { get; set; }
     }
 
-    public Result Scan(NodeId owner)
+    /// <summary>Scans the whole log.</summary>
+    public Result Scan(NodeId owner) => Scan(owner, new Result(), WalFileHeader.Size);
+
+    /// <summary>
+    /// Scans from <paramref name="from"/> (where the part a persisted index covers ends) into <paramref name="result"/>,
+    /// which holds what the index knew: the base, the last batch, the stamps.
+    /// </summary>
+    public Result Scan(NodeId owner, Result result, long from)
     {
-        var result = new Result();
-        long offset = WalFileHeader.Size;
-        bool first = true;
+        long offset = from;
+        bool first = from == WalFileHeader.Size;
         while (offset < _length)
         {
             string? damage = TryReadRecord(offset, out var header);
@@ -83,12 +91,31 @@ internal sealed class WalScanner
                 if (header.Hlc > result.MaxHlc) result.MaxHlc = header.Hlc;
             }
             if (header.Batch > result.LastBatch) result.LastBatch = header.Batch;
+            result.RecordsScanned++;
             first = false;
             offset += header.RecordLength;
         }
         result.Index.CompleteBatch();
         result.End = result.TruncatedAt >= 0 ? result.TruncatedAt : offset;
         return result;
+    }
+
+    /// <summary>
+    /// Reads and checks the base record a compacted log starts with (for an open from a persisted index, which
+    /// keeps no snapshot): its end, or a reason it cannot be used.
+    /// </summary>
+    public WalBase? TryReadBase(out long end, out string? problem)
+    {
+        end = WalFileHeader.Size;
+        problem = TryReadRecord(WalFileHeader.Size, out var header);
+        if (problem is null && header.Kind != WalRecordKind.Base) problem = "the log does not start with a base record";
+        if (problem is not null) return null;
+        var raw = Window(WalFileHeader.Size, header.RecordLength).ToArray();
+        var body = WalRecord.OpenBody(raw, header, _cipher, _path, WalFileHeader.Size);
+        var walBase = WalBase.TryDecode(body.Span);
+        if (walBase is null) problem = "the base record is malformed";
+        end += header.RecordLength;
+        return walBase;
     }
 
     private static Hlc Max(Hlc a, Hlc b) => a > b ? a : b;
