@@ -107,6 +107,8 @@ internal sealed class HubFanInBenchmark : IBenchmark
                 // The baseline: the same bytes, over as many connections at once, into the same process.
                 var rawWall = await RawSink.SendAsync(hub.Sink, sent).ConfigureAwait(false);
 
+                context.Info(string.Create(CultureInfo.InvariantCulture,
+                    $"{kind} hub, {fixtures.Count} clinics: after the burst the GC had {HubProcessHandle.Number(report, "gc_committed_kib") / 1024.0:N1} MiB committed ({HubProcessHandle.Number(report, "gc_heap_kib") / 1024.0:N1} MiB heap, {HubProcessHandle.Number(report, "live_kib") / 1024.0:N1} MiB still referenced), the process {HubProcessHandle.Number(report, "threads")} threads"));
                 double hubCpuSeconds = HubProcessHandle.Number(report, "cpu_us") / 1e6;
                 double idleMiB = HubProcessHandle.Number(go, "rss_kib") / 1024.0, peakMiB = HubProcessHandle.Number(report, "hwm_kib") / 1024.0;
                 return new FanInRun(

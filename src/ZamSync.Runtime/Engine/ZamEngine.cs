@@ -26,6 +26,7 @@ public abstract partial class ZamEngine : IAsyncDisposable
         NodeId = nodeId;
         StateStore = state;
         _options = options;
+        IngestBudget = new ByteBudget(options.MaxIngestBytesInFlight);
         _lock = directoryLock;
         Metrics = new ZamMetrics(options.MeterFactory);
         ActivitySource = new System.Diagnostics.ActivitySource(ZamTracing.SourceName, typeof(ZamEngine).Assembly.GetName().Version?.ToString());
@@ -64,6 +65,9 @@ public abstract partial class ZamEngine : IAsyncDisposable
     /// holes), so this view has no append and is not the store itself.
     /// </summary>
     public IEventLog Events => _events;
+
+    /// <summary>What received batches of every session may hold in memory until durable (<see cref="ZamEngineOptions.MaxIngestBytesInFlight"/>).</summary>
+    internal ByteBudget IngestBudget { get; }
 
     /// <summary>Replicated events the local validator refused: stored and forwarded, never applied.</summary>
     public IReadOnlyList<QuarantinedEvent> Quarantined => _quarantine.Entries;

@@ -57,4 +57,24 @@ public sealed record ZamEngineOptions
 
     /// <summary>Where peer knowledge is kept; <c>peers.log</c> in the data directory by default (<see cref="Storage.FilePeerStore"/>).</summary>
     public IPeerStore? PeerStore { get; init; }
+
+    /// <summary>
+    /// The most bytes of received batches every session of this engine together holds between receiving a batch and
+    /// seeing it durable (8 MiB by default; counted as <see cref="Sync.SyncOptions.MaxReceivedBytesInFlight"/> counts
+    /// them, payloads plus a small cost per event). A hub's memory then grows with its concurrent sessions only by
+    /// their buffers, not by what all of them send at once: a session over the bound waits before queuing its next
+    /// batch (and so stops reading its connection) until earlier batches are durable. A batch larger than the bound
+    /// is queued alone.
+    /// </summary>
+    public long MaxIngestBytesInFlight
+    {
+        get => _maxIngestBytesInFlight;
+        init
+        {
+            ArgumentOutOfRangeException.ThrowIfLessThan(value, 1);
+            _maxIngestBytesInFlight = value;
+        }
+    }
+
+    private readonly long _maxIngestBytesInFlight = 8L << 20;
 }

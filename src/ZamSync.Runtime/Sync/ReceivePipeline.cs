@@ -60,9 +60,28 @@ internal sealed class ReceivePipeline
     /// </summary>
     public async ValueTask EnqueueAsync(IReadOnlyList<EventEnvelope> events)
     {
-        // Queued by the time this returns (see the remarks): nothing else may run between two batches' ingests.
-        var ingest = _engine.IngestAsync(events, _peer, _cancellationToken).AsTask();
         long bytes = SizeOf(events);
+        // The engine-wide bound (ZamEngineOptions.MaxIngestBytesInFlight), taken before the ingest starts, so this
+        // session's batches still queue in arrival order. Given back when the batch is durable or failed, not when this
+        // session gets round to looking: a session waiting here must not hold back its own finished batches.
+        var budget = _engine.IngestBudget;
+        await budget.AcquireAsync(bytes, _cancellationToken).ConfigureAwait(false);
+        Task<IngestResult> ingest;
+        try
+        {
+            // Queued by the time this returns (see the remarks): nothing else may run between two batches' ingests.
+            ingest = _engine.IngestAsync(events, _peer, _cancellationToken).AsTask();
+        }
+        catch
+        {
+            budget.Release(bytes);
+            throw;
+        }
+        _ = ingest.ContinueWith(static (_, state) =>
+        {
+            var (b, n) = ((ByteBudget, long))state!;
+            b.Release(n);
+        }, (budget, bytes), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
         _inFlight.Enqueue((ingest, bytes));
         _bytesInFlight += bytes;
         // A refusal (a hole, an event with no identity) is known at once: it stops the session now, reported in batch

@@ -85,6 +85,12 @@ internal static class HubChild
                                     ("sessions", Invariant(hub.Peers.Values.Sum(p => (long)p.Sessions) - sessionsAtGo)),
                                     ("cpu_us", Invariant((long)cpu.TotalMicroseconds)),
                                     ("hwm_kib", Invariant(ProcStatus.ReadKiB(Environment.ProcessId, "VmHWM") ?? 0)),
+                                    // Where the memory is: the GC's committed heap at its last collection and the threads.
+                                    ("gc_committed_kib", Invariant(GC.GetGCMemoryInfo().TotalCommittedBytes / 1024)),
+                                    ("gc_heap_kib", Invariant(GC.GetGCMemoryInfo().HeapSizeBytes / 1024)),
+                                    ("threads", Invariant(System.Diagnostics.Process.GetCurrentProcess().Threads.Count)),
+                                    // Last: a full collection, to tell what is still referenced from what was garbage.
+                                    ("live_kib", Invariant(GC.GetTotalMemory(forceFullCollection: true) / 1024)),
                                     ("rss_kib", Invariant(ProcStatus.ReadKiB(Environment.ProcessId, "VmRSS") ?? 0)));
                                 break;
                             default:
