@@ -1,12 +1,14 @@
 using System.CommandLine;
 using Clinic.Contracts;
 using Clinic.Node;
+using Npgsql;
 using Spectre.Console;
 using ZamSync;
 using ZamSync.Hosting.Control;
 using ZamSync.Hosting.Control.Operations;
 using ZamSync.Net.Hub;
 using ZamSync.Net.Tcp;
+using ZamSync.PostgreSql;
 using ZamSync.Sync;
 
 namespace Clinic.Commands;
@@ -19,14 +21,29 @@ internal static class ServeCommand
         var listen = new Option<string>("--listen") { Description = "Address to listen on", DefaultValueFactory = _ => "0.0.0.0:7000" };
         var ownOnly = new Option<bool>("--own-only") { Description = "Each clinic receives only its own events (tenant isolation)" };
         var relay = new Option<bool>("--relay") { Description = "Store and forward only: fold no state (status shows no patients; the hub records no events of its own)" };
-        var command = new Command("serve", "Serve as the hub until stopped (Ctrl+C)") { dir, listen, ownOnly, relay };
+        var postgres = new Option<string?>("--postgres")
+        {
+            Description = "Keep the hub's events and peers in PostgreSQL (an Npgsql connection string): several hub processes can serve one database at once",
+        };
+        var schema = new Option<string>("--schema") { Description = "With --postgres: the schema of this hub's tables", DefaultValueFactory = _ => PostgresStoreOptions.DefaultSchema };
+        var process = new Option<string>("--process")
+        {
+            Description = "With --postgres: this process's name; its own data (lock, clock floor) is kept in <dir>/processes/<name>",
+            DefaultValueFactory = _ => "main",
+        };
+        var command = new Command("serve", "Serve as the hub until stopped (Ctrl+C)") { dir, listen, ownOnly, relay, postgres, schema, process };
         command.SetAction(async (result, cancellationToken) =>
         {
             var directory = new NodeDirectory(result.GetValue(dir)!);
             using var log = new ConsoleLog(console, clock);
             bool asRelay = result.GetValue(relay);
+            string? connectionString = result.GetValue(postgres);
+            // The pool outlives the engine (disposed after it, in reverse order of these usings).
+            await using var dataSource = connectionString is null ? null : PostgresDataSource(connectionString);
             // A relay has no state to read: it forwards what clinics send and does no fold work at all.
-            ZamEngine engine = asRelay ? await directory.OpenRelayAsync(log, cancellationToken) : await directory.OpenAsync(log, cancellationToken);
+            ZamEngine engine = dataSource is not null
+                ? await PostgresHubProcess.OpenAsync(directory, result.GetValue(process)!, dataSource, new PostgresStoreOptions { Schema = result.GetValue(schema)! }, asRelay, log, cancellationToken)
+                : asRelay ? await directory.OpenRelayAsync(log, cancellationToken) : await directory.OpenAsync(log, cancellationToken);
             await using var _ = engine;
             await using var hub = new ZamHub(engine, new ZamHubOptions
             {
@@ -53,9 +70,15 @@ internal static class ServeCommand
             IControlOperation[] operations = engine is ZamEngine<ClinicNetworkState> folding
                 ? [new StatusOperation(engine, [new HubStatusSection(hub), new ClinicStatusSection(folding, directory)]), new ClinicSubmitOperation(folding)]
                 : [new StatusOperation(engine, [new HubStatusSection(hub), new RelayStatusSection(directory)])];
-            await using var control = new ControlServer(ControlEndpoint.DefaultSocketPath(directory.Path), operations, logger: log.CreateLogger("ZamSync.Control"));
+            // On PostgreSQL several processes share the hub's directory: each answers on the socket of its own data
+            // directory, so `status` and `submit` on the hub's directory (which would open its embedded log) reach none.
+            string controlPath = dataSource is null
+                ? ControlEndpoint.DefaultSocketPath(directory.Path)
+                : ControlEndpoint.DefaultSocketPath(PostgresHubProcess.DataDirectory(directory, result.GetValue(process)!));
+            await using var control = new ControlServer(controlPath, operations, logger: log.CreateLogger("ZamSync.Control"));
             await control.StartAsync(cancellationToken);
-            console.MarkupLineInterpolated($"[green]Hub {engine.NodeId}[/]{(asRelay ? " (relay: no state)" : "")} serving on {hub.LocalEndPoint} with mutual TLS. Ctrl+C stops it.");
+            string on = dataSource is null ? "" : $" on PostgreSQL (schema {result.GetValue(schema)}, process {result.GetValue(process)})";
+            console.MarkupLineInterpolated($"[green]Hub {engine.NodeId}[/]{(asRelay ? " (relay: no state)" : "")}{on} serving on {hub.LocalEndPoint} with mutual TLS. Ctrl+C stops it.");
             try
             {
                 await Task.Delay(Timeout.Infinite, cancellationToken);
@@ -69,5 +92,17 @@ internal static class ServeCommand
             return 0;
         });
         return command;
+    }
+
+    private static NpgsqlDataSource PostgresDataSource(string connectionString)
+    {
+        try
+        {
+            return NpgsqlDataSource.Create(connectionString);
+        }
+        catch (ArgumentException ex)
+        {
+            throw new UserError($"--postgres needs an Npgsql connection string (Host=...;Username=...;Password=...;Database=...): {ex.Message}", ex);
+        }
     }
 }

@@ -55,11 +55,15 @@ public sealed class NodeDirectory(string path)
     /// </summary>
     public Task<ZamEngine> OpenRelayAsync(Microsoft.Extensions.Logging.ILoggerFactory log, CancellationToken cancellationToken)
     {
-        var contract = System.Reflection.CustomAttributeExtensions.GetCustomAttribute<ZamContractAttribute>(typeof(ClinicNetworkState).Assembly)
-            ?? throw new InvalidOperationException("The clinic contracts carry no generated contract.");
+        var contract = NetworkContract;
         var options = EngineOptions with { LoggerFactory = log, ContractFingerprint = contract.Fingerprint, ContractSchema = contract.Schema };
         return ZamEngine.OpenRelayAsync(Path, new NodeId(Config.NodeId), options, cancellationToken);
     }
+
+    /// <summary>The clinic network's generated contract, which a relay presents (it has no state type to take it from).</summary>
+    public static ZamContractAttribute NetworkContract =>
+        System.Reflection.CustomAttributeExtensions.GetCustomAttribute<ZamContractAttribute>(typeof(ClinicNetworkState).Assembly)
+            ?? throw new InvalidOperationException("The clinic contracts carry no generated contract.");
 
     /// <summary>Creates the directory's configuration; for a hub, also the deployment CA and the hub's certificate.</summary>
     /// <param name="caPassphrase">Encrypts the CA's key (AES-256, PBKDF2-SHA256); null writes it unencrypted, mode 0600.</param>
