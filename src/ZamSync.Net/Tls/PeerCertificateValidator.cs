@@ -20,9 +20,10 @@ internal sealed class PeerCertificateValidator(TlsOptions options)
 
     /// <summary>
     /// Validates the certificate of a peer that accepts connections (<paramref name="asHub"/>: it must be a hub
-    /// with server authentication) or that connects (client authentication, either role).
+    /// with server authentication) or that connects (client authentication, any role). A coordinator's certificate is
+    /// refused for a sync session (<paramref name="forSync"/>) and accepted only where it reads, as by the HTTP API.
     /// </summary>
-    public (NodeId Node, NodeRole Role)? Validate(X509Certificate? certificate, bool asHub)
+    public (NodeId Node, NodeRole Role)? Validate(X509Certificate? certificate, bool asHub, bool forSync = true)
     {
         LastRefusal = null;
         LastClaim = null;
@@ -57,6 +58,8 @@ internal sealed class PeerCertificateValidator(TlsOptions options)
         if (identity is null) return Refuse($"certificate '{peer.Subject}' names no ZamSync node");
         if (asHub && identity.Value.Role != NodeRole.Hub)
             return Refuse($"node {identity.Value.Node} answered as a hub with a certificate for a {identity.Value.Role.ToString().ToLowerInvariant()}");
+        if (forSync && identity.Value.Role == NodeRole.Coordinator)
+            return Refuse($"certificate '{peer.Subject}' is a coordinator's: it may read the HTTP API but not sync");
         return identity;
     }
 

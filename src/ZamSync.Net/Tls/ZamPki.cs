@@ -122,7 +122,7 @@ public static class ZamPki
             else if (oid == "2.5.4.11") ou = rdn.GetSingleElementValue();
         }
         if (!NodeId.TryParse(cn, CultureInfo.InvariantCulture, out var node)) return null;
-        NodeRole? role = ou switch { "hub" => NodeRole.Hub, "node" => NodeRole.Node, _ => null };
+        NodeRole? role = ou switch { "hub" => NodeRole.Hub, "node" => NodeRole.Node, "coordinator" => NodeRole.Coordinator, _ => null };
         return role is { } r ? (node, r) : null;
     }
 

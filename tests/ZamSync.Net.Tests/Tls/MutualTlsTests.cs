@@ -172,6 +172,15 @@ public sealed class MutualTlsTests : IDisposable
     }
 
     [Fact]
+    public async Task A_coordinator_certificate_reads_the_HTTP_API_but_cannot_sync()
+    {
+        await using var hub = await StartHubAsync(Tls(HubId, NodeRole.Hub));
+        await using var clinic = await Nodes.OpenAsync(_dir.Sub("clinic"), ClinicId.Value);
+        await AssertRefusedAsync(() => SyncAsync(clinic, hub, Tls(ClinicId, NodeRole.Coordinator)));
+        Assert.Empty(hub.Served);
+    }
+
+    [Fact]
     public async Task A_node_certificate_cannot_act_as_the_hub()
     {
         await using var hub = await StartHubAsync(Tls(HubId, NodeRole.Node));

@@ -1,0 +1,43 @@
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using ZamSync.AspNetCore;
+using ZamSync.AspNetCore.Events;
+using ZamSync.AspNetCore.Health;
+using ZamSync.AspNetCore.Status;
+
+namespace Microsoft.AspNetCore.Builder;
+
+/// <summary>Maps the ZamSync HTTP API (docs/http-api.md).</summary>
+public static class ZamSyncEndpointRouteBuilderExtensions
+{
+    /// <summary>
+    /// Maps <c>/health</c> (anonymous: is the engine open), <c>/ready</c>, <c>/api/status</c>, <c>/api/peers</c>,
+    /// <c>/api/events</c>, <c>/api/events/stream</c>, <c>/api/quarantine</c> and <c>/metrics</c>, all but <c>/health</c>
+    /// behind the <c>ZamSync</c> policy. Needs <c>services.AddZamSyncApi(...)</c>.
+    /// </summary>
+    public static IEndpointRouteBuilder MapZamSync(this IEndpointRouteBuilder endpoints)
+    {
+        ArgumentNullException.ThrowIfNull(endpoints);
+        if (endpoints.ServiceProvider.GetService<ZamSyncApiOptions>() is null)
+            throw new InvalidOperationException("MapZamSync needs services.AddZamSyncApi(...) first.");
+        const string policy = ZamSyncApiServiceCollectionExtensions.PolicyName;
+
+        // Anonymous, so it says only whether the engine is open: a load balancer needs no more, an attacker gets no more.
+        endpoints.MapHealthChecks("/health", new HealthCheckOptions { Predicate = c => c.Tags.Contains(ZamSyncApiServiceCollectionExtensions.LiveTag) })
+            .AllowAnonymous();
+        endpoints.MapHealthChecks("/ready", new HealthCheckOptions { ResponseWriter = HealthReportJson.WriteAsync })
+            .RequireAuthorization(policy);
+
+        var api = endpoints.MapGroup("/api").RequireAuthorization(policy);
+        api.MapGet("/status", StatusEndpoints.Status);
+        api.MapGet("/peers", StatusEndpoints.Peers);
+        api.MapGet("/quarantine", StatusEndpoints.Quarantine);
+        api.MapGet("/events", EventEndpoints.Page);
+        api.MapGet("/events/stream", EventEndpoints.Stream);
+
+        endpoints.MapPrometheusScrapingEndpoint("/metrics").RequireAuthorization(policy);
+        return endpoints;
+    }
+}
