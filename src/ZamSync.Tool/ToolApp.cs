@@ -17,6 +17,7 @@ internal static class ToolApp
             AuditCommand.Create(console),
             VerifyCommand.Create(console),
             KeygenCommand.Create(console),
+            PingCommand.Create(console),
         };
 
     /// <summary>Runs the tool.</summary>

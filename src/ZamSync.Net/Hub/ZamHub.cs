@@ -106,6 +106,8 @@ public sealed partial class ZamHub : IAsyncDisposable
                 var session = _engine.CreateSession(peer).WithAccessPolicy(_options.AccessPolicy).WithOptions(_options.Session);
                 if (_options.MaxBytesPerSession is { } cap) session.WithMaxBytes(cap);
                 var stats = await session.ServeOneAsync(id, _abortSessions.Token).ConfigureAwait(false);
+                // A probe (zamsync ping) is no sync of that peer: its history and "last success" stay as they were.
+                if (stats.Probe) return;
                 Record(id, stats, null, peer);
                 if (!EngineLogsSessions(LogLevel.Information))
                     LogServed(_log, id, stats.EventsReceived, stats.EventsSent, stats.BytesReceived, stats.BytesSent, stats.BudgetExhausted);

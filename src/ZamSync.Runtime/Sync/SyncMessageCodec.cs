@@ -276,7 +276,7 @@ public static class SyncMessageCodec
     private static HandshakeFlags Flags(byte bits, SyncRole role, string schema)
     {
         var flags = (HandshakeFlags)bits;
-        var allowed = role == SyncRole.Initiator ? HandshakeFlags.SchemaOmitted : HandshakeFlags.SchemaRequested | HandshakeFlags.CanRequestSchema;
+        var allowed = role == SyncRole.Initiator ? HandshakeFlags.SchemaOmitted | HandshakeFlags.Probe : HandshakeFlags.SchemaRequested | HandshakeFlags.CanRequestSchema;
         if ((flags & ~allowed) != 0) throw Malformed($"handshake flags {bits} from the {role.ToString().ToLowerInvariant()}");
         if (flags.HasFlag(HandshakeFlags.SchemaOmitted) && schema.Length > 0) throw Malformed("a handshake omitting a schema it carries");
         return flags;

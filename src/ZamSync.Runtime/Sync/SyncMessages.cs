@@ -55,6 +55,13 @@ public enum HandshakeFlags : byte
 
     /// <summary>From the responder: it asks for an omitted schema, so an initiator may omit its schema next time.</summary>
     CanRequestSchema = 4,
+
+    /// <summary>
+    /// From the initiator: a probe (<see cref="SyncProbe"/>, <c>zamsync ping</c>). The responder answers with its
+    /// handshake and ends the session there: it sends no events, judges no contract and records nothing of the prober
+    /// (not even as a peer, which compaction would then wait for).
+    /// </summary>
+    Probe = 8,
 }
 
 /// <summary>The initiator's contract schema, sent only when the responder asked for it in its handshake.</summary>

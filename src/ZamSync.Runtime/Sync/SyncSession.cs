@@ -114,6 +114,7 @@ public sealed class SyncSession
         private bool _peerTakesOwnOnly;
         private string? _peerContract;
         private bool _awaitingReplyToOmitted;
+        private bool _probed;
 
         public SessionRun(SyncSession session, SyncRole role, NodeId peer, CancellationToken caller)
         {
@@ -146,7 +147,7 @@ public sealed class SyncSession
                 // Peer knowledge from this session's handshake and acknowledgements, in one write: the session relied
                 // on it only in memory (what to send), and compaction flushes before it trusts it.
                 await Engine.FlushPeerKnowledgeAsync(_total.Token).ConfigureAwait(false);
-                outcome = "completed";
+                outcome = _probed ? "probe" : "completed";
                 Report(SyncPhase.Completed);
                 return Stats();
             }
@@ -199,7 +200,7 @@ public sealed class SyncSession
             }
             finally
             {
-                if (outcome != "completed") await TryFlushPeerKnowledgeAsync().ConfigureAwait(false);
+                if (outcome is not ("completed" or "probe")) await TryFlushPeerKnowledgeAsync().ConfigureAwait(false);
                 RecordMetrics(outcome);
                 LogOutcome(outcome, error);
                 TagActivity(outcome, error);
@@ -279,6 +280,11 @@ public sealed class SyncSession
         private async Task RespondAsync()
         {
             var hello = Expect<HandshakeMessage>(await ReceiveAsync("waiting for the handshake", _s._options.HandshakeTimeout).ConfigureAwait(false), "a handshake");
+            if (hello.Flags.HasFlag(HandshakeFlags.Probe))
+            {
+                await AnswerProbeAsync(hello).ConfigureAwait(false);
+                return;
+            }
             // Another contract and no schema to judge it by, left out on purpose: ask for it rather than guess.
             bool ask = hello.Flags.HasFlag(HandshakeFlags.SchemaOmitted) && !SameContract(hello.ContractFingerprint);
             await CheckPeerAsync(hello, SyncRole.Initiator, judgeContract: !ask).ConfigureAwait(false);
@@ -327,6 +333,31 @@ public sealed class SyncSession
             (_sendStopped, _receiveStopped) = (stopped, peerStopped);
             _exhausted = stopped || peerStopped;
             Engine.CompleteOwnRecovery(_peer, hello.Holds);
+        }
+
+        /// <summary>
+        /// A probe (<c>zamsync ping</c>): who this node is, its protocol and contract, and what it holds, in its handshake;
+        /// then the session ends. Nothing is streamed, no contract judged (a prober has none), nothing recorded: the
+        /// prober is no peer of ours, and compaction must not wait for it. Only the protocol version and identity rules hold.
+        /// </summary>
+        private async Task AnswerProbeAsync(HandshakeMessage hello)
+        {
+            (RefuseReason Reason, string Detail)? refusal = null;
+            if (hello.ProtocolVersion != SyncMessageCodec.ProtocolVersion)
+                refusal = (RefuseReason.ProtocolVersion, $"node {hello.NodeId} speaks sync protocol {hello.ProtocolVersion}, node {Engine.NodeId} speaks {SyncMessageCodec.ProtocolVersion}");
+            else if (hello.Role != SyncRole.Initiator)
+                refusal = (RefuseReason.WrongNode, $"node {hello.NodeId} acted as {hello.Role}, expected {SyncRole.Initiator}");
+            else if (!_peer.IsEmpty && hello.NodeId != _peer)
+                refusal = (RefuseReason.WrongNode, $"expected node {_peer}, but node {hello.NodeId} answered");
+            await RefuseIfAsync(refusal).ConfigureAwait(false);
+            _peer = hello.NodeId;
+            _probed = true;
+            var holds = Restrict(Engine.Known, OriginsVisibleTo(null));
+            await SendAsync(new HandshakeMessage(SyncMessageCodec.ProtocolVersion, Engine.NodeId, SyncRole.Responder,
+                Engine.ContractFingerprint, 0, holds, "", HandshakeFlags.None)
+            {
+                OwnEventsOnly = _s._policy == AccessPolicy.OwnOnly,
+            }, "answering a probe").ConfigureAwait(false);
         }
 
         /// <summary>Whether <paramref name="fingerprint"/> is this node's own (non-empty) contract fingerprint.</summary>
@@ -766,6 +797,7 @@ public sealed class SyncSession
             ReceivingStoppedByBudget = _receiveStopped,
             Duration = Stopwatch.GetElapsedTime(_started),
             PeerContractFingerprint = _peerContract,
+            Probe = _probed,
         };
 
         private string RoleName => _role == SyncRole.Initiator ? "initiator" : "responder";

@@ -35,6 +35,12 @@ public sealed record SyncStats
     public TimeSpan Duration { get; init; }
 
     /// <summary>
+    /// On the responder: the initiator only probed (<see cref="HandshakeFlags.Probe"/>): handshakes were exchanged and
+    /// nothing else; nothing about the prober was recorded. A host's per-peer session history should skip it.
+    /// </summary>
+    public bool Probe { get; init; }
+
+    /// <summary>
     /// On the initiator, the responder's contract fingerprint when the responder asks for omitted schemas (null
     /// otherwise, and on the responder). The engine remembers it (<see cref="ZamEngine.PeerContract"/>) and the next
     /// session this node initiates to the peer uses it, so this node's schema stays home while the contracts are the same.
