@@ -41,4 +41,31 @@ public class DemoTests
         Assert.False(Directory.Exists(root), $"the demo left {root} behind");
         Assert.Contains("--keep keeps them", lines.Single(l => l.StartsWith("Nodes live in ")));
     }
+
+    [Fact]
+    public async Task With_keep_the_demo_prints_the_dashboard_and_keeps_the_hub_up_until_stopped()
+    {
+        using var work = new Workspace();
+        var console = new TestConsole();
+        var options = new DemoOptions { OneWayDelay = TimeSpan.FromMilliseconds(20), BytesPerSecond = 200_000, Keep = true, Directory = work.Dir("demo") };
+        using var stop = new CancellationTokenSource();
+        var demo = new DemoRunner(console.Console, options).RunAsync(stop.Token);
+        await Task.WhenAny(console.WaitForAsync("Ctrl+C stops it."), demo).Unwrap().WaitAsync(TimeSpan.FromSeconds(60));
+        Assert.False(demo.IsCompleted, console.Output);
+
+        var lines = console.Output.TrimEnd().Split('\n').Select(l => l.TrimEnd()).ToArray();
+        Assert.StartsWith("converged: yes", lines[^2]);
+        var dashboard = System.Text.RegularExpressions.Regex.Match(console.Output, @"Dashboard (http://127\.0\.0\.1:\d+/dashboard/) \(coordinator token (\S+), kept in (\S+)\)");
+        Assert.True(dashboard.Success, console.Output);
+        Assert.Contains(dashboard.Groups[1].Value, lines[^1]);
+        Assert.Equal(dashboard.Groups[2].Value, WebServeTests.Token(dashboard.Groups[3].Value));
+
+        // The report is out and the hub's engine is still open behind the dashboard's API.
+        using var client = WebServeTests.Client(new Uri(dashboard.Groups[1].Value), dashboard.Groups[2].Value);
+        using var status = System.Text.Json.JsonDocument.Parse(await client.GetStringAsync("/api/status"));
+        Assert.Equal(105, status.RootElement.GetProperty("events").GetInt64());
+
+        await stop.CancelAsync();
+        Assert.Equal(0, await demo.WaitAsync(TimeSpan.FromSeconds(30)));
+    }
 }

@@ -54,6 +54,20 @@ public sealed class PostgresServeTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_hub_process_on_PostgreSQL_serves_the_http_api_from_its_own_engine()
+    {
+        await _work.InitDeploymentAsync();
+        await using var hub = await _work.ServeAsync("hub", "--postgres", _connectionString, "--schema", _schema, "--process", "a", "--http", "127.0.0.1:0");
+        var web = await WebServeTests.WebAsync(hub);
+        await Workspace.Succeed(Sync("clinic", hub.Address));
+        using var client = WebServeTests.Client(web.Address, WebServeTests.Token(web.TokenFile));
+        using var status = System.Text.Json.JsonDocument.Parse(await client.GetStringAsync("/api/status"));
+        Assert.Equal(1, status.RootElement.GetProperty("events").GetInt64());
+        using var anonymous = new HttpClient { BaseAddress = web.Address };
+        Assert.Equal(System.Net.HttpStatusCode.Unauthorized, (await anonymous.GetAsync("/api/events")).StatusCode);
+    }
+
+    [Fact]
     public async Task A_second_process_under_a_name_already_serving_is_refused()
     {
         await _work.InitDeploymentAsync();

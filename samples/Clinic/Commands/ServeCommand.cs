@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Clinic.Contracts;
 using Clinic.Node;
+using Clinic.Web;
 using Npgsql;
 using Spectre.Console;
 using ZamSync;
@@ -31,10 +32,24 @@ internal static class ServeCommand
             Description = "With --postgres: this process's name; its own data (lock, clock floor) is kept in <dir>/processes/<name>",
             DefaultValueFactory = _ => "main",
         };
-        var command = new Command("serve", "Serve as the hub until stopped (Ctrl+C)") { dir, listen, ownOnly, relay, postgres, schema, process };
+        var http = new Option<string?>("--http")
+        {
+            Description = "Also serve the HTTP API and dashboard on this loopback address (plain HTTP), such as 127.0.0.1:8080",
+        };
+        var https = new Option<string?>("--https")
+        {
+            Description = "Also serve the HTTP API and dashboard over TLS with the hub's certificate (client certificates accepted), such as 0.0.0.0:8443",
+        };
+        var apiTokens = new Option<string?>("--api-tokens")
+        {
+            Description = "With --http/--https: the API's bearer token file, mode 0600 (default <dir>/api-tokens, created with a coordinator token when missing)",
+        };
+        var command = new Command("serve", "Serve as the hub until stopped (Ctrl+C)") { dir, listen, ownOnly, relay, postgres, schema, process, http, https, apiTokens };
         command.SetAction(async (result, cancellationToken) =>
         {
             var directory = new NodeDirectory(result.GetValue(dir)!);
+            // Checked before anything opens, so a mistyped address changes nothing.
+            var web = WebEndpointOf(result.GetValue(http), result.GetValue(https));
             using var log = new ConsoleLog(console, clock);
             bool asRelay = result.GetValue(relay);
             string? connectionString = result.GetValue(postgres);
@@ -77,8 +92,12 @@ internal static class ServeCommand
                 : ControlEndpoint.DefaultSocketPath(PostgresHubProcess.DataDirectory(directory, result.GetValue(process)!));
             await using var control = new ControlServer(controlPath, operations, logger: log.CreateLogger("ZamSync.Control"));
             await control.StartAsync(cancellationToken);
+            // The API and dashboard read the engine and hub this process already runs (never a second open).
+            await using var webHost = web is null ? null : await StartWebAsync(web, engine, hub, directory, result.GetValue(apiTokens), result.GetValue(ownOnly), log, cancellationToken);
             string on = dataSource is null ? "" : $" on PostgreSQL (schema {result.GetValue(schema)}, process {result.GetValue(process)})";
             console.MarkupLineInterpolated($"[green]Hub {engine.NodeId}[/]{(asRelay ? " (relay: no state)" : "")}{on} serving on {hub.LocalEndPoint} with mutual TLS. Ctrl+C stops it.");
+            if (webHost is not null)
+                console.MarkupLineInterpolated($"Dashboard on [link]{webHost.Dashboard}[/] and the API on {webHost.Address}api/ (sign in with a token from {webHost.TokenFile}).");
             try
             {
                 await Task.Delay(Timeout.Infinite, cancellationToken);
@@ -92,6 +111,23 @@ internal static class ServeCommand
             return 0;
         });
         return command;
+    }
+
+    private static WebEndpoint? WebEndpointOf(string? http, string? https)
+    {
+        if (http is not null && https is not null) throw new UsageMistake("--http and --https: give one of them, not both.");
+        return http is not null ? WebEndpoint.Parse("--http", http, tls: false)
+            : https is not null ? WebEndpoint.Parse("--https", https, tls: true)
+            : null;
+    }
+
+    private static async Task<HubWebHost> StartWebAsync(WebEndpoint web, ZamEngine engine, ZamHub hub, NodeDirectory directory, string? tokens,
+        bool ownOnly, ConsoleLog log, CancellationToken cancellationToken)
+    {
+        string tokenFile = Path.GetFullPath(tokens ?? Path.Combine(directory.Path, ApiTokenFile.DefaultName));
+        if (tokens is null) ApiTokenFile.EnsureExists(tokenFile, engine.NodeId.Value);
+        var settings = new HubWebHost.Settings(web, tokenFile, directory.LoadTls(), ownOnly ? AccessPolicy.OwnOnly : AccessPolicy.All, log);
+        return await HubWebHost.StartAsync(engine, hub, settings, cancellationToken);
     }
 
     private static NpgsqlDataSource PostgresDataSource(string connectionString)

@@ -18,6 +18,12 @@ public sealed record DemoOptions
     /// <summary>Where to keep the nodes' directories (a fresh temporary folder when null, removed at the end).</summary>
     public string? Directory { get; init; }
 
-    /// <summary>Keep the temporary folder at the end (a <see cref="Directory"/> given is always kept).</summary>
+    /// <summary>
+    /// Keep the temporary folder at the end (a <see cref="Directory"/> given is always kept), and keep the hub's
+    /// engine and dashboard up after the report until the command is stopped (Ctrl+C), so it can be looked at.
+    /// </summary>
     public bool Keep { get; init; }
+
+    /// <summary>The loopback address of the hub's dashboard and HTTP API (port 0: a free one; the demo prints it).</summary>
+    public string Http { get; init; } = "127.0.0.1:0";
 }

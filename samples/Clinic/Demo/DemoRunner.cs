@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Security.Cryptography.X509Certificates;
 using Clinic.Contracts;
 using Clinic.Node;
+using Clinic.Web;
 using Spectre.Console;
 using ZamSync;
 using ZamSync.Net.Hub;
@@ -79,6 +80,7 @@ public sealed class DemoRunner(IAnsiConsole console, DemoOptions options)
         await using var link = new LinkSimulator(hub.LocalEndPoint) { OneWayDelay = options.OneWayDelay, BytesPerSecond = options.BytesPerSecond };
         console.MarkupLineInterpolated($"[green]Hub[/]   mutual TLS on {hub.LocalEndPoint}, behind a simulated 2G link");
         console.MarkupLineInterpolated($"      ({options.OneWayDelay.TotalMilliseconds * 2:N0} ms round trip, {options.BytesPerSecond * 8 / 1000} kbit/s each way)");
+        await using var web = await StartDashboardAsync(root, hubEngine, hub, hubTls, cancellationToken);
 
         var sites = new List<Site>();
         try
@@ -114,11 +116,41 @@ public sealed class DemoRunner(IAnsiConsole console, DemoOptions options)
             // The hub counts a session's bytes once it has stored what it learned, which can trail the clinic's return:
             // stopping waits for every session to finish its bookkeeping, so the byte columns are complete.
             await hub.StopAsync(cancellationToken);
-            return Report(hubEngine, hub, sites);
+            int exit = Report(hubEngine, hub, sites);
+            if (options.Keep) await KeepUpAsync(web, cancellationToken);
+            return exit;
         }
         finally
         {
             foreach (var site in sites) await site.Engine.DisposeAsync();
+        }
+    }
+
+    /// <summary>
+    /// The hub's dashboard and API in this process, over the hub's engine, on loopback plain HTTP, behind a token file
+    /// in the demo's folder. The token is printed too: it is the demo's own, gone with its folder.
+    /// </summary>
+    private async Task<HubWebHost> StartDashboardAsync(string root, ZamEngine hubEngine, ZamHub hub, TlsOptions hubTls, CancellationToken cancellationToken)
+    {
+        string tokenFile = Path.Combine(root, ApiTokenFile.DefaultName);
+        ApiTokenFile.EnsureExists(tokenFile, HubId.Value);
+        var settings = new HubWebHost.Settings(WebEndpoint.Parse("--http", options.Http, tls: false), tokenFile, hubTls, AccessPolicy.All,
+            new ConsoleLog(console, TimeProvider.System));
+        var web = await HubWebHost.StartAsync(hubEngine, hub, settings, cancellationToken);
+        console.MarkupLineInterpolated($"[green]Dashboard[/] {web.Dashboard} (coordinator token {ApiTokenFile.FirstCoordinatorToken(tokenFile)}, kept in {tokenFile})");
+        return web;
+    }
+
+    /// <summary>With --keep: the report is out; the hub's engine and dashboard stay up until the command is stopped.</summary>
+    private async Task KeepUpAsync(HubWebHost web, CancellationToken cancellationToken)
+    {
+        console.MarkupLineInterpolated($"The hub's dashboard stays up on {web.Dashboard} (sync has ended; the data is kept). Ctrl+C stops it.");
+        try
+        {
+            await Task.Delay(Timeout.Infinite, cancellationToken);
+        }
+        catch (OperationCanceledException)
+        {
         }
     }
 

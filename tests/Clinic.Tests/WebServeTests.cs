@@ -1,0 +1,110 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+
+namespace Clinic.Tests;
+
+/// <summary>
+/// <c>serve --http</c>: the hub's HTTP API (and dashboard) in the hub's own process, over the engine it serves sync
+/// from, behind the token file it creates; nothing but <c>/health</c> answers without a credential.
+/// </summary>
+public sealed partial class WebServeTests : IDisposable
+{
+    private readonly Workspace _work = new();
+
+    public void Dispose() => _work.Dispose();
+
+    [Fact]
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")] // token file modes are POSIX
+    public async Task Serve_with_http_answers_the_api_from_the_running_hub_behind_a_token_it_created()
+    {
+        await _work.InitDeploymentAsync();
+        await using var hub = await _work.ServeAsync("hub", "--http", "127.0.0.1:0");
+        var web = await WebAsync(hub);
+
+        // The token file was created mode 0600 with one coordinator token; the command printed where it is.
+        string tokens = Path.Combine(_work.Dir("hub"), "api-tokens");
+        Assert.Equal(tokens, web.TokenFile);
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(tokens));
+        using var client = Client(web.Address, Token(tokens));
+        using var anonymous = new HttpClient { BaseAddress = web.Address };
+
+        Assert.Equal(HttpStatusCode.OK, (await anonymous.GetAsync("/health")).StatusCode);
+        foreach (var path in new[] { "/ready", "/api/status", "/api/peers", "/api/events", "/api/quarantine", "/metrics" })
+            Assert.Equal(HttpStatusCode.Unauthorized, (await anonymous.GetAsync(path)).StatusCode);
+
+        // A clinic syncs with the serving hub; the API sees it at once: the same engine, not a copy opened beside it.
+        await Workspace.Succeed("sync", "--dir", _work.Dir("clinic"), "--hub", hub.Address, "--hub-id", "1000");
+        using var status = JsonDocument.Parse(await client.GetStringAsync("/api/status"));
+        Assert.Equal("1000", status.RootElement.GetProperty("node").GetString());
+        Assert.Equal(1, status.RootElement.GetProperty("events").GetInt64());
+        Assert.Equal("coordinator", status.RootElement.GetProperty("caller").GetProperty("role").GetString());
+        using var peers = JsonDocument.Parse(await client.GetStringAsync("/api/peers"));
+        var clinic = peers.RootElement.GetProperty("peers").EnumerateArray().Single(p => p.GetProperty("node").GetString() == "7");
+        Assert.Equal(1, clinic.GetProperty("sessions").GetInt32());
+        Assert.True(clinic.GetProperty("bytesReceived").GetInt64() > 0);
+        using var page = JsonDocument.Parse(await client.GetStringAsync("/api/events"));
+        Assert.Equal("7", page.RootElement.GetProperty("events").EnumerateArray().Single().GetProperty("origin").GetString());
+    }
+
+    [Fact]
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")] // token file modes are POSIX
+    public async Task A_second_start_keeps_the_token_file_and_an_unsafe_one_stops_the_hub_with_one_line()
+    {
+        await _work.InitDeploymentAsync();
+        string tokens = Path.Combine(_work.Dir("hub"), "api-tokens");
+        await using (var first = await _work.ServeAsync("hub", "--http", "127.0.0.1:0")) await WebAsync(first);
+        string token = Token(tokens);
+        await using (var second = await _work.ServeAsync("hub", "--http", "127.0.0.1:0"))
+        {
+            var web = await WebAsync(second);
+            Assert.Equal(token, Token(tokens));
+            using var client = Client(web.Address, token);
+            Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/api/status")).StatusCode);
+        }
+
+        File.SetUnixFileMode(tokens, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.OtherRead);
+        var console = new TestConsole();
+        Assert.Equal(1, await console.RunAsync("serve", "--dir", _work.Dir("hub"), "--listen", "127.0.0.1:0", "--http", "127.0.0.1:0"));
+        Assert.Matches(@"^error: The ZamSync API token file '.*api-tokens' has mode 0604.*chmod 600", console.Errors.Trim());
+    }
+
+    [Theory]
+    [InlineData("--http", "192.0.2.7:8080", "plain HTTP is served on loopback only")]
+    [InlineData("--http", "8080", "expected an IP address and port")]
+    [InlineData("--https", "nowhere:8443", "expected an IP address and port")]
+    public async Task A_bad_web_address_is_a_usage_error_naming_it(string option, string value, string message)
+    {
+        await _work.InitDeploymentAsync();
+        var console = new TestConsole();
+        Assert.Equal(2, await console.RunAsync("serve", "--dir", _work.Dir("hub"), "--listen", "127.0.0.1:0", option, value));
+        Assert.Contains(message, console.Errors);
+        Assert.Contains(value, console.Errors);
+        Assert.False(File.Exists(Path.Combine(_work.Dir("hub"), "api-tokens")), "a usage error must change nothing");
+    }
+
+    internal sealed record Web(Uri Dashboard, Uri Address, string TokenFile);
+
+    /// <summary>Waits for the line <c>serve</c> prints once the API listens, and reads the addresses and token file from it.</summary>
+    internal static async Task<Web> WebAsync(Workspace.ServingHub hub)
+    {
+        await hub.Console.WaitForAsync("(sign in with a token from ").WaitAsync(TimeSpan.FromSeconds(30));
+        var match = DashboardLine().Match(hub.Console.Output);
+        Assert.True(match.Success, hub.Console.Output);
+        return new Web(new Uri(match.Groups[1].Value), new Uri(match.Groups[2].Value), match.Groups[3].Value);
+    }
+
+    internal static string Token(string tokenFile) =>
+        File.ReadLines(tokenFile).Select(l => l.Split(' ')).Single(p => p.Length == 2 && p[1] == "coordinator")[0];
+
+    internal static HttpClient Client(Uri address, string token)
+    {
+        var client = new HttpClient { BaseAddress = address, Timeout = TimeSpan.FromSeconds(30) };
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        return client;
+    }
+
+    [GeneratedRegex(@"Dashboard on (\S+) and the API on (\S+)api/ \(sign in with a token from (.+)\)\.")]
+    private static partial Regex DashboardLine();
+}
