@@ -8,7 +8,7 @@ namespace Clinic.Contracts;
 /// What every node of the network knows: each patient with their history, and stock per clinic. Every node
 /// folds the same events in the same order, so every node ends with the same state; <see cref="Digest"/> proves it.
 /// </summary>
-[ZamState]
+[ZamState(Snapshots = true)]
 public partial class ClinicNetworkState
 {
     public Dictionary<string, PatientRecord> Patients { get; } = new(StringComparer.Ordinal);

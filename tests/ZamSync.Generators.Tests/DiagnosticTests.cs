@@ -148,11 +148,13 @@ public class DiagnosticTests
         Expect("[ZamEvent(1)] public partial record Evt(int X); [ZamState] public partial class S { void Apply(Evt e) { } void Apply(Evt e, EventContext c) { } public void Reset() { } }",
             "ZS4005", DiagnosticSeverity.Error, "Apply");
 
-    private const string SnapshotState = "[ZamEvent(1)] public partial record Evt(int X); public sealed record Plain(string Name);\n";
+    private const string SnapshotState = "[ZamEvent(1)] public partial record Evt(int X); public sealed record Plain(string Name);\n"
+        + "public record Open(string Name); public sealed record Boxed(object Value); public abstract class Shape { }\n";
 
     [Theory]
-    [InlineData("public Dictionary<string, Plain> Items { get; } = new();", "Dictionary<string, Plain>")]
-    [InlineData("public Plain? Last { get; set; }", "Plain?")]
+    [InlineData("public Dictionary<string, Open> Items { get; } = new();", "Dictionary<string, Open>")]
+    [InlineData("public Boxed? Last { get; set; }", "Boxed?")]
+    [InlineData("public List<Shape> Shapes { get; } = new();", "List<Shape>")]
     [InlineData("public object Box = new();", "object")]
     public Task ZS4006_snapshot_member_cannot_be_serialized(string member, string spanText) =>
         Expect(SnapshotState + $"[ZamState(Snapshots = true)] public partial class S {{ {member} void Apply(Evt e) {{ }} public void Reset() {{ }} }}",
@@ -161,9 +163,28 @@ public class DiagnosticTests
     [Fact]
     public async Task ZS4006_says_what_to_do()
     {
-        var d = await Single(SnapshotState + "[ZamState(Snapshots = true)] public partial class S { public List<Plain> Items { get; } = new(); void Apply(Evt e) { } public void Reset() { } }", "ZS4006");
-        Assert.Contains("Snapshot member 'Items' of state 'S' has type 'System.Collections.Generic.List<Plain>'", d.GetMessage());
+        var d = await Single(SnapshotState + "[ZamState(Snapshots = true)] public partial class S { public List<Boxed> Items { get; } = new(); void Apply(Evt e) { } public void Reset() { } }", "ZS4006");
+        Assert.Contains("Snapshot member 'Items' of state 'S' has type 'System.Collections.Generic.List<Boxed>'", d.GetMessage());
+        Assert.Contains("its member 'Value' of type 'object'", d.GetMessage());
         Assert.Contains("[MemoryPackable]", d.GetMessage());
+    }
+
+    [Fact]
+    public async Task ZS4006_names_an_unsealed_plain_type_and_a_plain_type_of_another_assembly()
+    {
+        var open = await Single(SnapshotState + "[ZamState(Snapshots = true)] public partial class S { public List<Open> Items { get; } = new(); void Apply(Evt e) { } public void Reset() { } }", "ZS4006");
+        Assert.Contains("it must be sealed", open.GetMessage());
+        var foreign = await Single(SnapshotState + "[ZamState(Snapshots = true)] public partial class S { public List<ZamSync.SyncStats> Stats { get; } = new(); void Apply(Evt e) { } public void Reset() { } }", "ZS4006");
+        Assert.Contains("declared in another assembly", foreign.GetMessage());
+    }
+
+    [Fact]
+    public async Task Plain_sealed_types_of_the_states_assembly_are_snapshot_members_without_a_diagnostic()
+    {
+        var diagnostics = await TestCompiler.AnalyzeAsync(Usings + SnapshotState +
+            "public readonly record struct Point(int X, int Y); public sealed class Tree { public string Name { get; set; } = \"\"; public List<Tree> Children { get; set; } = new(); }\n" +
+            "[ZamState(Snapshots = true)] public partial class S { public Dictionary<string, Plain> Items { get; } = new(); public Plain? Last { get; set; } public Point[] Points { get; set; } = []; public Tree Root { get; set; } = new(); void Apply(Evt e) { } public void Reset() { } }");
+        Assert.Empty(diagnostics);
     }
 
     [Fact]

@@ -215,8 +215,9 @@ public class FastPathTests
         Assert.Equal(8, events.Count);
         Assert.All(events, e => Assert.Equal(e.Symbol, e.Fast));
         Assert.All(events, e => Assert.True(e.Symbol.IsValid, e.Name));
+        // The clinic's state takes snapshots, which only the symbol parser reads: the syntax reader declines it.
         var states = ParseStates(compilation);
-        Assert.All(states, s => Assert.True(s.Symbol == s.Fast, s.Name));
+        Assert.All(states, s => Assert.True(s.Fast is null ? s.Symbol.Snapshot is { DataTypes.Count: > 0 } : s.Symbol == s.Fast, s.Name));
     }
 
     [Fact]

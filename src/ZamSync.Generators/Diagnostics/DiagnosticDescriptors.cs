@@ -86,7 +86,7 @@ public static class DiagnosticDescriptors
 
     public static readonly DiagnosticDescriptor UnserializableSnapshotMember = Create(
         "ZS4006", "State snapshot member cannot be serialized",
-        "Snapshot member '{1}' of state '{0}' has type '{2}', which cannot be serialized: {3}; a snapshot holds primitives, strings, enums, unmanaged structs, collections of them, [ZamEvent] and [MemoryPackable] types (make the member non-public to keep it out of the snapshot)", "ZamSync.Dispatch", DiagnosticSeverity.Error);
+        "Snapshot member '{1}' of state '{0}' has type '{2}', which cannot be serialized: {3}; a snapshot holds primitives, strings, enums, unmanaged structs, collections of them, [ZamEvent] and [MemoryPackable] types, and sealed records, classes and structs of this assembly (make the member non-public to keep it out of the snapshot)", "ZamSync.Dispatch", DiagnosticSeverity.Error);
 
     public static readonly DiagnosticDescriptor UnrestorableSnapshotMember = Create(
         "ZS4007", "State snapshot member cannot be restored",

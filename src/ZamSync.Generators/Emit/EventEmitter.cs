@@ -40,26 +40,30 @@ internal static class EventEmitter
         w.Line();
         w.Line($"static uint global::ZamSync.IZamEvent<{self}>.EventTypeId => EventTypeId;");
         w.Line();
-        EmitFormatter(w, model, bySlot);
+        EmitFormatter(w, FormatterName, model.Type, model.Members, model.SlotCount, model.Construction);
 
         w.Close();
         Common.CloseScopes(w, scopes);
         return w.ToString();
     }
 
-    private static void EmitFormatter(IndentedWriter w, EventModel model, Dictionary<int, MemberModel> bySlot)
+    /// <summary>
+    /// A nested <c>MemoryPackFormatter</c> class named <paramref name="className"/> for <paramref name="type"/>:
+    /// an event's, or a plain type's that a snapshot state holds (<see cref="StateEmitter"/>).
+    /// </summary>
+    internal static void EmitFormatter(IndentedWriter w, string className, TypeIdentity type, EquatableArray<MemberModel> members, int n, ConstructionModel construction)
     {
-        string self = model.Type.FullyQualifiedName;
-        string valueType = model.Type.IsValueType ? self : self + "?";
-        int n = model.SlotCount;
+        string self = type.FullyQualifiedName;
+        string valueType = type.IsValueType ? self : self + "?";
+        var bySlot = members.ToDictionary(m => m.Slot);
 
         w.Line(Common.EditorHidden);
         w.Line(Common.GeneratedCode);
-        w.Open($"internal sealed class {FormatterName} : global::MemoryPack.MemoryPackFormatter<{self}>");
+        w.Open($"internal sealed class {className} : global::MemoryPack.MemoryPackFormatter<{self}>");
 
         // ---- Serialize ----
         w.Open($"public override void Serialize<TBufferWriter>(ref global::MemoryPack.MemoryPackWriter<TBufferWriter> writer, scoped ref {valueType} value)");
-        if (!model.Type.IsValueType)
+        if (!type.IsValueType)
         {
             w.Open("if (value is null)");
             w.Line("writer.WriteNullObjectHeader();");
@@ -85,24 +89,24 @@ internal static class EventEmitter
         // A negative length would move the reader backwards when a slot is skipped: refuse it.
         w.Line($"if (__lengths[__i] < 0) {NegativeLength}");
         w.Close();
-        bool overwrite = model.Construction.CanOverwrite;
-        foreach (var m in model.Members)
+        bool overwrite = construction.CanOverwrite;
+        foreach (var m in members)
         {
             w.Line($"{m.TypeName} {Local(m)};");
         }
-        if (overwrite && model.Members.Count > 0)
+        if (overwrite && members.Count > 0)
         {
             // Overwriting: start from the instance's own arrays and collections, which the readers refill in place.
             w.Open("if (value is null)");
-            foreach (var m in model.Members) w.Line($"{Local(m)} = default!;");
+            foreach (var m in members) w.Line($"{Local(m)} = default!;");
             w.Close();
             w.Open("else");
-            foreach (var m in model.Members) w.Line($"{Local(m)} = value.{Common.Escape(m.Name)};");
+            foreach (var m in members) w.Line($"{Local(m)} = value.{Common.Escape(m.Name)};");
             w.Close();
         }
         else
         {
-            foreach (var m in model.Members) w.Line($"{Local(m)} = default!;");
+            foreach (var m in members) w.Line($"{Local(m)} = default!;");
         }
         if (n > 0)
         {
@@ -125,12 +129,12 @@ internal static class EventEmitter
             w.Line("reader.Advance(__lengths[__i]);");
             w.Close();
         }
-        string arguments = string.Join(", ", model.Construction.ConstructorArguments.Select(Local));
+        string arguments = string.Join(", ", construction.ConstructorArguments.Select(Local));
         if (overwrite)
         {
             w.Open("if (value is null)");
         }
-        if (model.Construction.Initialized.Count == 0)
+        if (construction.Initialized.Count == 0)
         {
             w.Line($"value = new {self}({arguments});");
         }
@@ -138,16 +142,16 @@ internal static class EventEmitter
         {
             w.Line($"value = new {self}({arguments})");
             w.Line("{");
-            foreach (var name in model.Construction.Initialized) w.Line($"    {Common.Escape(name)} = {Local(name)},");
+            foreach (var name in construction.Initialized) w.Line($"    {Common.Escape(name)} = {Local(name)},");
             w.Line("};");
         }
         if (overwrite)
         {
             w.Close();
-            if (model.Members.Count > 0)
+            if (members.Count > 0)
             {
                 w.Open("else");
-                foreach (var m in model.Members) w.Line($"value.{Common.Escape(m.Name)} = {Local(m)};");
+                foreach (var m in members) w.Line($"value.{Common.Escape(m.Name)} = {Local(m)};");
                 w.Close();
             }
         }

@@ -51,8 +51,44 @@ internal static class StateEmitter
 
         w.Close();
         Common.CloseScopes(w, scopes);
+        if (model.Snapshot is { DataTypes.Count: > 0 } withData) EmitDataFormatters(w, model.Type, withData);
         return w.ToString();
     }
+
+    /// <summary>
+    /// Formatters for the plain types the snapshot holds, and a module initializer that registers them with
+    /// MemoryPack. They live in a class of their own (the types need not be partial), named after the state so two
+    /// states holding one type each register an identical formatter: the last registration wins, and either is right.
+    /// </summary>
+    private static void EmitDataFormatters(IndentedWriter w, TypeIdentity state, SnapshotModel snapshot)
+    {
+        w.Line();
+        w.Open("namespace ZamSync.Generated.Snapshots");
+        w.Line("/// <summary>Formatters of the plain types held by the snapshot of <c>" + Xml(state.FullyQualifiedName) + "</c>.</summary>");
+        w.Line(Common.EditorHidden);
+        w.Line(Common.GeneratedCode);
+        w.Open($"internal static class {HolderName(state)}");
+        w.Line("[global::System.Runtime.CompilerServices.ModuleInitializer]");
+        w.Open("internal static void RegisterFormatters()");
+        for (int i = 0; i < snapshot.DataTypes.Count; i++)
+        {
+            w.Line($"global::MemoryPack.MemoryPackFormatterProvider.Register(new Formatter{i}());");
+        }
+        w.Close();
+        for (int i = 0; i < snapshot.DataTypes.Count; i++)
+        {
+            var data = snapshot.DataTypes[i];
+            w.Line();
+            w.Line($"/// <summary><c>{Xml(data.Type.FullyQualifiedName)}</c>: MemoryPack version-tolerant layout, {data.SlotCount} slot(s).</summary>");
+            EventEmitter.EmitFormatter(w, "Formatter" + i, data.Type, data.Members, data.SlotCount, data.Construction);
+        }
+        w.Close();
+        w.Close();
+    }
+
+    /// <summary>A class name unique to the state: its hint stem with every non-identifier character replaced.</summary>
+    private static string HolderName(TypeIdentity state) =>
+        "__" + new string(state.HintStem.Select(c => char.IsLetterOrDigit(c) ? c : '_').ToArray()) + "_SnapshotTypes";
 
     /// <summary>
     /// <c>ISnapshotableState</c>: the snapshot members in MemoryPack's version-tolerant object layout, as an event's

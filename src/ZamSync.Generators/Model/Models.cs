@@ -76,8 +76,17 @@ public sealed record HandlerModel(uint EventId, string EventTypeName, bool Event
 /// </summary>
 public sealed record SnapshotMemberModel(MemberModel Member, string? CollectionElementType);
 
-/// <summary>What <c>[ZamState(Snapshots = true)]</c> writes: the members in slot order and the slot count.</summary>
-public sealed record SnapshotModel(EquatableArray<SnapshotMemberModel> Members, int SlotCount);
+/// <summary>
+/// What <c>[ZamState(Snapshots = true)]</c> writes: the members in slot order, the slot count, and the plain types
+/// of the state's assembly that the members hold, which get generated formatters.
+/// </summary>
+public sealed record SnapshotModel(EquatableArray<SnapshotMemberModel> Members, int SlotCount, EquatableArray<DataTypeModel> DataTypes);
+
+/// <summary>
+/// A plain class, record or struct held in a snapshot state: formatted like an event (version-tolerant slots,
+/// [ZamMember] pins them) but with no id, no partial declaration and no part in the wire contract.
+/// </summary>
+public sealed record DataTypeModel(TypeIdentity Type, EquatableArray<MemberModel> Members, int SlotCount, ConstructionModel Construction);
 
 /// <summary>A [ZamState] type. <see cref="Snapshot"/> is null unless the state opted in to snapshots.</summary>
 public sealed record StateModel(TypeIdentity Type, EquatableArray<HandlerModel> Handlers, SnapshotModel? Snapshot, bool IsValid);

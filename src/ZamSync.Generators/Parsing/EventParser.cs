@@ -77,7 +77,8 @@ internal static class EventParser
     /// a diagnostic).
     /// </summary>
     internal static (List<Candidate> Candidates, EquatableArray<MemberModel> Members, int SlotCount) ParseMembers(
-        INamedTypeSymbol type, Action<DiagnosticDescriptor, Location, object[]> report, DiagnosticDescriptor unserializable)
+        INamedTypeSymbol type, Action<DiagnosticDescriptor, Location, object[]> report, DiagnosticDescriptor unserializable,
+        SnapshotDataTypes? data = null)
     {
         var candidates = Candidates(type);
         bool anyPinned = candidates.Any(c => c.SlotAttribute is not null);
@@ -114,7 +115,7 @@ internal static class EventParser
                 report(DiagnosticDescriptors.SlotOutOfRange, c.Symbol.Locations.FirstOrDefault() ?? Location.None, [c.Symbol.Name, i]);
             }
 
-            if (MemberTypes.Classify(c.Type, out var whyNot) is { } kind)
+            if (MemberTypes.Classify(c.Type, out var whyNot, data) is { } kind)
             {
                 c.Kind = kind;
             }
@@ -212,7 +213,7 @@ internal static class EventParser
         return result;
     }
 
-    private static ConstructionModel? ChooseConstruction(INamedTypeSymbol type, List<Candidate> candidates, out string problem)
+    internal static ConstructionModel? ChooseConstruction(INamedTypeSymbol type, List<Candidate> candidates, out string problem)
     {
         problem = "";
         IMethodSymbol? best = null;

@@ -14,8 +14,12 @@ internal static class MemberTypes
         "System.Collections.Generic.IReadOnlySet", "System.Collections.Generic.IDictionary", "System.Collections.Generic.IReadOnlyDictionary",
     ];
 
-    /// <summary>Returns the kind, or null with <paramref name="whyNot"/> saying why the type cannot be serialized.</summary>
-    public static MemberKind? Classify(ITypeSymbol type, out string whyNot)
+    /// <summary>
+    /// Returns the kind, or null with <paramref name="whyNot"/> saying why the type cannot be serialized.
+    /// <paramref name="data"/> (a snapshot state's members): plain types of the state's assembly are accepted and
+    /// collected, to get generated formatters, instead of refused.
+    /// </summary>
+    public static MemberKind? Classify(ITypeSymbol type, out string whyNot, SnapshotDataTypes? data = null)
     {
         whyNot = "";
         switch (type)
@@ -35,7 +39,7 @@ internal static class MemberTypes
                     whyNot = "only one-dimensional arrays are supported";
                     return null;
                 }
-                if (Classify(array.ElementType, out var elementWhy) is not { } elementKind)
+                if (Classify(array.ElementType, out var elementWhy, data) is not { } elementKind)
                 {
                     whyNot = "its element type " + elementWhy;
                     return null;
@@ -79,7 +83,7 @@ internal static class MemberTypes
             // Generic BCL types (List<T>, Dictionary<K,V>, T?...) are as serializable as their type arguments.
             foreach (var argument in named.TypeArguments)
             {
-                if (Classify(argument, out var argumentWhy) is null)
+                if (Classify(argument, out var argumentWhy, data) is null)
                 {
                     whyNot = "its type argument " + argument.ToDisplayString() + ": " + argumentWhy;
                     return null;
@@ -87,6 +91,7 @@ internal static class MemberTypes
             }
             // MemoryPack ships formatters for the BCL types it knows; anything else needs a contract of its own.
             if (system) return MemberKind.Value;
+            if (data is not null) return data.TryAccept(named, out whyNot) ? MemberKind.Value : null;
             whyNot = "it is neither a [ZamEvent] nor a [MemoryPackable] type";
             return null;
         }

@@ -83,7 +83,8 @@ internal static class StateParser
     /// </summary>
     private static SnapshotModel ParseSnapshot(INamedTypeSymbol type, System.Action<DiagnosticDescriptor, Location, object[]> report)
     {
-        var (candidates, members, slotCount) = EventParser.ParseMembers(type, report, DiagnosticDescriptors.UnserializableSnapshotMember);
+        var data = new SnapshotDataTypes(type.ContainingAssembly);
+        var (candidates, members, slotCount) = EventParser.ParseMembers(type, report, DiagnosticDescriptors.UnserializableSnapshotMember, data);
         var result = new List<SnapshotMemberModel>();
         foreach (var member in members)
         {
@@ -104,7 +105,7 @@ internal static class StateParser
             }
             result.Add(new SnapshotMemberModel(member with { IsSettable = assignable }, element));
         }
-        return new SnapshotModel(result.ToEquatableArray(), slotCount);
+        return new SnapshotModel(result.ToEquatableArray(), slotCount, data.ToModels());
     }
 
     /// <summary>
