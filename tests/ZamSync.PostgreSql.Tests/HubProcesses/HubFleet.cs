@@ -34,8 +34,8 @@ internal sealed class HubFleet : IAsyncDisposable
     private static readonly SyncOptions Sync = new()
     {
         MaxBatchEvents = 4,
-        HandshakeTimeout = TimeSpan.FromSeconds(15),
-        IdleTimeout = TimeSpan.FromSeconds(15),
+        HandshakeTimeout = TimeSpan.FromSeconds(30),
+        IdleTimeout = TimeSpan.FromSeconds(30),
     };
 
     private readonly Random _rng;
