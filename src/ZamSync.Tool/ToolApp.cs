@@ -10,7 +10,7 @@ internal static class ToolApp
     public const int Success = 0, Failure = 1, UsageError = 2;
 
     public static RootCommand CreateRoot(ToolConsole console) =>
-        new("zamsync: look after a ZamSync node's data. Reads a stopped node's directory without changing it.\n" +
+        new("zamsync: look after a ZamSync node's data. Reads a stopped node's directory without changing it; backs up a running one through its engine.\n" +
             "Exit codes: 0 success, 1 the command failed or found a problem (each on stderr), 2 usage error (nothing was read or written).")
         {
             InfoCommand.Create(console),
@@ -18,6 +18,8 @@ internal static class ToolApp
             VerifyCommand.Create(console),
             KeygenCommand.Create(console),
             PingCommand.Create(console),
+            BackupCommand.Create(console),
+            RestoreCommand.Create(console),
         };
 
     /// <summary>Runs the tool.</summary>

@@ -53,6 +53,12 @@ internal sealed class QuarantineLog
         get { lock (_gate) return _entries.ToArray(); }
     }
 
+    /// <summary>The file's bytes between appends (for a backup of a running node); null when nothing was quarantined.</summary>
+    public byte[]? ReadAllBytes()
+    {
+        lock (_gate) return File.Exists(_path) ? File.ReadAllBytes(_path) : null;
+    }
+
     public void Add(IReadOnlyList<QuarantinedEvent> events)
     {
         lock (_gate)

@@ -17,6 +17,7 @@ public abstract partial class ZamEngine : IAsyncDisposable
     private IEventStore _store = null!;
     private ReadOnlyEventLog _events = null!;
     private PeerTable _peers = null!;
+    private IPeerStore _peerStore = null!;
     private QuarantineLog _quarantine = null!;
     private int _disposed;
 
@@ -97,6 +98,7 @@ public abstract partial class ZamEngine : IAsyncDisposable
             Clock.Observe(store.ClockAtOpen.Highest);
             RestoreClockFloor();
             var peerStore = _options.PeerStore ?? new FilePeerStore(DataDirectory);
+            _peerStore = peerStore;
             _peers = new PeerTable(peerStore, await peerStore.LoadAsync(cancellationToken).ConfigureAwait(false));
             _quarantine = new QuarantineLog(DataDirectory);
             LoadOwnRecovery();

@@ -59,6 +59,34 @@ public sealed class FilePeerStore(string directory) : IPeerStore
         }
     }
 
+    /// <summary>
+    /// The log's bytes up to its last complete save, read between saves (under the store's gate), for a backup taken
+    /// while the engine runs: a save in progress is never half in the copy. Null when there is no log yet.
+    /// </summary>
+    internal async ValueTask<byte[]?> ReadSavedBytesAsync(CancellationToken cancellationToken)
+    {
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (!File.Exists(_path)) return null;
+            using var handle = File.OpenHandle(_path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+            long length = _length >= 0 ? Math.Min(_length, RandomAccess.GetLength(handle)) : RandomAccess.GetLength(handle);
+            var bytes = new byte[length];
+            int read = 0;
+            while (read < bytes.Length)
+            {
+                int n = RandomAccess.Read(handle, bytes.AsSpan(read), read);
+                if (n == 0) break;
+                read += n;
+            }
+            return read == bytes.Length ? bytes : bytes[..read];
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
     /// <inheritdoc />
     public async ValueTask SaveAsync(IReadOnlyDictionary<NodeId, PeerRecord> changed, CancellationToken cancellationToken = default)
     {
