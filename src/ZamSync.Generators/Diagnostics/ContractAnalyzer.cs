@@ -34,6 +34,8 @@ public sealed class ContractAnalyzer : DiagnosticAnalyzer
         DiagnosticDescriptors.DuplicateHandler,
         DiagnosticDescriptors.UnserializableSnapshotMember,
         DiagnosticDescriptors.UnrestorableSnapshotMember,
+        DiagnosticDescriptors.ResetCannotBeGenerated,
+        DiagnosticDescriptors.DataOutsideGeneratedReset,
         DiagnosticDescriptors.ManifestUnreadable,
         DiagnosticDescriptors.EventIdReused,
         DiagnosticDescriptors.RetiredEventIdReused,

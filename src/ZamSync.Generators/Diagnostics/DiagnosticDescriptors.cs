@@ -92,6 +92,14 @@ public static class DiagnosticDescriptors
         "ZS4007", "State snapshot member cannot be restored",
         "Snapshot member '{1}' of state '{0}' is read-only and its type '{2}' is not a collection that ReadSnapshot can clear and fill; give it a setter (a private one is enough) or make it non-public", "ZamSync.Dispatch", DiagnosticSeverity.Error);
 
+    public static readonly DiagnosticDescriptor ResetCannotBeGenerated = Create(
+        "ZS4008", "Reset cannot be generated",
+        "'{0}' asks for a generated Reset, but {1}", "ZamSync.Dispatch", DiagnosticSeverity.Error);
+
+    public static readonly DiagnosticDescriptor DataOutsideGeneratedReset = Create(
+        "ZS4009", "Generated Reset leaves non-public data",
+        "'{1}' of state '{0}' is not public, so the generated Reset leaves it as it is and a re-fold starts from what it held; make it public, or write Reset yourself", "ZamSync.Dispatch", DiagnosticSeverity.Warning);
+
     // ---- ZS5xxx: evolution, checked against the committed contract manifest (zamsync.contract.txt) ----
     public static readonly DiagnosticDescriptor ManifestUnreadable = Create(
         "ZS5001", "Contract manifest cannot be read",

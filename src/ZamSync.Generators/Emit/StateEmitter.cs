@@ -47,12 +47,41 @@ internal static class StateEmitter
         w.Close();
         w.Line();
         w.Line("void global::ZamSync.IStateStore.Reset() => Reset();");
+        if (model.Reset is { } reset) EmitReset(w, model.Type, reset);
         if (model.Snapshot is { } snapshot) EmitSnapshot(w, snapshot);
 
         w.Close();
         Common.CloseScopes(w, scopes);
         if (model.Snapshot is { DataTypes.Count: > 0 } withData) EmitDataFormatters(w, model.Type, withData);
         return w.ToString();
+    }
+
+    /// <summary>
+    /// [ZamState(GenerateReset = true)]: each public data member back to what a new instance holds. Settable members
+    /// take the new instance's value; read-only collections are cleared and refilled from it, keeping their
+    /// instance (and comparer), as ReadSnapshot does.
+    /// </summary>
+    private static void EmitReset(IndentedWriter w, TypeIdentity type, ResetModel reset)
+    {
+        w.Line();
+        w.Line("/// <summary>Generated: puts every public data member back to what a new instance holds.</summary>");
+        // The attribute tells the analyzer, which sees this output, that the Reset is ours, not a second one (ZS4008).
+        w.Line(Common.GeneratedCode);
+        w.Open("public void Reset()");
+        if (reset.Members.Count > 0) w.Line($"var __fresh = new {Common.Escape(type.Name)}();");
+        foreach (var m in reset.Members)
+        {
+            string name = Common.Escape(m.Name);
+            if (m.CollectionElementType is null)
+            {
+                w.Line($"this.{name} = __fresh.{name};");
+                continue;
+            }
+            string collection = $"((global::System.Collections.Generic.ICollection<{m.CollectionElementType}>)this.{name})";
+            w.Line($"{collection}.Clear();");
+            w.Line($"foreach (var __item in __fresh.{name}) {collection}.Add(__item);");
+        }
+        w.Close();
     }
 
     /// <summary>

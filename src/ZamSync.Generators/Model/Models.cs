@@ -88,8 +88,20 @@ public sealed record SnapshotModel(EquatableArray<SnapshotMemberModel> Members, 
 /// </summary>
 public sealed record DataTypeModel(TypeIdentity Type, EquatableArray<MemberModel> Members, int SlotCount, ConstructionModel Construction);
 
-/// <summary>A [ZamState] type. <see cref="Snapshot"/> is null unless the state opted in to snapshots.</summary>
-public sealed record StateModel(TypeIdentity Type, EquatableArray<HandlerModel> Handlers, SnapshotModel? Snapshot, bool IsValid);
+/// <summary>
+/// A [ZamState] type. <see cref="Snapshot"/> is null unless the state opted in to snapshots; <see cref="Reset"/>
+/// is null unless it opted in to a generated Reset().
+/// </summary>
+public sealed record StateModel(TypeIdentity Type, EquatableArray<HandlerModel> Handlers, SnapshotModel? Snapshot, bool IsValid, ResetModel? Reset = null);
+
+/// <summary>
+/// One public data member of a state with <c>GenerateReset = true</c>: assigned from a new instance, or (read-only)
+/// cleared and refilled from it through <c>ICollection&lt;CollectionElementType&gt;</c>.
+/// </summary>
+public sealed record ResetMemberModel(string Name, string? CollectionElementType);
+
+/// <summary>What a generated Reset() puts back: the state's public data members in declaration order.</summary>
+public sealed record ResetModel(EquatableArray<ResetMemberModel> Members);
 
 /// <summary>An entry of the assembly's contract registry.</summary>
 public sealed record RegistryEntry(uint Id, string Name, string TypeName, string Schema, EquatableArray<ZamSync.Generators.Manifest.ManifestSlot> Slots);
@@ -105,7 +117,7 @@ public sealed record RegistryModel(EquatableArray<RegistryEntry> Entries, string
 /// may have no id yet: reading it would bind that event's attributes again on every edit, and the pipeline has
 /// already parsed every event. <see cref="ZamSync.Generators.Parsing.StateResolution"/> fills the ids in.
 /// </summary>
-public sealed record StateDraft(TypeIdentity Type, EquatableArray<HandlerDraft> Handlers, SnapshotModel? Snapshot, bool IsValid);
+public sealed record StateDraft(TypeIdentity Type, EquatableArray<HandlerDraft> Handlers, SnapshotModel? Snapshot, bool IsValid, ResetModel? Reset = null);
 
 /// <summary>A handler whose <see cref="EventId"/> is null until the compilation's own events are known.</summary>
 public sealed record HandlerDraft(uint? EventId, string EventTypeName, bool EventIsValueType, bool TakesContext);

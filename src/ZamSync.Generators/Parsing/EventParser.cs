@@ -169,7 +169,8 @@ internal static class EventParser
         }
     }
 
-    private static List<Candidate> Candidates(INamedTypeSymbol type)
+    /// <summary>The public data members of a type (what an event or a snapshot would write), in declaration order.</summary>
+    internal static List<Candidate> Candidates(INamedTypeSymbol type)
     {
         var members = type.GetMembers();
         var primaryParameters = PrimaryConstructorParameters(type);

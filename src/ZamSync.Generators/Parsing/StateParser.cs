@@ -31,9 +31,20 @@ internal static class StateParser
             Report(DiagnosticDescriptors.UnsupportedTypeShape, SymbolHelpers.IdentifierLocation(type), reason);
         }
 
+        // A Reset this generator wrote (GenerateReset) is in the compilation the analyzer sees; it is not the user's.
         bool hasReset = type.GetMembers("Reset").OfType<IMethodSymbol>().Any(m =>
-            m is { IsStatic: false, ReturnsVoid: true, Parameters.Length: 0, TypeParameters.Length: 0, DeclaredAccessibility: Accessibility.Public, MethodKind: MethodKind.Ordinary });
-        if (!hasReset) Report(DiagnosticDescriptors.MissingReset, SymbolHelpers.IdentifierLocation(type));
+            m is { IsStatic: false, ReturnsVoid: true, Parameters.Length: 0, TypeParameters.Length: 0, DeclaredAccessibility: Accessibility.Public, MethodKind: MethodKind.Ordinary }
+            && !SymbolHelpers.IsGeneratedByUs(m));
+        ResetModel? reset = null;
+        if (NamedFlag(type, "GenerateReset"))
+        {
+            if (hasReset) Report(DiagnosticDescriptors.ResetCannotBeGenerated, SymbolHelpers.IdentifierLocation(type), "it also declares 'public void Reset()'; remove it or GenerateReset");
+            else reset = GeneratedReset.Parse(type, Report, diagnostics);
+        }
+        else if (!hasReset)
+        {
+            Report(DiagnosticDescriptors.MissingReset, SymbolHelpers.IdentifierLocation(type));
+        }
 
         cancellationToken.ThrowIfCancellationRequested();
 
@@ -68,13 +79,15 @@ internal static class StateParser
             cancellationToken.ThrowIfCancellationRequested();
             snapshot = ParseSnapshot(type, Report);
         }
-        return new StateModel(SymbolHelpers.Identity(type), sorted, snapshot, valid);
+        return new StateModel(SymbolHelpers.Identity(type), sorted, snapshot, valid, reset);
     }
 
     /// <summary><c>[ZamState(Snapshots = true)]</c>.</summary>
-    private static bool WantsSnapshots(INamedTypeSymbol type) =>
+    private static bool WantsSnapshots(INamedTypeSymbol type) => NamedFlag(type, "Snapshots");
+
+    private static bool NamedFlag(INamedTypeSymbol type, string name) =>
         SymbolHelpers.FindAttribute(type, SymbolHelpers.ZamStateAttribute) is { } attribute
-        && attribute.NamedArguments.Any(a => a.Key == "Snapshots" && a.Value.Value is true);
+        && attribute.NamedArguments.Any(a => a.Key == name && a.Value.Value is true);
 
     /// <summary>
     /// The snapshot members are the members an event would serialize (public data fields and properties, slots
@@ -113,7 +126,7 @@ internal static class StateParser
     /// call Clear and Add on the existing instance (which keeps its comparer); null for arrays (fixed size),
     /// read-only and immutable collections (Add throws), structs, and anything else.
     /// </summary>
-    private static string? FillableElementType(ITypeSymbol type)
+    internal static string? FillableElementType(ITypeSymbol type)
     {
         if (type is not INamedTypeSymbol named || named.IsValueType) return null;
         if (SymbolHelpers.InNamespace(named, "System.Collections.Immutable")

@@ -12,7 +12,8 @@ internal static class StateResolution
         model.Type,
         model.Handlers.Select(h => new HandlerDraft(h.EventId, h.EventTypeName, h.EventIsValueType, h.TakesContext)).ToEquatableArray(),
         model.Snapshot,
-        model.IsValid);
+        model.IsValid,
+        model.Reset);
 
     /// <summary>
     /// Fills in the ids of the compilation's own events from <paramref name="events"/>. A handler whose type is not
@@ -40,7 +41,7 @@ internal static class StateResolution
             handlers.Add(new HandlerModel(known, handler.EventTypeName, handler.EventIsValueType, handler.TakesContext));
         }
         var sorted = handlers.OrderBy(h => h.EventId).ThenBy(h => h.EventTypeName, System.StringComparer.Ordinal).ToEquatableArray();
-        return new StateModel(draft.Type, sorted, draft.Snapshot, valid);
+        return new StateModel(draft.Type, sorted, draft.Snapshot, valid, draft.Reset);
     }
 
     private static Dictionary<string, uint> ById(EquatableArray<EventIdEntry> events)

@@ -65,6 +65,11 @@ internal static class SymbolHelpers
     public static AttributeData? FindAttribute(ISymbol symbol, string fullName) =>
         symbol.GetAttributes().FirstOrDefault(a => Is(a.AttributeClass, fullName));
 
+    /// <summary>Whether a member carries the [GeneratedCode("ZamSync.Generators", ...)] this generator writes.</summary>
+    public static bool IsGeneratedByUs(ISymbol symbol) =>
+        FindAttribute(symbol, "System.CodeDom.Compiler.GeneratedCodeAttribute") is { ConstructorArguments.Length: > 0 } a
+        && a.ConstructorArguments[0].Value is "ZamSync.Generators";
+
     public static bool IsEvent(ITypeSymbol type) => FindAttribute(type, ZamEventAttribute) is not null;
 
     public static bool IsMemoryPackable(ITypeSymbol type) =>

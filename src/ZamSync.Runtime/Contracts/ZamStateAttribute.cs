@@ -17,4 +17,13 @@ public sealed class ZamStateAttribute : Attribute
     /// See <c>docs/contracts.md</c>.
     /// </summary>
     public bool Snapshots { get; set; }
+
+    /// <summary>
+    /// When true, the generator writes <c>public void Reset()</c>: every public data member (the members a
+    /// snapshot would hold) goes back to what a new instance holds, so the state needs a parameterless
+    /// constructor and must not declare Reset itself (ZS4008). Only right for a state whose data lives in those
+    /// members: non-public data it would leave behind is a warning (ZS4009). A hand-written Reset stays the
+    /// default, because only its author knows what "forget everything" means for caches and derived data.
+    /// </summary>
+    public bool GenerateReset { get; set; }
 }
