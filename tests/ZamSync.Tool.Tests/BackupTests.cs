@@ -35,6 +35,7 @@ public sealed class BackupTests : IDisposable
             await using var control = new ControlServer(ControlEndpoint.DefaultSocketPath(clinicDir), [new BackupOperation(clinic)]);
             await control.StartAsync();
             for (int i = 0; i < 20; i++) await hub.SubmitAsync(new Reading($"hub-{i}", i));
+            await SyncAsync(clinic, hub); // the hub's events are in the backup whenever it is taken
             using var stop = new CancellationTokenSource();
             var submitters = Enumerable.Range(0, 8).Select(w => Task.Run(async () =>
             {
@@ -44,25 +45,26 @@ public sealed class BackupTests : IDisposable
                     acknowledged[e.Sequence] = e.Payload.ToArray();
                 }
             })).ToArray();
+            int rounds = 0;
             var syncing = Task.Run(async () =>
             {
-                int rounds = 0;
-                while (!stop.IsCancellationRequested || rounds == 0)
+                while (!stop.IsCancellationRequested)
                 {
                     await SyncAsync(clinic, hub);
-                    rounds++;
+                    Interlocked.Increment(ref rounds);
                 }
-                return rounds;
             });
-            while (acknowledged.Count < 300) await Task.Delay(5);
+            // Sessions run before, during and after the backup, as the submitters do.
+            while (acknowledged.Count < 300 || Volatile.Read(ref rounds) < 1) await Task.Delay(5);
             ulong beforeBackup = acknowledged.Keys.Max();
             var run = await ToolRun.RunAsync("backup", "--dir", clinicDir, "--to", backup, "--json");
             Assert.True(run.ExitCode == 0, run.Out + run.Error);
             summary = JsonNode.Parse(run.Out)!;
-            while (acknowledged.Count < 600) await Task.Delay(5);
+            int roundsAtBackup = Volatile.Read(ref rounds);
+            while (acknowledged.Count < 600 || Volatile.Read(ref rounds) < roundsAtBackup + 1) await Task.Delay(5);
             stop.Cancel();
             await Task.WhenAll(submitters);
-            Assert.True(await syncing >= 1);
+            await syncing;
 
             Assert.Equal("engine", (string)summary["takenFrom"]!);
             ulong inBackup = (ulong)summary["known"]![ClinicId.ToString()]!;
@@ -82,7 +84,8 @@ public sealed class BackupTests : IDisposable
         ulong held = (ulong)summary["known"]![ClinicId.ToString()]!;
         await using var restored = await ZamEngine<ReadingsState>.OpenAsync(restoredDir, new NodeId(ClinicId));
         Assert.Equal(held, restored.Known[new NodeId(ClinicId)]);
-        Assert.Equal((ulong)summary["known"]![HubId.ToString()]!, restored.Known[new NodeId(HubId)]);
+        Assert.Equal(20UL, (ulong)summary["known"]![HubId.ToString()]!);
+        Assert.Equal(20UL, restored.Known[new NodeId(HubId)]);
         var own = restored.ReadEvents(new NodeId(ClinicId)).ToList();
         Assert.Equal(Enumerable.Range(1, (int)held).Select(i => (ulong)i), own.Select(e => e.Sequence));
         foreach (var e in own) Assert.Equal(acknowledged[e.Sequence], e.Payload.ToArray());
