@@ -28,6 +28,13 @@ public sealed record ZamSyncApiOptions
     /// </summary>
     public AccessPolicy AccessPolicy { get; init; } = AccessPolicy.OwnOnly;
 
+    /// <summary>
+    /// The daily byte budget of each peer's link, both directions together (a clinic's
+    /// <c>ReplicatorOptions.MaxBytesPerDay</c>), reported by <c>/api/traffic</c> and drawn by the dashboard against each
+    /// peer's bytes per day. The hub does not enforce it (each clinic's replicator does); null reports none.
+    /// </summary>
+    public long? LinkBudgetBytesPerDay { get; init; }
+
     /// <summary>Events in a page when the request names no <c>limit</c> (100).</summary>
     public int DefaultPageSize { get; init; } = 100;
 
@@ -55,6 +62,7 @@ public sealed record ZamSyncApiOptions
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxCursorLength, 16, nameof(MaxCursorLength));
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxStreams, 1, nameof(MaxStreams));
         ArgumentOutOfRangeException.ThrowIfLessThan(MinFreeDiskBytes, 0, nameof(MinFreeDiskBytes));
+        if (LinkBudgetBytesPerDay is { } budget) ArgumentOutOfRangeException.ThrowIfLessThan(budget, 1, nameof(LinkBudgetBytesPerDay));
         if (ReplicatorFailureThreshold <= TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(ReplicatorFailureThreshold), ReplicatorFailureThreshold, "must be positive");
         if (TokenFile is null && Tls is null)
             throw new InvalidOperationException("The ZamSync HTTP API needs a credential source: set TokenFile (bearer tokens) or Tls (client certificates), or both. Nothing but /health is served anonymously.");

@@ -34,6 +34,7 @@ public static class ZamSyncApiServiceCollectionExtensions
         services.AddSingleton<ZamSyncCredentials>();
         services.AddHostedService(sp => sp.GetRequiredService<ZamSyncCredentials>());
         services.AddSingleton<EventStreamSlots>();
+        services.AddSingleton<ZamSync.AspNetCore.Dashboard.DashboardAssets>();
         services.AddSingleton(sp => new HubTraffic(sp.GetRequiredService<TimeProvider>()));
         services.AddHostedService(sp => new HubTrafficWatcher(sp, sp.GetRequiredService<HubTraffic>()));
 

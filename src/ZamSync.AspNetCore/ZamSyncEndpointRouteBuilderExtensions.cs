@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using ZamSync.AspNetCore;
+using ZamSync.AspNetCore.Dashboard;
 using ZamSync.AspNetCore.Events;
 using ZamSync.AspNetCore.Health;
 using ZamSync.AspNetCore.Status;
@@ -14,7 +15,7 @@ public static class ZamSyncEndpointRouteBuilderExtensions
 {
     /// <summary>
     /// Maps <c>/health</c> (anonymous: is the engine open), <c>/ready</c>, <c>/api/status</c>, <c>/api/peers</c>,
-    /// <c>/api/events</c>, <c>/api/events/stream</c>, <c>/api/quarantine</c> and <c>/metrics</c>, all but <c>/health</c>
+    /// <c>/api/events</c>, <c>/api/events/stream</c>, <c>/api/quarantine</c>, <c>/api/traffic</c> and <c>/metrics</c>, all but <c>/health</c>
     /// behind the <c>ZamSync</c> policy. Needs <c>services.AddZamSyncApi(...)</c>.
     /// </summary>
     public static IEndpointRouteBuilder MapZamSync(this IEndpointRouteBuilder endpoints)
@@ -36,8 +37,29 @@ public static class ZamSyncEndpointRouteBuilderExtensions
         api.MapGet("/quarantine", StatusEndpoints.Quarantine);
         api.MapGet("/events", EventEndpoints.Page);
         api.MapGet("/events/stream", EventEndpoints.Stream);
+        api.MapGet("/traffic", TrafficEndpoints.Traffic);
 
         endpoints.MapPrometheusScrapingEndpoint("/metrics").RequireAuthorization(policy);
+        return endpoints;
+    }
+
+    /// <summary>
+    /// Maps the dashboard at <c>/dashboard/</c>: the page for a caller with a credential (a bearer token, a client
+    /// certificate, or the cookie its sign-in form sets), a 401 with the sign-in form for one without, and
+    /// <c>POST /dashboard/sign-in</c> / <c>sign-out</c>. The page reads the API that <see cref="MapZamSync"/> maps.
+    /// </summary>
+    public static IEndpointRouteBuilder MapZamSyncDashboard(this IEndpointRouteBuilder endpoints)
+    {
+        ArgumentNullException.ThrowIfNull(endpoints);
+        if (endpoints.ServiceProvider.GetService<ZamSyncApiOptions>() is null)
+            throw new InvalidOperationException("MapZamSyncDashboard needs services.AddZamSyncApi(...) first.");
+        const string policy = ZamSyncApiServiceCollectionExtensions.PolicyName;
+        // The page decides itself: the dashboard with a credential, the sign-in form (as a 401) without. (Routing
+        // matches /dashboard here too; the page sends that on to /dashboard/, where its relative links resolve.)
+        endpoints.MapGet("/dashboard/", DashboardEndpoints.Index).AllowAnonymous();
+        endpoints.MapPost("/dashboard/sign-in", DashboardEndpoints.SignInPost).AllowAnonymous().DisableAntiforgery();
+        endpoints.MapPost("/dashboard/sign-out", DashboardEndpoints.SignOut).RequireAuthorization(policy).DisableAntiforgery();
+        endpoints.MapGet("/dashboard/{file}", DashboardEndpoints.File).RequireAuthorization(policy);
         return endpoints;
     }
 }

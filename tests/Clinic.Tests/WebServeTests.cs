@@ -20,7 +20,7 @@ public sealed partial class WebServeTests : IDisposable
     public async Task Serve_with_http_answers_the_api_from_the_running_hub_behind_a_token_it_created()
     {
         await _work.InitDeploymentAsync();
-        await using var hub = await _work.ServeAsync("hub", "--http", "127.0.0.1:0");
+        await using var hub = await _work.ServeAsync("hub", "--http", "127.0.0.1:0", "--clinic-max-bytes-per-day", "20kB");
         var web = await WebAsync(hub);
 
         // The token file was created mode 0600 with one coordinator token; the command printed where it is.
@@ -31,6 +31,9 @@ public sealed partial class WebServeTests : IDisposable
         using var anonymous = new HttpClient { BaseAddress = web.Address };
 
         Assert.Equal(HttpStatusCode.OK, (await anonymous.GetAsync("/health")).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await anonymous.GetAsync(web.Dashboard)).StatusCode); // the sign-in form
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync(web.Dashboard)).StatusCode);
+        Assert.Equal(new Uri(web.Address, "dashboard/"), web.Dashboard);
         foreach (var path in new[] { "/ready", "/api/status", "/api/peers", "/api/events", "/api/quarantine", "/metrics" })
             Assert.Equal(HttpStatusCode.Unauthorized, (await anonymous.GetAsync(path)).StatusCode);
 
@@ -40,10 +43,13 @@ public sealed partial class WebServeTests : IDisposable
         Assert.Equal("1000", status.RootElement.GetProperty("node").GetString());
         Assert.Equal(1, status.RootElement.GetProperty("events").GetInt64());
         Assert.Equal("coordinator", status.RootElement.GetProperty("caller").GetProperty("role").GetString());
-        using var peers = JsonDocument.Parse(await client.GetStringAsync("/api/peers"));
-        var clinic = peers.RootElement.GetProperty("peers").EnumerateArray().Single(p => p.GetProperty("node").GetString() == "7");
+        // The hub records a session once it has stored what it learned, which can trail the clinic's return.
+        var clinic = await SessionsRecordedAsync(client, "7", 1);
         Assert.Equal(1, clinic.GetProperty("sessions").GetInt32());
         Assert.True(clinic.GetProperty("bytesReceived").GetInt64() > 0);
+        using var traffic = JsonDocument.Parse(await client.GetStringAsync("/api/traffic"));
+        Assert.Equal(20_000, traffic.RootElement.GetProperty("budgetBytesPerDay").GetInt64());
+        Assert.Equal(1, traffic.RootElement.GetProperty("sessions").GetProperty("completed").EnumerateArray().Sum(e => e.GetInt32()));
         using var page = JsonDocument.Parse(await client.GetStringAsync("/api/events"));
         Assert.Equal("7", page.RootElement.GetProperty("events").EnumerateArray().Single().GetProperty("origin").GetString());
     }
@@ -82,6 +88,19 @@ public sealed partial class WebServeTests : IDisposable
         Assert.Contains(message, console.Errors);
         Assert.Contains(value, console.Errors);
         Assert.False(File.Exists(Path.Combine(_work.Dir("hub"), "api-tokens")), "a usage error must change nothing");
+    }
+
+    /// <summary>The peer's entry once the hub has recorded <paramref name="sessions"/> of its sessions (10 s at most).</summary>
+    internal static async Task<JsonElement> SessionsRecordedAsync(HttpClient client, string node, int sessions)
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        while (true)
+        {
+            using var peers = JsonDocument.Parse(await client.GetStringAsync("/api/peers", timeout.Token));
+            var peer = peers.RootElement.GetProperty("peers").EnumerateArray().FirstOrDefault(p => p.GetProperty("node").GetString() == node);
+            if (peer.ValueKind == JsonValueKind.Object && peer.TryGetProperty("sessions", out var count) && count.GetInt32() >= sessions) return peer.Clone();
+            await Task.Delay(50, timeout.Token);
+        }
     }
 
     internal sealed record Web(Uri Dashboard, Uri Address, string TokenFile);

@@ -44,7 +44,12 @@ internal static class ServeCommand
         {
             Description = "With --http/--https: the API's bearer token file, mode 0600 (default <dir>/api-tokens, created with a coordinator token when missing)",
         };
-        var command = new Command("serve", "Serve as the hub until stopped (Ctrl+C)") { dir, listen, ownOnly, relay, postgres, schema, process, http, https, apiTokens };
+        var clinicBudget = new Option<long?>("--clinic-max-bytes-per-day")
+        {
+            Description = "With --http/--https: the clinics' daily byte budget (their node --max-bytes-per-day), drawn on the dashboard against each clinic's bytes: 20MB, 500k",
+            CustomParser = Quantities.ParseBytesOption,
+        };
+        var command = new Command("serve", "Serve as the hub until stopped (Ctrl+C)") { dir, listen, ownOnly, relay, postgres, schema, process, http, https, apiTokens, clinicBudget };
         command.SetAction(async (result, cancellationToken) =>
         {
             var directory = new NodeDirectory(result.GetValue(dir)!);
@@ -93,7 +98,7 @@ internal static class ServeCommand
             await using var control = new ControlServer(controlPath, operations, logger: log.CreateLogger("ZamSync.Control"));
             await control.StartAsync(cancellationToken);
             // The API and dashboard read the engine and hub this process already runs (never a second open).
-            await using var webHost = web is null ? null : await StartWebAsync(web, engine, hub, directory, result.GetValue(apiTokens), result.GetValue(ownOnly), log, cancellationToken);
+            await using var webHost = web is null ? null : await StartWebAsync(web, engine, hub, directory, result.GetValue(apiTokens), result.GetValue(ownOnly), result.GetValue(clinicBudget), log, cancellationToken);
             string on = dataSource is null ? "" : $" on PostgreSQL (schema {result.GetValue(schema)}, process {result.GetValue(process)})";
             console.MarkupLineInterpolated($"[green]Hub {engine.NodeId}[/]{(asRelay ? " (relay: no state)" : "")}{on} serving on {hub.LocalEndPoint} with mutual TLS. Ctrl+C stops it.");
             if (webHost is not null)
@@ -122,11 +127,14 @@ internal static class ServeCommand
     }
 
     private static async Task<HubWebHost> StartWebAsync(WebEndpoint web, ZamEngine engine, ZamHub hub, NodeDirectory directory, string? tokens,
-        bool ownOnly, ConsoleLog log, CancellationToken cancellationToken)
+        bool ownOnly, long? clinicBytesPerDay, ConsoleLog log, CancellationToken cancellationToken)
     {
         string tokenFile = Path.GetFullPath(tokens ?? Path.Combine(directory.Path, ApiTokenFile.DefaultName));
         if (tokens is null) ApiTokenFile.EnsureExists(tokenFile, engine.NodeId.Value);
-        var settings = new HubWebHost.Settings(web, tokenFile, directory.LoadTls(), ownOnly ? AccessPolicy.OwnOnly : AccessPolicy.All, log);
+        var settings = new HubWebHost.Settings(web, tokenFile, directory.LoadTls(), ownOnly ? AccessPolicy.OwnOnly : AccessPolicy.All, log)
+        {
+            ClinicBytesPerDay = clinicBytesPerDay,
+        };
         return await HubWebHost.StartAsync(engine, hub, settings, cancellationToken);
     }
 

@@ -135,7 +135,11 @@ public sealed class DemoRunner(IAnsiConsole console, DemoOptions options)
         string tokenFile = Path.Combine(root, ApiTokenFile.DefaultName);
         ApiTokenFile.EnsureExists(tokenFile, HubId.Value);
         var settings = new HubWebHost.Settings(WebEndpoint.Parse("--http", options.Http, tls: false), tokenFile, hubTls, AccessPolicy.All,
-            new ConsoleLog(console, TimeProvider.System));
+            new ConsoleLog(console, TimeProvider.System))
+        {
+            // The demo's links are budgeted per session; for the chart, a day's budget of a few sessions' worth.
+            ClinicBytesPerDay = options.BudgetBytes * 2 * 5,
+        };
         var web = await HubWebHost.StartAsync(hubEngine, hub, settings, cancellationToken);
         console.MarkupLineInterpolated($"[green]Dashboard[/] {web.Dashboard} (coordinator token {ApiTokenFile.FirstCoordinatorToken(tokenFile)}, kept in {tokenFile})");
         return web;

@@ -66,9 +66,11 @@ internal sealed class HubWebHost : IAsyncDisposable
             TokenFile = settings.TokenFile,
             Tls = settings.Tls,
             AccessPolicy = settings.AccessPolicy,
+            LinkBudgetBytesPerDay = settings.ClinicBytesPerDay,
         });
         var app = builder.Build();
         app.MapZamSync();
+        app.MapZamSyncDashboard();
         try
         {
             await app.StartAsync(cancellationToken);

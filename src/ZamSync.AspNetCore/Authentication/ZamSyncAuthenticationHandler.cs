@@ -8,8 +8,8 @@ using ZamSync.Net.Tls;
 namespace ZamSync.AspNetCore.Authentication;
 
 /// <summary>
-/// Authenticates a request by its bearer token (<c>Authorization: Bearer …</c>, looked up in the token file) or, without
-/// one, by the client certificate of its TLS connection (checked against the deployment CA as the sync transport
+/// Authenticates a request by its bearer token (<c>Authorization: Bearer …</c>, looked up in the token file), the same
+/// token in the dashboard's cookie, or, without either, by the client certificate of its TLS connection (checked against the deployment CA as the sync transport
 /// checks it). A request with neither is anonymous and gets 401 wherever a credential is needed.
 /// </summary>
 internal sealed class ZamSyncAuthenticationHandler(
@@ -31,6 +31,14 @@ internal sealed class ZamSyncAuthenticationHandler(
             if (credentials.Tokens?.Find(token) is not { } byToken)
                 return Task.FromResult(AuthenticateResult.Fail("unknown bearer token"));
             return Task.FromResult(Success(byToken));
+        }
+        // A browser that signed in to the dashboard sends its token in the cookie (it cannot set the header on a page
+        // load or an EventSource). A header, when given, wins.
+        if (Request.Cookies[Dashboard.DashboardCookie.Name] is { Length: > 0 } cookie)
+        {
+            if (credentials.Tokens?.Find(Uri.UnescapeDataString(cookie)) is not { } byCookie)
+                return Task.FromResult(AuthenticateResult.Fail("the dashboard's token is no longer in the token file"));
+            return Task.FromResult(Success(byCookie));
         }
         if (Context.Connection.ClientCertificate is { } certificate && api.Tls is { } tls)
         {

@@ -53,12 +53,16 @@ internal static class EventEndpoints
         if (slots.TryTake() is not { } slot) return ApiProblems.TooManyStreams(options.MaxStreams);
         http.Response.RegisterForDispose(slot);
         var json = http.RequestServices.GetRequiredService<IOptions<JsonOptions>>().Value.SerializerOptions;
-        return TypedResults.ServerSentEvents(FeedAsync(engine, visible, caller, options.AccessPolicy, json, http.RequestAborted));
+        return TypedResults.ServerSentEvents(FeedAsync(http.Response, engine, visible, caller, options.AccessPolicy, json, http.RequestAborted));
     }
 
-    private static async IAsyncEnumerable<SseItem<string>> FeedAsync(ZamEngine engine, VersionVector cursor, ZamCredential caller,
+    private static async IAsyncEnumerable<SseItem<string>> FeedAsync(HttpResponse response, ZamEngine engine, VersionVector cursor, ZamCredential caller,
         AccessPolicy policy, JsonSerializerOptions json, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
+        // The headers go out now, not with the first event: a client with nothing to catch up on learns at once that
+        // the stream is open (a browser's EventSource fires "open" only then) instead of waiting for the next event.
+        await response.StartAsync(cancellationToken).ConfigureAwait(false);
+        await response.Body.FlushAsync(cancellationToken).ConfigureAwait(false); // StartAsync only buffers them
         // The feed starts where the caller's cursor is for what it may see, and at what the node holds now for the
         // rest: those events would be filtered out anyway, so the engine need not read them from the log.
         var from = cursor.Clone();
