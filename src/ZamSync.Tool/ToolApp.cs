@@ -20,6 +20,8 @@ internal static class ToolApp
             PingCommand.Create(console),
             BackupCommand.Create(console),
             RestoreCommand.Create(console),
+            CompactCommand.CreateCompact(console),
+            CompactCommand.CreateExpire(console),
         };
 
     /// <summary>Runs the tool.</summary>

@@ -88,8 +88,8 @@ internal static class ServeCommand
             }
             // While the hub owns the directory, `status` and `submit` reach it through its control endpoint.
             IControlOperation[] operations = engine is ZamEngine<ClinicNetworkState> folding
-                ? [new StatusOperation(engine, [new HubStatusSection(hub), new ClinicStatusSection(folding, directory)]), new ClinicSubmitOperation(folding), new BackupOperation(engine)]
-                : [new StatusOperation(engine, [new HubStatusSection(hub), new RelayStatusSection(directory)]), new BackupOperation(engine)];
+                ? [new StatusOperation(engine, [new HubStatusSection(hub), new ClinicStatusSection(folding, directory)]), new ClinicSubmitOperation(folding), new BackupOperation(engine), new CompactOperation(engine)]
+                : [new StatusOperation(engine, [new HubStatusSection(hub), new RelayStatusSection(directory)]), new BackupOperation(engine), new CompactOperation(engine)];
             // On PostgreSQL several processes share the hub's directory: each answers on the socket of its own data
             // directory, so `status` and `submit` on the hub's directory (which would open its embedded log) reach none.
             string controlPath = dataSource is null

@@ -11,7 +11,7 @@ namespace ZamSync.Hosting.Control;
 
 /// <summary>
 /// Serves the hosted node's control endpoint from the moment its engine is open until the host stops: the built-in
-/// <c>status</c>, <c>submit</c> and <c>backup</c>, <c>sync</c> and a <c>replicator</c> section when a replicator runs, and every <see cref="IControlOperation"/> and <see cref="IControlStatusSection"/> in
+/// <c>status</c>, <c>submit</c>, <c>backup</c> and <c>compact</c>, <c>sync</c> and a <c>replicator</c> section when a replicator runs, and every <see cref="IControlOperation"/> and <see cref="IControlStatusSection"/> in
 /// the container (a hub in the container adds its <c>hub</c> section).
 /// </summary>
 internal sealed class ControlHostedService(IServiceProvider services, IZamNode node, IOptions<ControlEndpointOptions> options, ILogger<ControlServer>? logger)
@@ -23,7 +23,7 @@ internal sealed class ControlHostedService(IServiceProvider services, IZamNode n
     {
         var engine = await node.WhenOpenAsync(cancellationToken).ConfigureAwait(false);
         var sections = services.GetServices<IControlStatusSection>().ToList();
-        var operations = new List<IControlOperation> { new SubmitOperation(engine), new BackupOperation(engine) };
+        var operations = new List<IControlOperation> { new SubmitOperation(engine), new BackupOperation(engine), new CompactOperation(engine) };
         if (services.GetService<ZamHub>() is { } hub) sections.Add(new HubStatusSection(hub));
         if (services.GetService<ZamReplicator>() is { } replicator)
         {

@@ -73,16 +73,20 @@ public abstract partial class ZamEngine
         await _peers.ReloadAsync(cancellationToken).ConfigureAwait(false);
         var peers = _peers.Durable();
         long before = _store.Length;
-        if (peers.Count == 0) return Unchanged(before, "no peer");
+        if (peers.Count == 0) return Unchanged(before, "no peer") with { DryRun = options.DryRun };
 
         await using var pause = await _store.PauseCommitsAsync(cancellationToken).ConfigureAwait(false);
         lock (_stateLock)
         {
             var (frontier, frontierOf) = FindFrontier(peers);
-            if (frontier is not { } bound) return Unchanged(before, $"no frontier for node {frontierOf}");
+            if (frontier is not { } bound) return Unchanged(before, $"no frontier for node {frontierOf}") with { DryRun = options.DryRun };
             long maxPhysical = options.MinAge > TimeSpan.Zero
                 ? _options.TimeProvider.GetUtcNow().ToUnixTimeMilliseconds() - (long)options.MinAge.TotalMilliseconds
                 : long.MaxValue;
+            // Retention by date: an event at the instant itself stays (before means strictly before).
+            long beforePhysical = options.Before is { } retention ? retention.ToUnixTimeMilliseconds() - 1 : long.MaxValue;
+            var known = _store.Known;
+            var dropped = new Dictionary<NodeId, long>();
             // Events of a type this contract does not know are kept for the snapshot's sake; a relay keeps none.
             int unknownAt = snapshotable is null ? int.MaxValue : FirstEventOutsideContract();
             var view = _store.CaptureFold();
@@ -99,13 +103,22 @@ public abstract partial class ZamEngine
                 if (seq != floor + 1 || !peers.Values.All(p => p[origin] >= seq)) { stoppedBy = "peers lack"; break; }
                 if (key.Hlc > bound) { stoppedBy = $"frontier of node {frontierOf}"; break; }
                 if (key.Hlc.Physical > maxPhysical) { stoppedBy = "min age"; break; }
+                if (key.Hlc.Physical > beforePhysical) { stoppedBy = "before"; break; }
+                if (options.KeepPerOrigin > 0 && known[origin] - seq < (ulong)options.KeepPerOrigin) { stoppedBy = "keep per origin"; break; }
                 if (prefix == unknownAt) { stoppedBy = "unknown event type"; break; }
                 if (prefix == options.MaxEvents) { stoppedBy = "max events"; break; }
                 floors.Advance(origin, seq);
+                dropped[origin] = dropped.GetValueOrDefault(origin) + 1;
                 horizon = key;
                 prefix++;
             }
-            if (prefix == 0) return Unchanged(before, stoppedBy);
+            if (prefix == 0) return Unchanged(before, stoppedBy) with { DryRun = options.DryRun };
+            if (options.DryRun)
+            {
+                var wouldBe = Compacted;
+                wouldBe.Merge(floors);
+                return new CompactionResult(prefix, before, before) { Floors = wouldBe, Horizon = horizon, StoppedBy = stoppedBy, DryRun = true, DroppedPerOrigin = dropped };
+            }
 
             var snapshot = snapshotable is null ? [] : FoldForCompaction(view, prefix, snapshotable);
             // Under the state lock, so no reader sees the state between the fold and the new base. The embedded log
@@ -116,7 +129,7 @@ public abstract partial class ZamEngine
                 AfterCompactionLocked();
                 WriteSnapshotLocked(snapshotable);
             }
-            var result = new CompactionResult(prefix, before, _store.Length) { Floors = Compacted, Horizon = horizon, StoppedBy = stoppedBy };
+            var result = new CompactionResult(prefix, before, _store.Length) { Floors = Compacted, Horizon = horizon, StoppedBy = stoppedBy, DroppedPerOrigin = dropped };
             Diagnostics.CompactionLog.Compacted(Loggers.Compaction, prefix, before, result.BytesAfter, result.Floors, horizon, stoppedBy ?? "nothing (every held event)");
             return result;
         }
