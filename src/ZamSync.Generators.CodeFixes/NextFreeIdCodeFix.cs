@@ -81,7 +81,7 @@ public sealed class NextFreeIdCodeFix : CodeFixProvider
             }
         }
         uint max = used.Count == 0 ? 0 : used.Max();
-        return max == uint.MaxValue ? 0 : max + 1;
+        return max >= 0xFF_FFFF ? 0 : max + 1; // the largest id: the top byte of a wire id is the version
     }
 
     private static Task<Document> Replace(Document document, SyntaxNode root, AttributeArgumentSyntax argument, uint id, CancellationToken cancellationToken)

@@ -29,6 +29,7 @@ public sealed class ContractGenerator : IIncrementalGenerator
         public const string States = "ZamSync.States";
         public const string ValidStates = "ZamSync.ValidStates";
         public const string Manifest = "ZamSync.Manifest";
+        public const string Upcasts = "ZamSync.Upcasts";
     }
 
     /// <summary>The MSBuild property (made visible to the compiler) that turns the registry off when "false".</summary>
@@ -94,10 +95,22 @@ public sealed class ContractGenerator : IIncrementalGenerator
             .Where(static e => e is not null)
             .Collect()
             .Select(static (entries, _) => entries.OrderBy(e => e!.TypeName, StringComparer.Ordinal).ThenBy(e => e!.Id).Select(e => e!).ToEquatableArray());
+        // Upcasters, found by how their attribute is written, like contract types; an edit that keeps every
+        // upcaster's types and method name leaves the array equal, so states downstream stay cached.
+        var upcasts = context.SyntaxProvider.CreateSyntaxProvider(
+                static (node, _) => UpcastParser.IsCandidate(node),
+                static (ctx, ct) => ctx.SemanticModel.GetDeclaredSymbol((MethodDeclarationSyntax)ctx.Node, ct) is IMethodSymbol method
+                    && SymbolHelpers.FindAttribute(method, SymbolHelpers.ZamUpcastAttribute) is not null
+                    ? UpcastParser.Parse(method, null) : null)
+            .Where(static u => u is not null)
+            .Collect()
+            .Select(static (all, _) => all.OrderBy(u => u!.FromTypeName, StringComparer.Ordinal).ThenBy(u => u!.Method, StringComparer.Ordinal).Select(u => u!).ToEquatableArray())
+            .WithTrackingName(TrackingNames.Upcasts);
         var validStates = states
             .Where(static r => r?.Model is not null)
             .Combine(eventIds)
-            .Select(static (input, _) => StateResolution.Resolve(input.Left!.Model!, input.Right))
+            .Combine(upcasts)
+            .Select(static (input, _) => StateResolution.Resolve(input.Left.Left!.Model!, input.Left.Right, input.Right))
             .Where(static m => StateEmitter.CanEmit(m))
             .WithTrackingName(TrackingNames.ValidStates);
         context.RegisterSourceOutput(validStates, static (spc, model) =>

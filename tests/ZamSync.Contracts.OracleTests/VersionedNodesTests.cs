@@ -121,4 +121,74 @@ public sealed class VersionedNodesTests : IDisposable
         Assert.Equal(new[] { "bp-1", "bp-4" }, upgraded.Read(s => s.Values.Keys.ToArray()));
         Assert.Equal(newer.Known, upgraded.Known);
     }
+
+    // ---- event versions: slot 1 of event 3 changed type (int milligrams -> decimal grams) with an upcaster ----
+
+    [Fact]
+    public async Task A_new_node_applies_an_old_nodes_events_through_the_upcaster_and_the_old_node_reads_them_back_unchanged()
+    {
+        await using var older = await OpenV1(1);
+        await using var newer = await OpenV2(2);
+        await using var olderPeer = await OpenV1(4);
+        await older.SubmitAsync(new V1.Dosed("ACT", 500));
+        await older.SubmitAsync(new V1.Dosed("ACT", 250));
+        await older.SubmitAsync(new V1.Dosed("ORS", 1));
+
+        await SyncAsync(newer, older);
+        Assert.Equal(new Dictionary<string, decimal> { ["ACT"] = 0.75m, ["ORS"] = 0.001m }, newer.Read(s => new Dictionary<string, decimal>(s.Grams)));
+
+        // The new node stored the old version's bytes as they came: another old node gets them through it and applies them.
+        await SyncAsync(olderPeer, newer);
+        Assert.Equal(new Dictionary<string, int> { ["ACT"] = 750, ["ORS"] = 1 }, olderPeer.Read(s => new Dictionary<string, int>(s.Milligrams)));
+        Assert.Equal(newer.Known, olderPeer.Known);
+    }
+
+    [Fact]
+    public async Task An_old_node_stores_and_forwards_a_new_version_it_cannot_read_and_a_new_node_behind_it_applies_it()
+    {
+        await using var newer = await OpenV2(2);
+        await using var older = await OpenV1(1);
+        await using var newerPeer = await OpenV2(3);
+        await newer.SubmitAsync(new V2.Dosed("ACT", 0.5m));
+        await newer.SubmitAsync(new V2.Dosed("ACT", 0.125m));
+
+        await SyncAsync(older, newer);
+        Assert.Equal(newer.Known, older.Known); // held...
+        Assert.Empty(older.Read(s => s.Milligrams.ToArray())); // ...but not applied: version 2 is an event it does not know
+
+        await SyncAsync(newerPeer, older);
+        Assert.Equal(0.625m, newerPeer.Read(s => s.Grams["ACT"]));
+    }
+
+    [Fact]
+    public async Task After_an_upgrade_the_old_versions_in_the_log_are_folded_through_the_upcaster()
+    {
+        await using (var older = await OpenV1(1))
+        {
+            await older.SubmitAsync(new V1.Dosed("ACT", 1500));
+            await older.SubmitAsync(new V1.Reading("bp-1", 120));
+            Assert.Equal(1500, older.Read(s => s.Milligrams["ACT"]));
+        } // a clean close leaves a snapshot folded under version 1, which the new build must not resume from
+
+        await using var upgraded = await UpgradeV1(1);
+        Assert.Equal(1.5m, upgraded.Read(s => s.Grams["ACT"]));
+        Assert.Equal(120, upgraded.Read(s => s.Values["bp-1"]));
+        await upgraded.SubmitAsync(new V2.Dosed("ACT", 0.25m));
+        Assert.Equal(1.75m, upgraded.Read(s => s.Grams["ACT"]));
+    }
+
+    [Fact]
+    public void A_version_travels_under_its_wire_id_and_both_contracts_name_it_in_their_schemas()
+    {
+        Assert.Equal(3u, V2.DosedV1.EventTypeId);
+        Assert.Equal(V2.Dosed.EventTypeId, ZamEventAttribute.WireId(3, 2));
+        Assert.Equal(0x0100_0003u, V2.Dosed.EventTypeId);
+        Assert.Equal(V1.Dosed.EventTypeId, V2.DosedV1.EventTypeId);
+        string Schema(Type t) => ((ZamContractAttribute)Attribute.GetCustomAttribute(t.Assembly, typeof(ZamContractAttribute))!).Schema;
+        string v1 = Schema(typeof(V1.Dosed)), v2 = Schema(typeof(V2.Dosed));
+        Assert.Contains("\n3 Contracts.V1.Dosed {", v1);
+        Assert.Contains("\n3 Contracts.V2.DosedV1 {", v2);
+        Assert.Contains("\n16777219 Contracts.V2.Dosed { 0 Item: string; 1 Grams: decimal; }", v2);
+        Assert.Empty(ZamSync.Sync.ContractCompatibility.Differences(v1, v2)); // an old node sees a new event, not a changed one
+    }
 }

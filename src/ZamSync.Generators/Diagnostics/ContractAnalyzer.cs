@@ -23,6 +23,8 @@ public sealed class ContractAnalyzer : DiagnosticAnalyzer
         DiagnosticDescriptors.AttributeSpelling,
         DiagnosticDescriptors.InvalidEventId,
         DiagnosticDescriptors.DuplicateEventId,
+        DiagnosticDescriptors.VersionWithoutUpcaster,
+        DiagnosticDescriptors.InvalidUpcaster,
         DiagnosticDescriptors.UnserializableMember,
         DiagnosticDescriptors.MixedSlots,
         DiagnosticDescriptors.DuplicateSlot,
@@ -77,6 +79,16 @@ public sealed class ContractAnalyzer : DiagnosticAnalyzer
                 foreach (var d in diagnostics) symbolContext.ReportDiagnostic(d);
             }, SymbolKind.NamedType);
 
+            var upcasters = new ConcurrentBag<(IMethodSymbol Method, Model.UpcastModel Model)>();
+            start.RegisterSymbolAction(symbolContext =>
+            {
+                var method = (IMethodSymbol)symbolContext.Symbol;
+                if (SymbolHelpers.FindAttribute(method, SymbolHelpers.ZamUpcastAttribute) is null) return;
+                var diagnostics = new List<Diagnostic>();
+                if (UpcastParser.Parse(method, diagnostics) is { } model) upcasters.Add((method, model));
+                foreach (var d in diagnostics) symbolContext.ReportDiagnostic(d);
+            }, SymbolKind.Method);
+
             start.RegisterCompilationEndAction(end =>
             {
                 var all = events.OrderBy(e => e.Id).ThenBy(e => e.Type.ToDisplayString(), System.StringComparer.Ordinal).ToList();
@@ -87,17 +99,20 @@ public sealed class ContractAnalyzer : DiagnosticAnalyzer
                     {
                         var other = members.First(o => !SymbolEqualityComparer.Default.Equals(o.Type, e.Type));
                         end.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.DuplicateEventId, SymbolHelpers.ArgumentLocation(e.Attribute),
-                            e.Id, e.Type.ToDisplayString(), other.Type.ToDisplayString()));
+                            Model.WireIds.Display(e.Id), e.Type.ToDisplayString(), other.Type.ToDisplayString()));
                     }
                 }
                 ManifestRules.Check(end, all.Select(e => new ManifestRules.Declared(e.Type, e.Id, e.Attribute, e.Model)).ToList());
+                var ups = upcasters.OrderBy(u => u.Model.FromTypeName, System.StringComparer.Ordinal).ThenBy(u => u.Model.Method, System.StringComparer.Ordinal).ToList();
+                UpcastRules.Check(end, all.Select(e => (e.Type, e.Id, e.Attribute)).ToList(), ups);
 
                 // Only a compilation that declares a state can say an event is unhandled: a contracts-only
                 // assembly's events are handled elsewhere.
                 if (System.Threading.Volatile.Read(ref states) == 0) return;
+                UpcastRules.AddUpcastSources(handled, ups);
                 foreach (var e in all.Where(e => !handled.ContainsKey(e.Type)))
                 {
-                    end.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.EventNotHandled, SymbolHelpers.IdentifierLocation(e.Type), e.Type.ToDisplayString(), e.Id));
+                    end.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.EventNotHandled, SymbolHelpers.IdentifierLocation(e.Type), e.Type.ToDisplayString(), Model.WireIds.Display(e.Id)));
                 }
             });
         });

@@ -38,7 +38,15 @@ public static class DiagnosticDescriptors
     // ---- ZS2xxx: identity ----
     public static readonly DiagnosticDescriptor InvalidEventId = Create(
         "ZS2001", "Event id is invalid",
-        "'{0}' has event id 0, which is reserved; use a non-zero id", "ZamSync.Identity", DiagnosticSeverity.Error);
+        "'{0}' {1}", "ZamSync.Identity", DiagnosticSeverity.Error);
+
+    public static readonly DiagnosticDescriptor VersionWithoutUpcaster = Create(
+        "ZS2003", "Event version has no upcaster",
+        "'{0}' is version {1} of event {2}, but no [ZamUpcast] method converts an older version of event {2} to it; a node on this contract could not apply the old events it holds", "ZamSync.Identity", DiagnosticSeverity.Error);
+
+    public static readonly DiagnosticDescriptor InvalidUpcaster = Create(
+        "ZS2004", "Upcaster is invalid",
+        "Upcaster '{0}' {1}", "ZamSync.Identity", DiagnosticSeverity.Error);
 
     public static readonly DiagnosticDescriptor DuplicateEventId = Create(
         "ZS2002", "Event id is used twice",
@@ -123,7 +131,7 @@ public static class DiagnosticDescriptors
 
     public static readonly DiagnosticDescriptor MemberTypeChanged = Create(
         "ZS5005", "Member type changed",
-        "Member '{1}' of '{0}' in slot {2} has type '{3}', but the contract manifest records '{4}'; a slot's type never changes, add a new member in a new slot", "ZamSync.Evolution", DiagnosticSeverity.Error,
+        "Member '{1}' of '{0}' in slot {2} has type '{3}', but the contract manifest records '{4}'; a slot's type never changes within a version: add a new member in a new slot, or declare the new shape as a new version of the event ([ZamEvent(id, Version = n)]) with a [ZamUpcast] method from this one", "ZamSync.Evolution", DiagnosticSeverity.Error,
         WellKnownDiagnosticTags.CompilationEnd);
 
     public static readonly DiagnosticDescriptor RetiredSlotReused = Create(

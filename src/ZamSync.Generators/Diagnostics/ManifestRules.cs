@@ -53,18 +53,21 @@ internal static class ManifestRules
             var recorded = manifest.Find(d.Id);
             if (recorded is null)
             {
-                if (!updating) context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.EventNotRecorded, SymbolHelpers.IdentifierLocation(d.Type), display, d.Id));
+                if (!updating) context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.EventNotRecorded, SymbolHelpers.IdentifierLocation(d.Type), display, WireIds.Display(d.Id)));
                 continue;
             }
             if (recorded.Retired)
             {
-                context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.RetiredEventIdReused, SymbolHelpers.ArgumentLocation(d.Attribute), d.Id, display,
+                context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.RetiredEventIdReused, SymbolHelpers.ArgumentLocation(d.Attribute), WireIds.Display(d.Id), display,
                     recorded.TypeName.Length > 0 ? recorded.TypeName : "an unnamed type"));
                 continue;
             }
-            if (!string.Equals(recorded.TypeName, name, StringComparison.Ordinal))
+            // Versions of one event may trade names (the old shape renamed to make room for the new one under the
+            // familiar name): the wire knows them by id and version only, and the upcaster rules cover the change.
+            bool versioned = declared.Count(o => WireIds.Id(o.Id) == WireIds.Id(d.Id)) > 1;
+            if (!versioned && !string.Equals(recorded.TypeName, name, StringComparison.Ordinal))
             {
-                context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.EventIdReused, SymbolHelpers.ArgumentLocation(d.Attribute), d.Id, display, recorded.TypeName));
+                context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.EventIdReused, SymbolHelpers.ArgumentLocation(d.Attribute), WireIds.Display(d.Id), display, recorded.TypeName));
                 continue;
             }
             // Slots of an invalid event are not trustworthy (the member rules report why).
@@ -102,7 +105,7 @@ internal static class ManifestRules
         if (updating) return;
         foreach (var recorded in manifest.Events.Where(e => !e.Retired && declared.All(d => d.Id != e.Id)))
         {
-            context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.EventRemoved, LineLocation(recorded.Line), recorded.Id, recorded.TypeName));
+            context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.EventRemoved, LineLocation(recorded.Line), WireIds.Display(recorded.Id), recorded.TypeName));
         }
     }
 

@@ -23,7 +23,7 @@ internal static class EventEmitter
         var bySlot = model.Members.ToDictionary(m => m.Slot);
 
         w.Line("/// <remarks>");
-        w.Line($"/// ZamSync event {model.Id}: MemoryPack version-tolerant layout, {model.SlotCount} slot(s).");
+        w.Line($"/// ZamSync event {WireIds.Display(model.Id)}: MemoryPack version-tolerant layout, {model.SlotCount} slot(s).");
         w.Line("/// <list type=\"table\">");
         for (int slot = 0; slot < model.SlotCount; slot++)
         {
@@ -35,7 +35,7 @@ internal static class EventEmitter
         w.Line(Common.GeneratedCode);
         w.Open($"partial {model.Type.Keyword} {Common.Escape(model.Type.Name)} : global::ZamSync.IZamEvent<{self}>");
 
-        w.Line("/// <summary>The wire id of this event type.</summary>");
+        w.Line("/// <summary>The wire id of this event type (its id, and its version minus one in the top byte).</summary>");
         w.Line($"public const uint EventTypeId = {model.Id}u;");
         w.Line();
         w.Line($"static uint global::ZamSync.IZamEvent<{self}>.EventTypeId => EventTypeId;");

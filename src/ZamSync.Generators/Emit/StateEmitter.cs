@@ -36,7 +36,10 @@ internal static class StateEmitter
             {
                 w.Line($"if (__e is null) throw new global::System.IO.InvalidDataException(\"Event \" + envelope.ToString() + \" has a null payload.\");");
             }
-            w.Line(h.TakesContext ? "Apply(__e, global::ZamSync.EventContext.From(in envelope));" : "Apply(__e);");
+            // An older version: its upcasters, oldest first, then the Apply of the version the chain ends at.
+            string value = "__e";
+            foreach (var upcast in h.Upcasts) value = $"{upcast}({value})";
+            w.Line(h.TakesContext ? $"Apply({value}, global::ZamSync.EventContext.From(in envelope));" : $"Apply({value});");
             w.Line("break;");
             w.Close();
         }

@@ -87,15 +87,27 @@ public sealed class ContractManifest
                 {
                     Flush();
                     var parts = rest.Split(new[] { ' ' }, 2, StringSplitOptions.RemoveEmptyEntries);
-                    if (parts.Length == 0 || !uint.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out var id) || id == 0)
+                    if (parts.Length == 0 || !uint.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out var id) || id == 0 || id > WireIds.MaxId)
                     {
-                        errors.Add(new ManifestError(lineNumber, $"'{keyword}' needs a non-zero id"));
+                        errors.Add(new ManifestError(lineNumber, $"'{keyword}' needs an id from 1 to {WireIds.MaxId}"));
                         continue;
                     }
                     string typeName = parts.Length > 1 ? parts[1].Trim() : "";
+                    // "event 5 v2 Name": a later version of event 5, keyed by its wire id like everything else.
+                    if (typeName.StartsWith("v", StringComparison.Ordinal) && typeName.Split(' ')[0] is { Length: > 1 } versionText
+                        && int.TryParse(versionText.Substring(1), NumberStyles.None, CultureInfo.InvariantCulture, out int version))
+                    {
+                        if (version is < 1 or > WireIds.MaxVersion)
+                        {
+                            errors.Add(new ManifestError(lineNumber, $"version {version} is outside 1 to {WireIds.MaxVersion}"));
+                            continue;
+                        }
+                        id = WireIds.Of(id, version);
+                        typeName = typeName.Substring(versionText.Length).Trim();
+                    }
                     if (events.Any(e => e.Id == id) || (slots is not null && currentId == id))
                     {
-                        errors.Add(new ManifestError(lineNumber, $"id {id} is recorded twice"));
+                        errors.Add(new ManifestError(lineNumber, $"id {WireIds.Display(id)} is recorded twice"));
                         continue;
                     }
                     if (keyword == "retired-event")
@@ -168,16 +180,16 @@ public sealed class ContractManifest
         text.Append("# ZamSync contract manifest: what has shipped. Checked by the ZamSync analyzer (ZS5xxx).\n");
         text.Append("# Update with: dotnet build -p:ZamSyncUpdateManifest=true (see the ZamSync docs, contracts.md)\n");
         text.Append(Header).Append('\n');
-        foreach (var e in events.OrderBy(e => e.Id))
+        foreach (var e in events.OrderBy(e => WireIds.Id(e.Id)).ThenBy(e => WireIds.Version(e.Id)))
         {
             if (e.Retired)
             {
-                text.Append("retired-event ").Append(e.Id.ToString(CultureInfo.InvariantCulture));
+                text.Append("retired-event ").Append(WireIds.Display(e.Id));
                 if (e.TypeName.Length > 0) text.Append(' ').Append(e.TypeName);
                 text.Append('\n');
                 continue;
             }
-            text.Append("event ").Append(e.Id.ToString(CultureInfo.InvariantCulture)).Append(' ').Append(e.TypeName).Append('\n');
+            text.Append("event ").Append(WireIds.Display(e.Id)).Append(' ').Append(e.TypeName).Append('\n');
             foreach (var s in e.Slots.OrderBy(s => s.Slot))
             {
                 text.Append(s.Retired ? "  retired-slot " : "  slot ").Append(s.Slot.ToString(CultureInfo.InvariantCulture));

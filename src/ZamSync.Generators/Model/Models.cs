@@ -66,8 +66,15 @@ public sealed record EventModel(
     ConstructionModel Construction,
     bool IsValid);
 
-/// <summary>One Apply overload of a state: the event it handles, by id, and whether it takes an EventContext.</summary>
-public sealed record HandlerModel(uint EventId, string EventTypeName, bool EventIsValueType, bool TakesContext);
+/// <summary>
+/// One Apply overload of a state: the event it handles, by wire id, and whether it takes an EventContext. An event
+/// handled through upcasters names them in <see cref="Upcasts"/> (global::-qualified methods, oldest first); the
+/// Apply called is the one taking the last upcaster's result.
+/// </summary>
+public sealed record HandlerModel(uint EventId, string EventTypeName, bool EventIsValueType, bool TakesContext, EquatableArray<string> Upcasts = default);
+
+/// <summary>A [ZamUpcast] method: from one version of an event to a later one (both by type name and wire id).</summary>
+public sealed record UpcastModel(string FromTypeName, uint FromWireId, bool FromIsValueType, string ToTypeName, uint ToWireId, string Method);
 
 /// <summary>
 /// One member of a state snapshot. <see cref="CollectionElementType"/> is null when ReadSnapshot assigns the

@@ -15,6 +15,7 @@ internal static class AttributeNames
     public const string ZamState = "ZamState";
     public const string ZamMember = "ZamMember";
     public const string MemoryPackable = "MemoryPackable";
+    public const string ZamUpcast = "ZamUpcast";
 
     /// <summary>The rightmost identifier of an attribute's name.</summary>
     public static string SimpleName(AttributeSyntax attribute) => attribute.Name switch

@@ -51,7 +51,10 @@ internal static class EventParser
 
         // ---- identity ----
         uint id = attribute.ConstructorArguments.Length == 1 && attribute.ConstructorArguments[0].Value is uint v ? v : 0;
-        if (id == 0) Report(DiagnosticDescriptors.InvalidEventId, SymbolHelpers.ArgumentLocation(attribute));
+        int version = SymbolHelpers.EventVersion(attribute);
+        if (id == 0) Report(DiagnosticDescriptors.InvalidEventId, SymbolHelpers.ArgumentLocation(attribute), "has event id 0, which is reserved; use a non-zero id");
+        else if (id > WireIds.MaxId) Report(DiagnosticDescriptors.InvalidEventId, SymbolHelpers.ArgumentLocation(attribute), $"has event id {id}, above the largest, {WireIds.MaxId} (the top byte of a wire id holds the version)");
+        if (version is < 1 or > WireIds.MaxVersion) Report(DiagnosticDescriptors.InvalidEventId, SymbolHelpers.NamedArgumentLocation(attribute, "Version"), $"has version {version}; versions go from 1 to {WireIds.MaxVersion}");
 
         cancellationToken.ThrowIfCancellationRequested();
 
@@ -66,7 +69,10 @@ internal static class EventParser
             construction = new ConstructionModel(EquatableArray<string>.Empty, EquatableArray<string>.Empty, false);
         }
 
-        return new EventModel(identity, id, members, slotCount, construction, valid);
+        // The model's id is the wire id: everything downstream (dispatch, registry, duplicates, manifest) keys on it.
+        // An id or version out of range has no wire id: 0 keeps the event out of the compilation-wide rules.
+        uint wire = id is > 0 and <= WireIds.MaxId && version is >= 1 and <= WireIds.MaxVersion ? WireIds.Of(id, version) : 0;
+        return new EventModel(identity, wire, members, slotCount, construction, valid);
     }
 
     /// <summary>

@@ -55,7 +55,8 @@ internal static class EventSyntaxParser
         if (eventAttributes != 1 || AttributeNames.Find(declaration.AttributeLists, AttributeNames.MemoryPackable, out _) is not null) return null;
 
         // ---- identity ----
-        if (AttributeNames.LiteralArgument(attribute, unsigned: true) is not { } id || id == 0) return null;
+        // A Version argument (or any other) sends the event to the symbol parser, which reads it exactly.
+        if (AttributeNames.LiteralArgument(attribute, unsigned: true) is not { } id || id == 0 || id > WireIds.MaxId) return null;
 
         // ---- members, in declaration order (positional parameters first) ----
         var drafts = Drafts(declaration, type);

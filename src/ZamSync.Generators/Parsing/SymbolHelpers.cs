@@ -10,6 +10,7 @@ namespace ZamSync.Generators.Parsing;
 internal static class SymbolHelpers
 {
     public const string ZamEventAttribute = "ZamSync.ZamEventAttribute";
+    public const string ZamUpcastAttribute = "ZamSync.ZamUpcastAttribute";
     public const string ZamStateAttribute = "ZamSync.ZamStateAttribute";
     public const string ZamMemberAttribute = "ZamSync.ZamMemberAttribute";
     public const string EventContext = "ZamSync.EventContext";
@@ -76,8 +77,34 @@ internal static class SymbolHelpers
         FindAttribute(type, "MemoryPack.MemoryPackableAttribute") is not null
         || type.AllInterfaces.Any(i => Is(i, "MemoryPack.IMemoryPackable"));
 
+    /// <summary>The event's wire id (its id, and its version in the top byte), or null when it is not an event.</summary>
     public static uint? EventId(ITypeSymbol type) =>
-        FindAttribute(type, ZamEventAttribute) is { } a && a.ConstructorArguments.Length == 1 && a.ConstructorArguments[0].Value is uint id ? id : null;
+        FindAttribute(type, ZamEventAttribute) is { } a && a.ConstructorArguments.Length == 1 && a.ConstructorArguments[0].Value is uint id
+            && id is > 0 and <= WireIds.MaxId && EventVersion(a) is >= 1 and <= WireIds.MaxVersion
+            ? WireIds.Of(id, EventVersion(a)) : null;
+
+    /// <summary>The <c>Version</c> named argument of a [ZamEvent], 1 when absent.</summary>
+    public static int EventVersion(AttributeData attribute)
+    {
+        foreach (var argument in attribute.NamedArguments)
+        {
+            if (argument.Key == "Version" && argument.Value.Value is int version) return version;
+        }
+        return 1;
+    }
+
+    /// <summary>Where a named argument of an attribute is written, else the attribute.</summary>
+    public static Location NamedArgumentLocation(AttributeData attribute, string name)
+    {
+        if (attribute.ApplicationSyntaxReference?.GetSyntax() is AttributeSyntax syntax && syntax.ArgumentList is { } list)
+        {
+            foreach (var argument in list.Arguments)
+            {
+                if (argument.NameEquals?.Name.Identifier.ValueText == name) return argument.Expression.GetLocation();
+            }
+        }
+        return AttributeLocation(attribute);
+    }
 
     public static string Keyword(INamedTypeSymbol type) => (type.IsRecord, type.IsValueType) switch
     {

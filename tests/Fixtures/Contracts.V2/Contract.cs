@@ -10,6 +10,21 @@ public partial record Reading([property: ZamMember(0)] string Id, [property: Zam
 [ZamEvent(2)]
 public partial record ReadingVoided([property: ZamMember(0)] string Id);
 
+/// <summary>Version 1 of a dose, kept under a new name so version 2 reads the old events: milligrams as an int.</summary>
+[ZamEvent(3)]
+public partial record DosedV1([property: ZamMember(0)] string Item, [property: ZamMember(1)] int Milligrams);
+
+/// <summary>Version 2 of a dose: slot 1 changed type, to grams as a decimal.</summary>
+[ZamEvent(3, Version = 2)]
+public partial record Dosed([property: ZamMember(0)] string Item, [property: ZamMember(1)] decimal Grams);
+
+public static class Upcasts
+{
+    /// <summary>A version-1 dose read by this contract: deterministic, exact (decimal division by a power of ten).</summary>
+    [ZamUpcast]
+    public static Dosed ToGrams(DosedV1 old) => new(old.Item, old.Milligrams / 1000m);
+}
+
 /// <summary>Version 1's snapshot slot unchanged, plus a new one: a version-1 snapshot reads as version 2 with no units.</summary>
 [ZamState(Snapshots = true)]
 public partial class ReadingsState
@@ -17,6 +32,14 @@ public partial class ReadingsState
     [ZamMember(0)] public SortedDictionary<string, int> Values { get; } = new(StringComparer.Ordinal);
 
     [ZamMember(1)] public SortedDictionary<string, string> Units { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// Slot 3, not version 1's slot 2 (milligrams): a slot's type never changes. A version-1 snapshot leaves this
+    /// empty, which is why a snapshot folded under another contract is not resumed from (the engine re-folds the log).
+    /// </summary>
+    [ZamMember(3)] public SortedDictionary<string, decimal> Grams { get; } = new(StringComparer.Ordinal);
+
+    void Apply(Dosed e) => Grams[e.Item] = Grams.GetValueOrDefault(e.Item) + e.Grams;
 
     void Apply(Reading e)
     {
@@ -34,5 +57,6 @@ public partial class ReadingsState
     {
         Values.Clear();
         Units.Clear();
+        Grams.Clear();
     }
 }

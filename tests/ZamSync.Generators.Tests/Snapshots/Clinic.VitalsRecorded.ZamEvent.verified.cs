@@ -15,7 +15,7 @@ namespace Clinic
     [global::System.CodeDom.Compiler.GeneratedCode("ZamSync.Generators", "1.0.0")]
     partial record VitalsRecorded : global::ZamSync.IZamEvent<global::Clinic.VitalsRecorded>
     {
-        /// <summary>The wire id of this event type.</summary>
+        /// <summary>The wire id of this event type (its id, and its version minus one in the top byte).</summary>
         public const uint EventTypeId = 2u;
 
         static uint global::ZamSync.IZamEvent<global::Clinic.VitalsRecorded>.EventTypeId => EventTypeId;

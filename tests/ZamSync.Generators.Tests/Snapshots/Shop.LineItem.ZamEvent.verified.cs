@@ -14,7 +14,7 @@ namespace Shop
     [global::System.CodeDom.Compiler.GeneratedCode("ZamSync.Generators", "1.0.0")]
     partial struct LineItem : global::ZamSync.IZamEvent<global::Shop.LineItem>
     {
-        /// <summary>The wire id of this event type.</summary>
+        /// <summary>The wire id of this event type (its id, and its version minus one in the top byte).</summary>
         public const uint EventTypeId = 10u;
 
         static uint global::ZamSync.IZamEvent<global::Shop.LineItem>.EventTypeId => EventTypeId;

@@ -23,7 +23,7 @@ namespace Shop
     [global::System.CodeDom.Compiler.GeneratedCode("ZamSync.Generators", "1.0.0")]
     partial class OrderPlaced : global::ZamSync.IZamEvent<global::Shop.OrderPlaced>
     {
-        /// <summary>The wire id of this event type.</summary>
+        /// <summary>The wire id of this event type (its id, and its version minus one in the top byte).</summary>
         public const uint EventTypeId = 11u;
 
         static uint global::ZamSync.IZamEvent<global::Shop.OrderPlaced>.EventTypeId => EventTypeId;
