@@ -4,6 +4,7 @@
 //
 //     (at start)   ready <listen-address> <pid>
 //     submit <n>   acked <sequence> <hlc-physical> <hlc-logical> <type> <payload> (n times), then submitted <n>
+//     state        state <events folded> <hash of the folded LedgerState>
 //     quit         stops the hub and the engine cleanly and exits 0 (so does the end of stdin: a parent that died)
 //
 // An "acked" line is printed only after SubmitAsync returned, so it is a promise that the event is in the database.
@@ -91,6 +92,12 @@ while ((command = await Console.In.ReadLineAsync()) is not null && command != "q
             Print(string.Create(CultureInfo.InvariantCulture, $"acked {e.Sequence} {e.Hlc.Physical} {e.Hlc.Logical} {e.EventType} {payload}"));
         }
         Print(string.Create(CultureInfo.InvariantCulture, $"submitted {n}"));
+    }
+    else if (command == "state")
+    {
+        // What this process folded from the database: every event it published, once, in fold order.
+        var (folded, hash) = engine.Read(s => (s.Count, s.Hash()));
+        Print(string.Create(CultureInfo.InvariantCulture, $"state {folded} {hash}"));
     }
     else
     {

@@ -104,6 +104,15 @@ internal sealed class HubChildProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>The number of events the process's state folded and the state's <c>LedgerState.Hash()</c>.</summary>
+    public async Task<(int Count, string Hash)> StateAsync()
+    {
+        await _process.StandardInput.WriteLineAsync("state");
+        await _process.StandardInput.FlushAsync();
+        var parts = (await NextLineAsync("state")).Split(' ');
+        return (int.Parse(parts[1], CultureInfo.InvariantCulture), parts[2]);
+    }
+
     /// <summary>SIGKILL (what <see cref="Process.Kill()"/> sends on Unix): no finally blocks, no flush, no dispose, no goodbye to the database.</summary>
     public void Kill()
     {

@@ -1,4 +1,5 @@
 using System.Net;
+using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using Npgsql;
@@ -30,7 +31,8 @@ internal sealed class HubFleet : IAsyncDisposable
     private static readonly NodeId HubId = new(1000);
     private static readonly TimeSpan SessionSafetyNet = TimeSpan.FromSeconds(60);
 
-    // Small batches, so a clinic's upload is several batches and a kill after the first lands mid-session.
+    // Small batches, so a clinic's upload (5 or more events a round) is at least two batches, and a kill after the
+    // first lands mid-session.
     private static readonly SyncOptions Sync = new()
     {
         MaxBatchEvents = 4,
@@ -71,6 +73,7 @@ internal sealed class HubFleet : IAsyncDisposable
             $"{_model.Count} events of {_model.Origins.Count()} origins; kill in round {killRound}");
         await CheckDatabaseAsync();
         CheckClinics();
+        await CheckHubStatesAsync();
         foreach (var hub in _hubs) await hub!.QuitAsync();
     }
 
@@ -120,7 +123,7 @@ internal sealed class HubFleet : IAsyncDisposable
 
     /// <summary>
     /// Every clinic syncs once with hub process <c>(clinic + round) mod 3</c>, some sessions cut or budgeted, eight at
-    /// a time. In the kill round one plain session to the victim kills it after its first batch went up.
+    /// a time. In the kill round one plain session to the victim kills it after the session's first batch.
     /// </summary>
     private async Task ChaosRoundAsync(int round, bool kill)
     {
@@ -148,7 +151,7 @@ internal sealed class HubFleet : IAsyncDisposable
             // by it wherever they are, those after it find the process gone (it starts again once the round is over).
             int at = plans.Count / 4 + _rng.Next(plans.Count / 2);
             int index = plans.FindIndex(at, p => p.Hub == victim) is >= 0 and var found ? found : plans.FindIndex(p => p.Hub == victim);
-            killSwitch = new KillSwitch(_hubs[victim]!);
+            killSwitch = new KillSwitch(_hubs[victim]!) { OnUpload = _rng.Next(2) == 0 };
             plans[index] = plans[index] with { CutUp = null, CutDown = null, Budget = null, Kill = killSwitch };
         }
 
@@ -157,10 +160,11 @@ internal sealed class HubFleet : IAsyncDisposable
         {
             var victim = killSwitch.Victim;
             var killing = outcomes.Single(o => o.Plan.Kill is not null);
-            Assert.True(killSwitch.Fired, $"The session meant to kill hub process {victim.Name} never sent a batch: {Show(killing.Error)}");
+            Assert.True(killSwitch.Fired, $"The session meant to kill hub process {victim.Name} never moved a batch: {Show(killing.Error)}");
             Assert.True(killing.Error is not null, $"The session during which hub process {victim.Name} was killed succeeded.");
             Assert.Equal(137, victim.ExitCode);
-            _log($"round {round}: killed hub process {victim.Name} (pid {victim.Pid}) after {killSwitch.SentWhenKilled} events went up; " +
+            _log($"round {round}: killed hub process {victim.Name} (pid {victim.Pid}) after the first batch {(killSwitch.OnUpload ? "up" : "either way")} " +
+                $"({killSwitch.ReceivedWhenKilled} events came down, {killSwitch.SentWhenKilled} went up); " +
                 $"that session failed with {killing.Error!.GetType().Name}");
             int index = Array.IndexOf(_hubs, victim);
             _retired.Add(victim);
@@ -322,6 +326,24 @@ internal sealed class HubFleet : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Every hub process, the restarted one too, folded every event once and in order: after one more plain session
+    /// with each (its handshake makes the process publish what the others committed), its state is the model's fold.
+    /// </summary>
+    private async Task CheckHubStatesAsync()
+    {
+        var reference = _model.ReferenceFold();
+        string hash = Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(string.Join("\n", reference))))[..16];
+        for (int i = 0; i < ProcessCount; i++)
+        {
+            var probe = await RunAsync(new SessionPlan(_clinics[i], i, null, null, null));
+            if (probe.Error is not null) throw new ConvergenceViolation($"The last session with hub process p{i} failed: {Show(probe.Error)}");
+            var (count, folded) = await _hubs[i]!.StateAsync();
+            if (count != reference.Count || folded != hash)
+                throw new ConvergenceViolation($"Hub process p{i} folded {count} events into state {folded}; the model's fold of {reference.Count} is {hash}.");
+        }
+    }
+
     private void Shuffle<T>(List<T> items)
     {
         for (int i = items.Count - 1; i > 0; i--)
@@ -364,8 +386,8 @@ internal sealed class HubFleet : IAsyncDisposable
     private sealed record Outcome(SessionPlan Plan, Exception? Error);
 
     /// <summary>
-    /// Kills the hub process from inside the clinic's session, after its first batch went up: the report runs on the
-    /// session's own path, so the session cannot go on until the process is dead, whatever the timing.
+    /// Kills the hub process from inside the clinic's session, after a batch came down or went up: the report runs on
+    /// the session's own path, so the session cannot go on until the process is dead, whatever the timing.
     /// </summary>
     private sealed class KillSwitch(HubChildProcess victim) : IProgress<SyncProgress>
     {
@@ -375,11 +397,22 @@ internal sealed class HubFleet : IAsyncDisposable
 
         public int SentWhenKilled { get; private set; }
 
+        /// <summary>
+        /// True: the kill follows the first batch the clinic sent, while the process is taking the upload in (a clinic
+        /// uploads at least two batches, so the session is mid-stream). False: it follows the session's first batch
+        /// either way, which is a download when the process has events to send, while it is reading them out.
+        /// </summary>
+        public required bool OnUpload { get; init; }
+
+        public int ReceivedWhenKilled { get; private set; }
+
         public void Report(SyncProgress value)
         {
-            if (Fired || value.Phase != SyncPhase.Sending || value.EventsSent == 0) return;
+            if (Fired || value.Phase is not (SyncPhase.Receiving or SyncPhase.Sending)) return;
+            if (OnUpload && value.Phase != SyncPhase.Sending) return;
             Fired = true;
             SentWhenKilled = value.EventsSent;
+            ReceivedWhenKilled = value.EventsReceived;
             Victim.Kill();
         }
     }
