@@ -84,7 +84,8 @@ internal static class DashboardEndpoints
         headers.ContentSecurityPolicy = policy;
         headers.XContentTypeOptions = "nosniff";
         headers.XFrameOptions = "DENY";
-        headers["Referrer-Policy"] = "no-referrer";
+        // Not no-referrer: under it a browser sends "Origin: null" on the sign-in post, which SameOrigin must refuse.
+        headers["Referrer-Policy"] = "same-origin";
         // Revalidate every time (cheap with the ETag): a hub upgrade must not leave an old script running.
         headers.CacheControl = "no-cache";
     }

@@ -180,7 +180,8 @@
   function renderSessions(traffic) {
     const svg = $('sessions-chart');
     const completed = traffic.sessions.completed, failed = traffic.sessions.failed, hours = traffic.hours;
-    const max = Math.max(1, ...completed.map((c, i) => c + failed[i]));
+    // Whole sessions on every grid line: the top is a multiple of the four intervals.
+    const max = Math.ceil(Math.max(1, ...completed.map((c, i) => c + failed[i])) / 4) * 4;
     const chart = frame(svg, max, number);
     const w = chart.width / hours.length;
     hours.forEach((hour, i) => {
@@ -205,7 +206,7 @@
   /** Clears an SVG chart and draws its axes and four grid lines; returns the plot area and the value→y scale. */
   function frame(svg, max, format) {
     svg.replaceChildren();
-    const left = 64, right = 632, top = 12, bottom = 212;
+    const left = 64, right = 616, top = 12, bottom = 212;
     const y = v => bottom - (v / max) * (bottom - top);
     for (let i = 0; i <= 4; i++) {
       const v = (max * i) / 4;
