@@ -195,4 +195,36 @@ public class CodeFixTests
         string inLambdaWithInContext = "[ZamEvent(1)] public partial record Evt(string Id);\n[ZamState] public partial class S { System.Func<System.DateTime>? _f; void Apply(Evt e, in EventContext ctx) => _f = () => System.DateTime.UtcNow; public void Reset() { } }";
         Assert.Empty(await Offered(new EventTimeCodeFix(), "ZS6001", inLambdaWithInContext));
     }
+
+    // ---- ZS3002: pin every member's slot at once ----
+
+    [Fact]
+    public async Task ZS3002_pins_every_positional_member_at_its_implicit_slot()
+    {
+        var (text, title, after) = await Apply(new PinSlotsCodeFix(), "ZS3002",
+            "[ZamEvent(1)] public partial record Evt(string Id, [property: ZamMember(1)] int Count, string Note);");
+        Assert.Equal(PinSlotsCodeFix.Title, title);
+        Assert.Equal("[ZamEvent(1)] public partial record Evt([property: ZamMember(0)] string Id, [property: ZamMember(1)] int Count, [property: ZamMember(2)] string Note);", text);
+        Assert.Empty(after);
+    }
+
+    [Fact]
+    public async Task ZS3002_moves_a_member_whose_implicit_slot_is_taken_above_every_used_slot()
+    {
+        var (text, _, after) = await Apply(new PinSlotsCodeFix(), "ZS3002",
+            "[ZamEvent(1)] public partial class Evt\n{\n    /// <summary>The id.</summary>\n    public string Id { get; set; } = \"\";\n    [ZamMember(0)] public int Count { get; set; }\n    public long Total;\n}");
+        // The IDE's formatter puts a new member attribute on its own line, as C# style has it; parameters keep theirs inline.
+        Assert.Equal("[ZamEvent(1)] public partial class Evt\n{\n    /// <summary>The id.</summary>\n    [ZamMember(1)]\n    public string Id { get; set; } = \"\";\n    [ZamMember(0)] public int Count { get; set; }\n    [ZamMember(2)]\n    public long Total;\n}", text);
+        Assert.Empty(after);
+    }
+
+    [Fact]
+    public async Task ZS3002_keeps_the_slots_the_manifest_records_and_skips_retired_ones()
+    {
+        const string manifest = "zamsync-manifest 1\nevent 1 Shop.Evt\n  slot 0 Id: string\n  retired-slot 1 Old: int\n  slot 2 Note: string\nevent 2 Shop.Other\n  slot 5 Note: string\n";
+        var (text, _, _) = await Apply(new PinSlotsCodeFix(), "ZS3002",
+            "[ZamEvent(1)] public partial record Evt(string Note, string Id, [property: ZamMember(3)] int Count, string Extra);", manifest);
+        // Note and Id keep their recorded slots (2, 0), not their places; Extra's place (3) is taken, slot 1 retired: 4.
+        Assert.Equal("[ZamEvent(1)] public partial record Evt([property: ZamMember(2)] string Note, [property: ZamMember(0)] string Id, [property: ZamMember(3)] int Count, [property: ZamMember(4)] string Extra);", text);
+    }
 }
