@@ -1,13 +1,26 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Reflection;
+using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using System.Threading.Channels;
+using ZamSync.Net.Tls;
 
 namespace ZamSync.PostgreSql.Tests.HubProcesses;
 
 /// <summary>Where a hub process's files and certificates are, and which database schema it serves.</summary>
-internal sealed record HubProcessSetup(string ConnectionString, string Schema, NodeId Hub, string CertificatePath, string AuthorityPath);
+internal sealed record HubProcessSetup(string ConnectionString, string Schema, NodeId Hub, string CertificatePath, string AuthorityPath)
+{
+    /// <summary>Issues the hub's certificate from <paramref name="authority"/> and writes it and the CA into <paramref name="directory"/>.</summary>
+    public static async Task<HubProcessSetup> CreateAsync(TestDatabase db, NodeId hub, X509Certificate2 authority, string directory)
+    {
+        string certificate = Path.Combine(directory, "hub.pfx"), authorityPath = Path.Combine(directory, "ca.der");
+        using (var hubCertificate = ZamPki.IssueCertificate(authority, hub, NodeRole.Hub))
+            await File.WriteAllBytesAsync(certificate, hubCertificate.Export(X509ContentType.Pkcs12));
+        await File.WriteAllBytesAsync(authorityPath, authority.Export(X509ContentType.Cert));
+        return new HubProcessSetup(db.ConnectionString, db.Options.Schema, hub, certificate, authorityPath);
+    }
+}
 
 /// <summary>
 /// One hub process of tests/ZamSync.PgHubChild, a real separate OS process: started under a process name (its own

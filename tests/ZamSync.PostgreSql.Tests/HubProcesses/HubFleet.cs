@@ -80,11 +80,7 @@ internal sealed class HubFleet : IAsyncDisposable
     private async Task SetUpAsync()
     {
         _authority = ZamPki.CreateAuthority("pg-hub-fleet");
-        string certificate = Path.Combine(_temp.Path, "hub.pfx"), authority = Path.Combine(_temp.Path, "ca.der");
-        using (var hubCertificate = ZamPki.IssueCertificate(_authority, HubId, NodeRole.Hub))
-            await File.WriteAllBytesAsync(certificate, hubCertificate.Export(X509ContentType.Pkcs12));
-        await File.WriteAllBytesAsync(authority, _authority.Export(X509ContentType.Cert));
-        _setup = new HubProcessSetup(_db.ConnectionString, _db.Options.Schema, HubId, certificate, authority);
+        _setup = await HubProcessSetup.CreateAsync(_db, HubId, _authority, _temp.Path);
 
         // The first process creates the schema; the other two open it as it stands, at the same time.
         _hubs[0] = await StartHubAsync(0);
