@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Http.Headers;
+using System.Security.Cryptography.X509Certificates;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 
@@ -74,6 +75,49 @@ public sealed partial class WebServeTests : IDisposable
         var console = new TestConsole();
         Assert.Equal(1, await console.RunAsync("serve", "--dir", _work.Dir("hub"), "--listen", "127.0.0.1:0", "--http", "127.0.0.1:0"));
         Assert.Matches(@"^error: The ZamSync API token file '.*api-tokens' has mode 0604.*chmod 600", console.Errors.Trim());
+    }
+
+    [Fact]
+    public async Task Serve_with_https_uses_the_hubs_certificate_and_takes_a_clinics_certificate_as_its_credential()
+    {
+        await _work.InitDeploymentAsync();
+        await using var hub = await _work.ServeAsync("hub", "--https", "127.0.0.1:0", "--own-only");
+        var web = await WebAsync(hub);
+        Assert.Equal("https", web.Address.Scheme);
+
+        // Trust only the deployment's CA (the hub's certificate names a node, not a host name).
+        using var ca = X509CertificateLoader.LoadCertificateFromFile(Path.Combine(_work.Dir("hub"), "tls", "ca.crt"));
+        HttpClient Client(X509Certificate2? certificate)
+        {
+            var handler = new SocketsHttpHandler();
+            handler.SslOptions.RemoteCertificateValidationCallback = (_, server, _, _) =>
+            {
+                if (server is null) return false;
+                using var chain = new X509Chain();
+                chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
+                chain.ChainPolicy.CustomTrustStore.Add(ca);
+                chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+                using var leaf = X509CertificateLoader.LoadCertificate(server.GetRawCertData());
+                return chain.Build(leaf);
+            };
+            if (certificate is not null) handler.SslOptions.ClientCertificates = [certificate];
+            return new HttpClient(handler) { BaseAddress = web.Address, Timeout = TimeSpan.FromSeconds(30) };
+        }
+
+        using (var anonymous = Client(null))
+        {
+            Assert.Equal(HttpStatusCode.OK, (await anonymous.GetAsync("/health")).StatusCode);
+            Assert.Equal(HttpStatusCode.Unauthorized, (await anonymous.GetAsync("/api/status")).StatusCode);
+        }
+        using var certificate = X509CertificateLoader.LoadPkcs12FromFile(Path.Combine(_work.Dir("clinic"), "tls", "node.pfx"), null);
+        using var clinic = Client(certificate);
+        using var status = JsonDocument.Parse(await clinic.GetStringAsync("/api/status"));
+        var caller = status.RootElement.GetProperty("caller");
+        Assert.Equal("node", caller.GetProperty("role").GetString());
+        Assert.Equal("7", caller.GetProperty("node").GetString());
+        Assert.Equal("certificate", caller.GetProperty("via").GetString());
+        Assert.False(caller.GetProperty("readsAll").GetBoolean()); // --own-only holds on the web too
+        Assert.Equal(HttpStatusCode.OK, (await clinic.GetAsync(web.Dashboard)).StatusCode); // no sign-in form with a certificate
     }
 
     [Theory]
