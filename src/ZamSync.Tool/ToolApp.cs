@@ -22,6 +22,7 @@ internal static class ToolApp
             RestoreCommand.Create(console),
             CompactCommand.CreateCompact(console),
             CompactCommand.CreateExpire(console),
+            RekeyCommand.Create(console),
         };
 
     /// <summary>Runs the tool.</summary>

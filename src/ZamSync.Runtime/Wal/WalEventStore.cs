@@ -125,6 +125,8 @@ internal sealed partial class WalEventStore : IEventStore
     public static WalEventStore Open(string directory, NodeId owner, WalOptions options, ZamMetrics metrics, Action<CommittedBatch> onCommitted)
     {
         string path = Path.Combine(directory, FileName);
+        // A rekey a crash interrupted is finished (or rolled back) first, so the log opened is whole under one key.
+        LogRekey.FinishInterrupted(directory);
         if (!File.Exists(path)) CreateEmpty(path, owner, options);
         var cipher = options.Cipher == WalCipherKind.None ? null : new WalCipher(options.Cipher, options.Key.Span);
         SafeFileHandle? file = null;
