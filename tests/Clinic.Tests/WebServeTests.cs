@@ -120,6 +120,28 @@ public sealed partial class WebServeTests : IDisposable
         Assert.Equal(HttpStatusCode.OK, (await clinic.GetAsync(web.Dashboard)).StatusCode); // no sign-in form with a certificate
     }
 
+    [Fact]
+    public async Task A_taken_web_port_stops_serve_with_one_line_naming_it()
+    {
+        await _work.InitDeploymentAsync();
+        using var taken = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
+        taken.Start();
+        string address = $"127.0.0.1:{((IPEndPoint)taken.LocalEndpoint).Port}";
+        var console = new TestConsole();
+        Assert.Equal(1, await console.RunAsync("serve", "--dir", _work.Dir("hub"), "--listen", "127.0.0.1:0", "--http", address));
+        Assert.Equal($"error: cannot listen on {address} (--http): the address is already in use (another hub, or another program, is on that port)", console.Errors.Trim());
+        Assert.DoesNotContain("Hosting failed", console.Output);
+    }
+
+    [Fact]
+    public async Task Web_options_without_a_web_address_are_a_usage_error()
+    {
+        await _work.InitDeploymentAsync();
+        var console = new TestConsole();
+        Assert.Equal(2, await console.RunAsync("serve", "--dir", _work.Dir("hub"), "--listen", "127.0.0.1:0", "--clinic-max-bytes-per-day", "20MB"));
+        Assert.Contains("give --http or --https too", console.Errors);
+    }
+
     [Theory]
     [InlineData("--http", "192.0.2.7:8080", "plain HTTP is served on loopback only")]
     [InlineData("--http", "8080", "expected an IP address and port")]

@@ -55,6 +55,8 @@ internal static class ServeCommand
             var directory = new NodeDirectory(result.GetValue(dir)!);
             // Checked before anything opens, so a mistyped address changes nothing.
             var web = WebEndpointOf(result.GetValue(http), result.GetValue(https));
+            if (web is null && (result.GetResult(apiTokens) is not null || result.GetResult(clinicBudget) is not null))
+                throw new UsageMistake("--api-tokens and --clinic-max-bytes-per-day are for the HTTP API: give --http or --https too.");
             using var log = new ConsoleLog(console, clock);
             bool asRelay = result.GetValue(relay);
             string? connectionString = result.GetValue(postgres);

@@ -51,6 +51,8 @@ internal sealed class HubWebHost : IAsyncDisposable
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [], ApplicationName = "Clinic" });
         builder.Logging.ClearProviders();
         builder.Logging.AddProvider(settings.Log);
+        // A failed start is reported once, as the command's own error line, not also as the host's log entry.
+        builder.Logging.AddFilter("Microsoft.Extensions.Hosting", LogLevel.None);
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;
@@ -87,8 +89,9 @@ internal sealed class HubWebHost : IAsyncDisposable
     private static string Describe(Exception ex, Settings settings)
     {
         string scheme = settings.Endpoint.Tls ? "--https" : "--http";
-        if (ex is IOException && ex.InnerException is System.Net.Sockets.SocketException socket)
-            return Commands.NetworkErrors.DescribeListen(socket, $"{settings.Endpoint.EndPoint} ({scheme})");
+        for (var inner = ex.InnerException; inner is not null; inner = inner.InnerException)
+            if (inner is System.Net.Sockets.SocketException socket)
+                return Commands.NetworkErrors.DescribeListen(socket, $"{settings.Endpoint.EndPoint} ({scheme})");
         return ex is IOException ? $"cannot serve {scheme} {settings.Endpoint.EndPoint}: {ex.Message}" : ex.Message;
     }
 
