@@ -29,6 +29,7 @@ internal static class Program
         new HubFanInBenchmark(),
         new PostgresHubBenchmark(),
         new TlsOverheadBenchmark(),
+        new HttpApiBenchmark(),
         new CodecBenchmark(),
         new GeneratorCostBenchmark(),
     ];
