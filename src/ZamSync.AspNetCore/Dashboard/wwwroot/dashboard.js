@@ -75,6 +75,8 @@
     item.className = 'fresh' + (e.quarantined ? ' quarantined' : '');
     item.dataset.origin = e.origin;
     item.dataset.sequence = String(e.sequence);
+    // When the page got it (wall clock, sub-millisecond): the feed's latency from the hub can be read off it.
+    item.dataset.received = (performance.timeOrigin + performance.now()).toFixed(3);
     const when = hlcTime(e.hlc);
     item.textContent = `${when ? when.toLocaleTimeString() : '?'} · clinic ${e.origin} #${e.sequence} · type ${e.type}` +
       ` · ${bytes(payloadLength(e.payload))}${e.quarantined ? ' · quarantined' : ''}`;
