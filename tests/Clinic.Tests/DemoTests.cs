@@ -55,7 +55,7 @@ public class DemoTests
 
         var lines = console.Output.TrimEnd().Split('\n').Select(l => l.TrimEnd()).ToArray();
         Assert.StartsWith("converged: yes", lines[^2]);
-        var dashboard = System.Text.RegularExpressions.Regex.Match(console.Output, @"Dashboard (http://127\.0\.0\.1:\d+/dashboard/) \(coordinator token (\S+), kept in (\S+)\)");
+        var dashboard = System.Text.RegularExpressions.Regex.Match(console.Output, @"Dashboard (http://127\.0\.0\.1:\d+/dashboard/) \(sign in with the coordinator token (\S+), from (\S+)\)");
         Assert.True(dashboard.Success, console.Output);
         Assert.Contains(dashboard.Groups[1].Value, lines[^1]);
         Assert.Equal(dashboard.Groups[2].Value, WebServeTests.Token(dashboard.Groups[3].Value));

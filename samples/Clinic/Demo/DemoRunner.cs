@@ -141,7 +141,7 @@ public sealed class DemoRunner(IAnsiConsole console, DemoOptions options)
             ClinicBytesPerDay = options.BudgetBytes * 2 * 5,
         };
         var web = await HubWebHost.StartAsync(hubEngine, hub, settings, cancellationToken);
-        console.MarkupLineInterpolated($"[green]Dashboard[/] {web.Dashboard} (coordinator token {ApiTokenFile.FirstCoordinatorToken(tokenFile)}, kept in {tokenFile})");
+        console.MarkupLineInterpolated($"[green]Dashboard[/] {web.Dashboard} (sign in with the coordinator token {ApiTokenFile.FirstCoordinatorToken(tokenFile)}, from {tokenFile})");
         return web;
     }
 
