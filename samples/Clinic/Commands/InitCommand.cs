@@ -14,6 +14,8 @@ internal static class InitCommand
         var hub = new Option<bool>("--hub") { Description = "Initialise a hub: also creates the deployment CA and the hub's certificate" };
         var name = new Option<string>("--name") { Description = "A name for the node (or the deployment, for a hub)", DefaultValueFactory = _ => "clinic" };
         var passphrase = new CaPassphrase();
+        var encrypt = new Option<bool>("--encrypt") { Description = "Encrypt the log at rest (AES-256-GCM) with a new data key, written mode 0600 to --key-file" };
+        var keyFile = new Option<string?>("--key-file") { Description = "Where --encrypt writes the data key (default: beside the directory, <dir>.data.key); never overwritten" };
         var service = new Option<bool>("--service")
         {
             Description = "Also write a systemd unit that runs this node (`node`) or hub (`serve`) as a service; on an initialised directory, only write the unit",
@@ -27,7 +29,7 @@ internal static class InitCommand
         var maxBytes = Common.MaxBytes();
         var maxBytesPerDay = new Option<long?>("--max-bytes-per-day") { Description = "For a clinic's service: the daily byte budget (`node --max-bytes-per-day`)", CustomParser = Quantities.ParseBytesOption };
         Option[] sync = [hubAddress, hubId, every, maxBytes, maxBytesPerDay];
-        var command = new Command("init", "Initialise a clinic node, or a hub with its PKI") { dir, node, hub, name, service, listen, hubAddress, hubId, every, maxBytes, maxBytesPerDay };
+        var command = new Command("init", "Initialise a clinic node, or a hub with its PKI") { dir, node, hub, name, encrypt, keyFile, service, listen, hubAddress, hubId, every, maxBytes, maxBytesPerDay };
         passphrase.AddTo(command);
         command.SetAction(result =>
         {
@@ -42,11 +44,16 @@ internal static class InitCommand
                 return WriteService(console, directory, result.GetValue(listen)!, serviceArguments);
             if (result.GetResult(node) is null)
                 throw new UsageMistake("--node is required to initialise a directory (only `init --service` on an initialised one may leave it out)");
+            if (result.GetResult(keyFile) is not null && !result.GetValue(encrypt))
+                throw new UsageMistake("--key-file names where --encrypt writes the data key: use it with --encrypt");
+            string? dataKey = result.GetValue(encrypt) ? Path.GetFullPath(result.GetValue(keyFile) ?? DataKey.DefaultPath(directory.Path)) : null;
             ulong id = result.GetValue(node);
             var kind = result.GetValue(hub) ? NodeKind.Hub : NodeKind.Clinic;
             string? secret = kind == NodeKind.Hub ? passphrase.Resolve(result, console, confirm: true) : null;
-            directory.Initialise(new NodeConfig(id, kind, result.GetValue(name)!), secret);
+            directory.Initialise(new NodeConfig(id, kind, result.GetValue(name)!) { DataKeyFile = dataKey }, secret);
             console.MarkupLineInterpolated($"[green]Initialised[/] {kind.ToString().ToLowerInvariant()} {id} in {directory.Path}");
+            if (dataKey is not null)
+                console.MarkupLineInterpolated($"The log is encrypted at rest (AES-256-GCM) with the data key in {dataKey} (mode 0600). [yellow]Keep a copy of it somewhere safe[/]: without it the log cannot be read. Change it later with `zamsync rekey`.");
             if (kind == NodeKind.Hub)
             {
                 console.MarkupLine(secret is null

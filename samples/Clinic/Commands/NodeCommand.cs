@@ -89,6 +89,11 @@ internal static class NodeCommand
         {
             o.DataDirectory = directory.Path;
             o.NodeId = config.NodeId;
+            if (config.DataKeyFile is { } key)
+            {
+                o.Cipher = ZamSync.Wal.WalCipherKind.Aes256Gcm;
+                o.KeyFile = key;
+            }
         });
         if (sync is not null)
         {

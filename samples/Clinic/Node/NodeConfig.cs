@@ -8,6 +8,9 @@ public sealed record NodeConfig(ulong NodeId, NodeKind Kind, string Name)
 {
     public const string FileName = "node.json";
 
+    /// <summary>The data key's file when the log is encrypted at rest (<c>init --encrypt</c>); null for a plain log.</summary>
+    public string? DataKeyFile { get; init; }
+
     public static NodeConfig Load(string directory)
     {
         string path = Path.Combine(directory, FileName);

@@ -42,12 +42,15 @@ public sealed class NodeDirectory(string path)
     /// <summary>Engine options for every node: the contract (fingerprint and schema) comes from the generator.</summary>
     public static ZamEngineOptions EngineOptions => new();
 
+    /// <summary>This node's options: <see cref="EngineOptions"/>, with its data key when it is encrypted at rest.</summary>
+    public ZamEngineOptions NodeOptions => Config.DataKeyFile is { } key ? EngineOptions with { Wal = DataKey.Options(key) } : EngineOptions;
+
     public Task<ZamEngine<ClinicNetworkState>> OpenAsync(CancellationToken cancellationToken = default) =>
-        ZamEngine<ClinicNetworkState>.OpenAsync(Path, new NodeId(Config.NodeId), EngineOptions, cancellationToken);
+        ZamEngine<ClinicNetworkState>.OpenAsync(Path, new NodeId(Config.NodeId), NodeOptions, cancellationToken);
 
     /// <summary>Opens the engine logging to <paramref name="log"/> (the long-running commands).</summary>
     public Task<ZamEngine<ClinicNetworkState>> OpenAsync(Microsoft.Extensions.Logging.ILoggerFactory log, CancellationToken cancellationToken) =>
-        ZamEngine<ClinicNetworkState>.OpenAsync(Path, new NodeId(Config.NodeId), EngineOptions with { LoggerFactory = log }, cancellationToken);
+        ZamEngine<ClinicNetworkState>.OpenAsync(Path, new NodeId(Config.NodeId), NodeOptions with { LoggerFactory = log }, cancellationToken);
 
     /// <summary>
     /// Opens the directory as a relay hub logging to <paramref name="log"/>: it stores and forwards every clinic's
@@ -56,7 +59,7 @@ public sealed class NodeDirectory(string path)
     public Task<ZamEngine> OpenRelayAsync(Microsoft.Extensions.Logging.ILoggerFactory log, CancellationToken cancellationToken)
     {
         var contract = NetworkContract;
-        var options = EngineOptions with { LoggerFactory = log, ContractFingerprint = contract.Fingerprint, ContractSchema = contract.Schema };
+        var options = NodeOptions with { LoggerFactory = log, ContractFingerprint = contract.Fingerprint, ContractSchema = contract.Schema };
         return ZamEngine.OpenRelayAsync(Path, new NodeId(Config.NodeId), options, cancellationToken);
     }
 
@@ -71,6 +74,10 @@ public sealed class NodeDirectory(string path)
     {
         if (File.Exists(System.IO.Path.Combine(Path, NodeConfig.FileName)))
             throw new UserError($"'{Path}' is already initialised ({Config.Kind} {Config.NodeId}).");
+        if (config.DataKeyFile is not null && File.Exists(System.IO.Path.Combine(Path, "events.wal")))
+            throw new UserError($"'{Path}' already holds a plain log (events.wal): --encrypt starts a new directory (to encrypt this one, use `zamsync rekey`).");
+        // The key first: a directory whose node.json names a key must never be without it.
+        if (config.DataKeyFile is { } key) DataKey.Create(key);
         KeyFiles.CreatePrivateDirectory(TlsFolder);
         config.Save(Path);
         if (config.Kind != NodeKind.Hub) return;
