@@ -80,6 +80,7 @@ public sealed class BackupTests : IDisposable
         Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(Path.Combine(restoredDir, "tls")));
         var verify = await ToolRun.RunAsync("verify", "--dir", restoredDir);
         Assert.True(verify.ExitCode == 0, verify.Out + verify.Error);
+        Assert.Contains(verify.OutLines, l => l.StartsWith("note: restored.pending: restored from a backup", StringComparison.Ordinal));
 
         ulong held = (ulong)summary["known"]![ClinicId.ToString()]!;
         await using var restored = await ZamEngine<ReadingsState>.OpenAsync(restoredDir, new NodeId(ClinicId));

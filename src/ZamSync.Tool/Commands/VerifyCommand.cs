@@ -69,6 +69,8 @@ internal static class VerifyCommand
             foreach (var name in Unchecked)
                 if (File.Exists(Path.Combine(node.DataDirectory, name)))
                     notes.Add($"{name} is present but this build of zamsync does not check it");
+            if (File.Exists(Path.Combine(node.DataDirectory, ZamEngine.RestoredMarkerFile)))
+                notes.Add($"{ZamEngine.RestoredMarkerFile}: restored from a backup; the node refuses local submits until its first sync has brought back its own newer events (then the file goes)");
             if (File.Exists(Path.Combine(node.DataDirectory, Wal.LogRekey.MarkerFile)) || File.Exists(Path.Combine(node.DataDirectory, Wal.LogRekey.NewLogFile)))
                 notes.Add($"a rekey was interrupted ({Wal.LogRekey.MarkerFile} or {Wal.LogRekey.NewLogFile} is present): the next open of the node, or zamsync rekey, finishes it or rolls it back; this verify read events.wal as it is");
             foreach (var leftover in new[] { "events.wal.compact", "events.wal.tmp", "peers.log.tmp", "state.snapshot.tmp" })
