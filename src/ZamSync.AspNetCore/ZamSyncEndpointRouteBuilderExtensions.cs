@@ -7,6 +7,7 @@ using ZamSync.AspNetCore.Dashboard;
 using ZamSync.AspNetCore.Events;
 using ZamSync.AspNetCore.Health;
 using ZamSync.AspNetCore.Status;
+using ZamSync.AspNetCore.Sync;
 
 namespace Microsoft.AspNetCore.Builder;
 
@@ -61,5 +62,20 @@ public static class ZamSyncEndpointRouteBuilderExtensions
         endpoints.MapPost("/dashboard/sign-out", DashboardEndpoints.SignOut).RequireAuthorization(policy).DisableAntiforgery();
         endpoints.MapGet("/dashboard/{file}", DashboardEndpoints.File).RequireAuthorization(policy);
         return endpoints;
+    }
+
+    /// <summary>
+    /// Maps a sync endpoint at <paramref name="pattern"/> (<c>wss://host/sync</c>) for nodes that can reach the hub
+    /// only over HTTP(S): each WebSocket carries one sync session with the host's <c>ZamHub</c> (its access policy,
+    /// limits and peer table), from the node the caller's credential proves. Behind the <c>ZamSync</c> policy; the host
+    /// needs <c>app.UseWebSockets()</c> and <c>services.AddZamSyncHub(...)</c>. Clients: <c>WebSocketTransport.ConnectAsync</c>.
+    /// </summary>
+    public static IEndpointConventionBuilder MapZamSyncWebSocket(this IEndpointRouteBuilder endpoints, string pattern = "/sync")
+    {
+        ArgumentNullException.ThrowIfNull(endpoints);
+        ArgumentException.ThrowIfNullOrEmpty(pattern);
+        if (endpoints.ServiceProvider.GetService<ZamSyncApiOptions>() is null)
+            throw new InvalidOperationException("MapZamSyncWebSocket needs services.AddZamSyncApi(...) first (it authenticates the node).");
+        return endpoints.Map(pattern, WebSocketSyncEndpoint.Serve).RequireAuthorization(ZamSyncApiServiceCollectionExtensions.PolicyName);
     }
 }

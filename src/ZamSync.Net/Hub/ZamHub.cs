@@ -98,14 +98,59 @@ public sealed partial class ZamHub : IAsyncDisposable
     private async Task ServeAsync(TcpPeerTransport peer)
     {
         await Task.Yield(); // off the accept loop at once
-        var id = peer.PeerId;
+        try
+        {
+            await ServeSessionAsync(peer, peer.PeerId, _abortSessions.Token).ConfigureAwait(false);
+        }
+        finally
+        {
+            _slots.Release();
+        }
+    }
+
+    /// <summary>
+    /// Serves one session from <paramref name="provenPeer"/> over a connection another listener accepted (the
+    /// WebSocket endpoint of the hub's web host), with this hub's access policy, session options and byte cap, and
+    /// records it in <see cref="Peers"/> like a TCP session. The caller has proven who the peer is (a client
+    /// certificate, or a token bound to a node id); the session refuses a handshake that names another node. Waits
+    /// for a session slot first, as the TCP listener does, so both kinds share the hub's bound.
+    /// </summary>
+    public async Task ServeAsync(ISyncTransport transport, NodeId provenPeer, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(transport);
+        if (provenPeer.IsEmpty) throw new ArgumentException("The peer needs a proven, non-zero id.", nameof(provenPeer));
+        if (_listener is null) throw new InvalidOperationException("The hub is not started.");
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _abortSessions.Token);
+        await _slots.WaitAsync(linked.Token).ConfigureAwait(false);
+        var run = ServeSessionAsync(transport, provenPeer, linked.Token);
+        _running[run] = true;
+        try
+        {
+            await run.ConfigureAwait(false);
+        }
+        finally
+        {
+            _running.TryRemove(run, out _);
+            _slots.Release();
+        }
+    }
+
+    /// <summary>
+    /// Serves one session over a WebSocket the hub's web host accepted (<c>MapZamSyncWebSocket</c>), with the hub's
+    /// frame limits: see <see cref="ServeAsync(ISyncTransport, NodeId, CancellationToken)"/>.
+    /// </summary>
+    public Task ServeWebSocketAsync(System.Net.WebSockets.WebSocket socket, NodeId provenPeer, CancellationToken cancellationToken = default) =>
+        ServeAsync(WebSockets.WebSocketTransport.Accept(socket, _options.Transport.Frames), provenPeer, cancellationToken);
+
+    private async Task ServeSessionAsync(ISyncTransport peer, NodeId id, CancellationToken cancellationToken)
+    {
         try
         {
             await using (peer)
             {
                 var session = _engine.CreateSession(peer).WithAccessPolicy(_options.AccessPolicy).WithOptions(_options.Session);
                 if (_options.MaxBytesPerSession is { } cap) session.WithMaxBytes(cap);
-                var stats = await session.ServeOneAsync(id, _abortSessions.Token).ConfigureAwait(false);
+                var stats = await session.ServeOneAsync(id, cancellationToken).ConfigureAwait(false);
                 // A probe (zamsync ping) is no sync of that peer: its history and "last success" stay as they were.
                 if (stats.Probe) return;
                 Record(id, stats, null, peer);
@@ -123,10 +168,6 @@ public sealed partial class ZamHub : IAsyncDisposable
             // A bug must not take the hub down with it; it is logged loudly and the peer can retry.
             Record(id, null, ex, peer);
             LogCrashed(_log, ex, id);
-        }
-        finally
-        {
-            _slots.Release();
         }
     }
 

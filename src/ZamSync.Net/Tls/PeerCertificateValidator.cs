@@ -8,8 +8,12 @@ namespace ZamSync.Net.Tls;
 /// validity, is not revoked, carries the usage for its role, and names a node id. Records why it refused, so
 /// the error a user sees says what was wrong.
 /// </summary>
-internal sealed class PeerCertificateValidator(TlsOptions options)
+internal sealed class PeerCertificateValidator(X509Certificate2 authority, IReadOnlySet<string> revokedSerials, TimeProvider time)
 {
+    public PeerCertificateValidator(TlsOptions options) : this(options.Authority, options.RevokedSerials, options.TimeProvider)
+    {
+    }
+
     public string? LastRefusal { get; private set; }
 
     /// <summary>
@@ -39,12 +43,12 @@ internal sealed class PeerCertificateValidator(TlsOptions options)
         using var chain = new X509Chain();
         var policy = chain.ChainPolicy;
         policy.TrustMode = X509ChainTrustMode.CustomRootTrust;
-        policy.CustomTrustStore.Add(options.Authority);
+        policy.CustomTrustStore.Add(authority);
         // Revocation is checked below against the deployment's own list: nodes are often offline, and a CRL
         // or OCSP fetch would fail exactly when a clinic most needs to sync.
         policy.RevocationMode = X509RevocationMode.NoCheck;
         policy.ApplicationPolicy.Add(new Oid(asHub ? ZamPki.ServerAuthOid : ZamPki.ClientAuthOid));
-        policy.VerificationTime = options.TimeProvider.GetUtcNow().UtcDateTime;
+        policy.VerificationTime = time.GetUtcNow().UtcDateTime;
         policy.VerificationTimeIgnored = false;
         if (!chain.Build(peer))
         {
@@ -52,7 +56,7 @@ internal sealed class PeerCertificateValidator(TlsOptions options)
             string whose = asHub ? "the hub's" : "the connecting node's";
             return Refuse($"{whose} certificate '{peer.Subject}' {Explain(flags, peer)} (chain status: {flags})");
         }
-        if (options.RevokedSerials.Contains(peer.SerialNumber))
+        if (revokedSerials.Contains(peer.SerialNumber))
             return Refuse($"certificate {peer.SerialNumber} of '{peer.Subject}' is revoked");
         var identity = ZamPki.ReadIdentity(peer);
         if (identity is null) return Refuse($"certificate '{peer.Subject}' names no ZamSync node");
