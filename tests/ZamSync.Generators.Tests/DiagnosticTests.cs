@@ -218,6 +218,11 @@ public class DiagnosticTests
         Assert.Equal(descriptors.Count, descriptors.Select(d => d.Id).Distinct().Count());
         string docs = Path.Combine(Repository.Root, "docs", "diagnostics");
         Assert.All(descriptors, d => Assert.True(File.Exists(Path.Combine(docs, d.Id + ".md")), $"docs/diagnostics/{d.Id}.md is missing"));
+        // The help link opens that page in the repository the packages name (RepositoryUrl in Directory.Build.props).
+        string repository = System.Text.RegularExpressions.Regex.Match(File.ReadAllText(Path.Combine(Repository.Root, "Directory.Build.props")),
+            "<RepositoryUrl>(.+)</RepositoryUrl>").Groups[1].Value;
+        Assert.StartsWith("https://github.com/", repository);
+        Assert.All(descriptors, d => Assert.Equal($"{repository}/blob/main/docs/diagnostics/{d.Id}.md", d.HelpLinkUri));
         // ZS6xxx comes from the determinism analyzer, everything else a user fixes from the contract analyzer.
         var supported = new ZamSync.Generators.Diagnostics.ContractAnalyzer().SupportedDiagnostics
             .Concat(new ZamSync.Generators.Diagnostics.Determinism.DeterminismAnalyzer().SupportedDiagnostics);

@@ -4,9 +4,12 @@ using ZamSync.Tests.Shared;
 namespace ZamSync.Generators.Tests;
 
 /// <summary>
-/// PACKAGING (the slow, out-of-process test; filter with <c>--filter Category=Packaging</c>): packs ZamSync.Runtime
-/// into a temp folder feed, checks the generator, analyzer and code fixes ride inside under analyzers/dotnet/cs,
-/// then builds and runs a consumer project that takes ZamSync.Runtime from that feed only (MemoryPack.Core and
+/// PACKAGING (the slow, out-of-process test; filter with <c>--filter Category=Packaging</c>): packs ZamSync.Runtime,
+/// ZamSync.Net and ZamSync.Hosting in one <c>dotnet pack</c> (of a solution filter) into a temp folder feed, warning
+/// about nothing; checks that each package carries its licence expression, README, XML documentation, repository
+/// address and a symbols package whose PDB links its sources to the repository, and that the runtime's carries the
+/// generator, analyzer and code fixes under analyzers/dotnet/cs and its props and targets under build/ and
+/// buildTransitive/ (a host that reaches the runtime through a contracts project still gets them); then builds and runs a consumer project that takes ZamSync.Runtime from that feed only (MemoryPack.Core and
 /// System.IO.Hashing come from the machine's usual NuGet, through its global packages folder), declares a
 /// [ZamEvent] and a [ZamState], submits an event through ZamEngine and prints the state.
 /// </summary>
@@ -46,24 +49,81 @@ public class PackagingTests
         }
         """;
 
+    /// <summary>
+    /// Every package under src/ and the template package has the README.md it ships as its readme, and no project
+    /// sets a version of its own (one version for all: VersionPrefix in Directory.Build.props, which the template's
+    /// default ZamSyncVersion is stamped with when it packs).
+    /// </summary>
     [Fact]
-    public void Packaging_the_runtime_package_carries_the_generator_and_a_consumer_builds_and_runs()
+    public void Every_package_has_a_readme_and_takes_the_repository_version()
+    {
+        var projects = Directory.GetFiles(Path.Combine(Repository.Root, "src"), "*.csproj", SearchOption.AllDirectories)
+            .Append(Path.Combine(Repository.Root, "templates", "ZamSync.Templates.csproj"))
+            .Where(p => !File.ReadAllText(p).Contains("<IsPackable>false</IsPackable>"))
+            .ToList();
+        Assert.True(projects.Count >= 8, string.Join(", ", projects));
+        foreach (string project in projects)
+        {
+            Assert.True(File.Exists(Path.Combine(Path.GetDirectoryName(project)!, "README.md")), $"{project} has no README.md");
+            Assert.DoesNotMatch("<(Version|VersionPrefix|PackageVersion)>", File.ReadAllText(project));
+        }
+        Assert.Matches("<VersionPrefix>\\d+\\.\\d+\\.\\d+</VersionPrefix>", File.ReadAllText(Path.Combine(Repository.Root, "Directory.Build.props")));
+        string template = File.ReadAllText(Path.Combine(Repository.Root, "templates", "content", "zamsync-clinic", ".template.config", "template.json"));
+        Assert.Contains("\"defaultValue\": \"ZAMSYNC_PACKAGE_VERSION\"", template);
+        Assert.True(File.Exists(Path.Combine(Repository.Root, "LICENSE")));
+    }
+
+    [Fact]
+    public void Packaging_the_libraries_gives_complete_packages_and_a_consumer_of_the_runtime_builds_and_runs()
     {
         string root = Directory.CreateTempSubdirectory("zamsync-packaging-").FullName;
         try
         {
             string feed = Path.Combine(root, "feed");
             string version = "1.0.0-packaging";
-            var pack = ManifestToolEndToEndTests.Run("dotnet", "pack", Path.Combine(Repository.Root, "src", "ZamSync.Runtime"), "-nologo",
-                "-o", feed, "-p:Version=" + version);
+            string[] packed = ["ZamSync.Runtime", "ZamSync.Net", "ZamSync.Hosting"];
+            string filter = Path.Combine(root, "packages.slnf");
+            File.WriteAllText(filter, System.Text.Json.JsonSerializer.Serialize(new
+            {
+                solution = new { path = Path.Combine(Repository.Root, "ZamSync.sln"), projects = packed.Select(p => Path.Combine("src", p, p + ".csproj")).ToArray() },
+            }));
+            var pack = ManifestToolEndToEndTests.Run("dotnet", "pack", filter, "-nologo", "-p:PackageOutputPath=" + feed, "-p:Version=" + version);
             Assert.True(pack.Exit == 0, pack.Output);
-            string package = Path.Combine(feed, $"ZamSync.Runtime.{version}.nupkg");
-            using (var zip = System.IO.Compression.ZipFile.OpenRead(package))
+            // Packing a solution prints no warning summary: look for any warning line (NuGet's, SourceLink's, the compiler's).
+            Assert.DoesNotContain(": warning ", pack.Output);
+
+            foreach (string id in packed)
+            {
+                using var zip = System.IO.Compression.ZipFile.OpenRead(Path.Combine(feed, $"{id}.{version}.nupkg"));
+                var entries = zip.Entries.Select(e => e.FullName).ToList();
+                Assert.Contains($"lib/net10.0/{id}.dll", entries);
+                Assert.Contains($"lib/net10.0/{id}.xml", entries);
+                Assert.Contains("README.md", entries);
+                string nuspec;
+                using (var reader = new StreamReader(zip.GetEntry($"{id}.nuspec")!.Open())) nuspec = reader.ReadToEnd();
+                Assert.Contains("<license type=\"expression\">MIT</license>", nuspec);
+                Assert.Contains("<readme>README.md</readme>", nuspec);
+                Assert.Contains("<projectUrl>https://github.com/zamsync/zamsync</projectUrl>", nuspec);
+                Assert.Contains("<repository type=\"git\" url=\"https://github.com/zamsync/zamsync\"", nuspec);
+                Assert.Contains($"<version>{version}</version>", nuspec);
+                Assert.Matches("<description>.{20,}</description>", nuspec);
+
+                using var symbols = System.IO.Compression.ZipFile.OpenRead(Path.Combine(feed, $"{id}.{version}.snupkg"));
+                var pdb = symbols.GetEntry($"lib/net10.0/{id}.pdb");
+                Assert.NotNull(pdb);
+                // SourceLink: the PDB maps the sources to the repository at a commit, whatever this clone's remote is.
+                using var pdbBytes = new MemoryStream();
+                using (var stream = pdb.Open()) stream.CopyTo(pdbBytes);
+                Assert.Matches("https://raw.githubusercontent.com/zamsync/zamsync/[0-9a-f]{40}/", System.Text.Encoding.UTF8.GetString(pdbBytes.ToArray()));
+            }
+
+            using (var zip = System.IO.Compression.ZipFile.OpenRead(Path.Combine(feed, $"ZamSync.Runtime.{version}.nupkg")))
             {
                 var entries = zip.Entries.Select(e => e.FullName).ToList();
                 Assert.Contains("analyzers/dotnet/cs/ZamSync.Generators.dll", entries);
                 Assert.Contains("analyzers/dotnet/cs/ZamSync.Generators.CodeFixes.dll", entries);
-                Assert.Contains("lib/net10.0/ZamSync.Runtime.dll", entries);
+                Assert.Contains("build/ZamSync.Runtime.props", entries);
+                Assert.Contains("build/ZamSync.Runtime.targets", entries);
                 Assert.Contains("buildTransitive/ZamSync.Runtime.props", entries);
                 Assert.Contains("buildTransitive/ZamSync.Runtime.targets", entries);
                 Assert.Contains("tools/manifest/ZamSync.ManifestTool.dll", entries);

@@ -11,7 +11,7 @@ namespace ZamSync;
 /// <para>Contract:</para>
 /// <list type="bullet">
 /// <item>Events become visible to readers (and so to peers) only once durable.</item>
-/// <item><see cref="TryAppend"/> takes its place in the store's order synchronously, before it returns, so the order of
+/// <item><see cref="TryAppend(IReadOnlyList{StoredEvent}, out AppendTicket, out SequenceHole)"/> takes its place in the store's order synchronously, before it returns, so the order of
 /// calls is the order in the store; it is all-or-nothing, and keeps nothing when it answers a hole.</item>
 /// <item>A failed write fails every append queued behind it and leaves the store as it was before them; it is
 /// counted in <see cref="WriteFailures"/>, together with taking the queue back.</item>

@@ -6,9 +6,10 @@ namespace ZamSync.Wal;
 internal sealed partial class WalEventStore
 {
     /// <summary>
-    /// Rewrites the log without the events at or below <paramref name="floors"/>, starting it with a base
+    /// Rewrites the log without the events at or below the compaction's
+    /// <see cref="StoreCompaction.Floors"/>, starting it with a base
     /// record that keeps those floors (so the node never forgets an origin or reuses a sequence) and the
-    /// state <paramref name="snapshot"/> at <paramref name="horizon"/>. Atomic: the new file is written and
+    /// state's <see cref="StoreCompaction.Snapshot"/> at its <see cref="StoreCompaction.Horizon"/>. Atomic: the new file is written and
     /// flushed beside the old one, then renamed over it and the directory flushed. A crash at any point
     /// leaves either the old log or the new one.
     /// </summary>
