@@ -72,4 +72,44 @@ public sealed class VerifyTests
         Assert.Equal(1, run.ExitCode);
         Assert.Contains(run.OutLines, l => l.Contains("no key was given") && l.Contains("--key"));
     }
+
+    // ---- the fold check (--contract): the run-time backstop of deterministic Apply ----
+
+    private static string Deterministic => typeof(Contracts.V1.ReadingsState).Assembly.Location;
+
+    private static string Drifting => typeof(Contracts.Drifting.DriftingState).Assembly.Location;
+
+    [Fact]
+    public async Task Verify_with_the_contract_folds_the_log_twice_and_finds_the_same_state_as_the_snapshot()
+    {
+        using var dirs = await NodeDirectories.CreateAsync(encrypted: true);
+        var before = NodeDirectories.Fingerprint(dirs.ClinicDir);
+        var run = await ToolRun.RunAsync("verify", "--dir", dirs.ClinicDir, "--key", dirs.KeyFile, "--contract", Deterministic, "--json");
+        Assert.True(run.ExitCode == 0, run.Out + run.Error);
+        var fold = JsonNode.Parse(run.Out)!["fold"]!;
+        Assert.True((bool)fold["holds"]!);
+        Assert.Equal(10L, (long)fold["events"]!);
+        Assert.Equal((string?)fold["first"], (string?)fold["second"]);
+        Assert.Equal((string?)fold["first"], (string?)fold["snapshot"]); // the clean close left a snapshot of this log
+        Assert.Equal(before, NodeDirectories.Fingerprint(dirs.ClinicDir)); // read-only, fold check included
+    }
+
+    [Fact]
+    public async Task Verify_with_a_nondeterministic_state_reports_two_folds_that_differ()
+    {
+        using var dirs = await NodeDirectories.CreateAsync();
+        var run = await ToolRun.RunAsync("verify", "--dir", dirs.ClinicDir, "--contract", Drifting);
+        Assert.Equal(1, run.ExitCode);
+        Assert.Contains(run.OutLines, l => l.StartsWith("problem: ", StringComparison.Ordinal) && l.Contains("two folds of the same 10 events gave different states"));
+        Assert.Contains("fails verification", Assert.Single(run.ErrorLines));
+    }
+
+    [Fact]
+    public async Task Verify_refuses_a_missing_contract_assembly_naming_it()
+    {
+        using var dirs = await NodeDirectories.CreateAsync();
+        var missing = await ToolRun.RunAsync("verify", "--dir", dirs.ClinicDir, "--contract", Path.Combine(dirs.ClinicDir, "nope.dll"));
+        Assert.Equal(1, missing.ExitCode);
+        Assert.Contains("nope.dll' does not exist", Assert.Single(missing.ErrorLines));
+    }
 }

@@ -47,8 +47,11 @@ public sealed record SnapshotReading(string Path, ulong Generation, long LogLeng
             return null;
         }
         return new SnapshotReading(path, snapshot.Generation, snapshot.LogLength, snapshot.EventCount, snapshot.Frontier,
-            snapshot.ContractFingerprint, snapshot.State.Length);
+            snapshot.ContractFingerprint, snapshot.State.Length) { State = encrypted && cipher is null ? null : snapshot.State };
     }
+
+    /// <summary>The folded state's bytes (as <c>ISnapshotableState.WriteSnapshot</c> wrote them); null when sealed and no key was given.</summary>
+    public byte[]? State { get; init; }
 
     // Without the key: the same fields, the sealed state left sealed.
     private static StateSnapshotFile.Snapshot? ReadFrameOnly(byte[] bytes)

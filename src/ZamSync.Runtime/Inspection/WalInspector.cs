@@ -210,6 +210,23 @@ public sealed class WalInspector : IDisposable
     }
 
     /// <summary>
+    /// The state snapshot a compacted log's base record starts from (what the engine reads into the state before the
+    /// events that follow), or null with <paramref name="problem"/> saying why it cannot be read.
+    /// </summary>
+    public byte[]? ReadBaseState(WalRecordInfo record, out string? problem)
+    {
+        ArgumentNullException.ThrowIfNull(record);
+        if (record.Type != WalRecordType.Base) throw new ArgumentException("Not a base record.", nameof(record));
+        if (ReadPayload(record, out problem) is not { } body) return null;
+        if (Wal.WalBase.TryDecode(body) is not { } decoded)
+        {
+            problem = "the base record's body cannot be decoded";
+            return null;
+        }
+        return decoded.Snapshot;
+    }
+
+    /// <summary>
     /// What the engine's open would do with this log, without doing it: null when it opens as it is; otherwise the
     /// torn tail it would cut, or why it would refuse to open (damage a crash cannot explain).
     /// </summary>

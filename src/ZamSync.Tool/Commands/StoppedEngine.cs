@@ -58,7 +58,7 @@ internal static class StoppedEngine
     }
 
     /// <summary>The one <c>[ZamState]</c> class of the contract assembly at <paramref name="path"/>.</summary>
-    private static Type FindState(string path)
+    internal static Type FindState(string path)
     {
         path = Path.GetFullPath(path);
         if (!File.Exists(path)) throw new ToolFailure($"the contract assembly '{path}' does not exist.");
