@@ -121,6 +121,27 @@ public sealed partial class WebServeTests : IDisposable
     }
 
     [Fact]
+    public async Task A_clinic_syncs_over_the_hubs_wss_endpoint_with_its_certificate_and_the_hub_records_it()
+    {
+        await _work.InitDeploymentAsync();
+        await using var hub = await _work.ServeAsync("hub", "--https", "127.0.0.1:0");
+        var web = await WebAsync(hub);
+        string wss = $"wss://127.0.0.1:{web.Address.Port}/sync";
+
+        var console = new TestConsole();
+        Assert.Equal(0, await console.RunAsync("sync", "--dir", _work.Dir("clinic"), "--hub", wss, "--hub-id", "1000"));
+        Assert.Contains("Synced with hub 1000: sent 1 events", console.Output);
+
+        // The hub learned the clinic's event over the WebSocket; a wrong hub id is refused by the hub's certificate.
+        using var client = Client(web.Address, Token(Path.Combine(_work.Dir("hub"), "api-tokens")), Path.Combine(_work.Dir("hub"), "tls", "ca.crt"));
+        var clinic = await SessionsRecordedAsync(client, "7", 1);
+        Assert.True(clinic.GetProperty("bytesReceived").GetInt64() > 0);
+        var wrong = new TestConsole();
+        Assert.Equal(1, await wrong.RunAsync("sync", "--dir", _work.Dir("clinic"), "--hub", wss, "--hub-id", "1001"));
+        Assert.Contains("expected hub 1001, but the certificate is for node 1000", wrong.Errors);
+    }
+
+    [Fact]
     public async Task A_taken_web_port_stops_serve_with_one_line_naming_it()
     {
         await _work.InitDeploymentAsync();
@@ -182,6 +203,26 @@ public sealed partial class WebServeTests : IDisposable
 
     internal static string Token(string tokenFile) =>
         File.ReadLines(tokenFile).Select(l => l.Split(' ')).Single(p => p.Length == 2 && p[1] == "coordinator")[0];
+
+    /// <summary>A client of an https:// hub that trusts only the deployment's CA at <paramref name="trustDeployment"/>.</summary>
+    internal static HttpClient Client(Uri address, string token, string trustDeployment)
+    {
+        var ca = X509CertificateLoader.LoadCertificateFromFile(trustDeployment);
+        var handler = new SocketsHttpHandler();
+        handler.SslOptions.RemoteCertificateValidationCallback = (_, server, _, _) =>
+        {
+            if (server is null) return false;
+            using var chain = new X509Chain();
+            chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
+            chain.ChainPolicy.CustomTrustStore.Add(ca);
+            chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+            using var leaf = X509CertificateLoader.LoadCertificate(server.GetRawCertData());
+            return chain.Build(leaf);
+        };
+        var client = new HttpClient(handler) { BaseAddress = address, Timeout = TimeSpan.FromSeconds(30) };
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        return client;
+    }
 
     internal static HttpClient Client(Uri address, string token)
     {

@@ -9,7 +9,7 @@ internal static class Common
         new("--dir", "-d") { Description = description, Required = true };
 
     public static Option<string> Hub() =>
-        new("--hub") { Description = "The hub's address, host:port", Required = true };
+        new("--hub") { Description = "The hub's address: host:port, or wss://host:port/sync for its WebSocket endpoint (clinics behind HTTP-only proxies)", Required = true };
 
     public static Option<ulong> HubId() => Values.NodeId("--hub-id", "The hub's node id (its certificate must say so)");
 

@@ -129,7 +129,7 @@ internal static class SyncCommand
     private static async Task<SyncStats> SyncOnceAsync(IAnsiConsole console, ZamEngine engine, NodeId hub, string address,
         ZamSync.Net.Tls.TlsOptions tls, long? maxBytes, CancellationToken cancellationToken)
     {
-        await using var link = await TcpTransport.ConnectAsync(hub, address, new TcpTransportOptions { Tls = tls }, cancellationToken);
+        await using var link = await ZamSync.Net.HubConnector.ConnectAsync(hub, address, new TcpTransportOptions { Tls = tls }, cancellationToken);
         SyncStats? stats = null;
         await console.Progress().AutoClear(true).StartAsync(async ctx =>
         {

@@ -73,6 +73,10 @@ internal sealed class HubWebHost : IAsyncDisposable
         var app = builder.Build();
         app.MapZamSync();
         app.MapZamSyncDashboard();
+        // Sync over WebSocket for clinics behind proxies that pass only HTTPS: wss://host:port/sync (needs --https,
+        // since a node refuses ws://; served through the hub above, so its policy and limits hold).
+        app.UseWebSockets();
+        app.MapZamSyncWebSocket("/sync");
         try
         {
             await app.StartAsync(cancellationToken);

@@ -232,10 +232,11 @@ internal sealed partial class PeerReplicator
         var lease = _budget.TryReserve(now, _options.MaxBytesPerSession);
         if (lease is null) return new Attempt(false, ReplicationOutcome.DailyBudgetSpent, null);
         Update(s => s with { LastAttempt = now });
-        TcpPeerTransport? link = null;
+        ISyncTransport? link = null;
         try
         {
-            link = await TcpTransport.ConnectAsync(Peer, Address, _transport, cancellationToken).ConfigureAwait(false);
+            // host:port over TCP, or the hub's wss:// endpoint for a clinic that reaches it only over HTTPS.
+            link = await ZamSync.Net.HubConnector.ConnectAsync(Peer, Address, _transport, cancellationToken).ConfigureAwait(false);
             var session = _engine.CreateSession(link);
             if (lease.Cap is { } cap) session.WithMaxBytes(cap);
             var stats = await session.SyncAsync(Peer, cancellationToken).ConfigureAwait(false);
