@@ -55,6 +55,22 @@ public sealed class EventStreamTests
         Assert.Empty(page.Events);
     }
 
+    [Fact]
+    public async Task An_open_stream_ends_when_the_host_stops_so_stopping_does_not_wait_for_it()
+    {
+        await using var d = await ApiDeployment.StartAsync(eventsPerClinic: 2);
+        using var client = d.Coordinator();
+        using var response = await client.GetAsync("/api/events/stream", HttpCompletionOption.ResponseHeadersRead);
+        var items = SseParser.Create(await response.Content.ReadAsStreamAsync()).EnumerateAsync().GetAsyncEnumerator();
+        await TakeAsync(items, 4, []);
+
+        // Without the host's stopping token the stream would hold the stop for its whole timeout (30 s by default).
+        var stopping = d.Api.StopAsync();
+        Assert.False(await items.MoveNextAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(20)), "the stream went on after the host began to stop");
+        await stopping.WaitAsync(TimeSpan.FromSeconds(20));
+        await items.DisposeAsync();
+    }
+
     private static string lastIdAfter(List<EventJson> received, ApiDeployment d) =>
         Cursors.EventCursor.Encode(new VersionVector(received.GroupBy(e => NodeId.Parse(e.Origin)).Select(g => new KeyValuePair<NodeId, ulong>(g.Key, g.Max(e => e.Sequence)))));
 

@@ -4,6 +4,7 @@ using System.Runtime.CompilerServices;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http.Json;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using ZamSync.AspNetCore.Authentication;
 using ZamSync.AspNetCore.Cursors;
@@ -53,11 +54,13 @@ internal static class EventEndpoints
         if (slots.TryTake() is not { } slot) return ApiProblems.TooManyStreams(options.MaxStreams);
         http.Response.RegisterForDispose(slot);
         var json = http.RequestServices.GetRequiredService<IOptions<JsonOptions>>().Value.SerializerOptions;
-        return TypedResults.ServerSentEvents(FeedAsync(http.Response, engine, visible, caller, options.AccessPolicy, json, http.RequestAborted));
+        // A stream never ends by itself: it ends when the host stops too, so stopping does not wait for its timeout.
+        var stopping = http.RequestServices.GetService<IHostApplicationLifetime>()?.ApplicationStopping ?? CancellationToken.None;
+        return TypedResults.ServerSentEvents(FeedAsync(http.Response, engine, visible, caller, options.AccessPolicy, json, stopping, http.RequestAborted));
     }
 
     private static async IAsyncEnumerable<SseItem<string>> FeedAsync(HttpResponse response, ZamEngine engine, VersionVector cursor, ZamCredential caller,
-        AccessPolicy policy, JsonSerializerOptions json, [EnumeratorCancellation] CancellationToken cancellationToken)
+        AccessPolicy policy, JsonSerializerOptions json, CancellationToken stopping, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         // The headers go out now, not with the first event: a client with nothing to catch up on learns at once that
         // the stream is open (a browser's EventSource fires "open" only then) instead of waiting for the next event.
@@ -70,8 +73,22 @@ internal static class EventEndpoints
             foreach (var (origin, sequence) in engine.Known)
                 if (!caller.CanRead(origin, policy)) from.Advance(origin, sequence);
         var quarantined = EventPageReader.QuarantinedKeys(engine);
-        await foreach (var change in engine.Changes(from, cancellationToken).ConfigureAwait(false))
+        using var either = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, stopping);
+        var changes = engine.Changes(from, either.Token).GetAsyncEnumerator(either.Token);
+        await using var _ = changes.ConfigureAwait(false);
+        while (true)
         {
+            bool more;
+            try
+            {
+                more = await changes.MoveNextAsync().ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (stopping.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+            {
+                more = false; // the host is stopping: the response ends cleanly and the client reconnects elsewhere or later
+            }
+            if (!more) yield break;
+            var change = changes.Current;
             var e = change.Envelope;
             if (!caller.CanRead(e.Origin, policy)) continue;
             cursor.Advance(e.Origin, e.Sequence);

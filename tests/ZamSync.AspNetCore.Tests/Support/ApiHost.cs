@@ -64,6 +64,9 @@ public sealed class ApiHost : IAsyncDisposable
         return client;
     }
 
+    /// <summary>Stops the host (disposing later stops nothing more).</summary>
+    public Task StopAsync() => _app.StopAsync();
+
     public async ValueTask DisposeAsync()
     {
         await _app.StopAsync();
