@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Diagnostics.Metrics;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -18,7 +19,7 @@ public static class NodeServiceCollectionExtensions
     /// Resolvable afterwards: <see cref="ZamNode{TState}"/>, <see cref="IZamNode"/>, and (once the host started)
     /// <see cref="ZamEngine{TState}"/> and <see cref="ZamEngine"/>, which <c>AddZamSyncHub</c> serves.
     /// </summary>
-    public static IServiceCollection AddZamSyncNode<TState>(this IServiceCollection services, Action<ZamNodeOptions>? configure = null)
+    public static IServiceCollection AddZamSyncNode<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicParameterlessConstructor)] TState>(this IServiceCollection services, Action<ZamNodeOptions>? configure = null)
         where TState : class, IStateStore
     {
         ArgumentNullException.ThrowIfNull(services);
@@ -31,7 +32,7 @@ public static class NodeServiceCollectionExtensions
     /// Adds a node configured from <paramref name="section"/> (for example <c>configuration.GetSection("ZamSync:Node")</c>)
     /// and then by <paramref name="configure"/>; validation messages name the keys under that section's path.
     /// </summary>
-    public static IServiceCollection AddZamSyncNode<TState>(this IServiceCollection services, IConfiguration section, Action<ZamNodeOptions>? configure = null)
+    public static IServiceCollection AddZamSyncNode<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicParameterlessConstructor)] TState>(this IServiceCollection services, IConfiguration section, Action<ZamNodeOptions>? configure = null)
         where TState : class, IStateStore
     {
         ArgumentNullException.ThrowIfNull(services);
@@ -40,7 +41,7 @@ public static class NodeServiceCollectionExtensions
         return services.AddNodeCore<TState>(section is IConfigurationSection named && named.Path.Length > 0 ? named.Path : ZamNodeOptions.SectionName, configure);
     }
 
-    private static IServiceCollection AddNodeCore<TState>(this IServiceCollection services, string section, Action<ZamNodeOptions>? configure)
+    private static IServiceCollection AddNodeCore<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicParameterlessConstructor)] TState>(this IServiceCollection services, string section, Action<ZamNodeOptions>? configure)
         where TState : class, IStateStore
     {
         // One engine per data directory, and one node per host: a second registration is a mistake to stop at once.

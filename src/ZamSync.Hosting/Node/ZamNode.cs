@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -21,7 +22,7 @@ namespace ZamSync.Hosting.Node;
 /// </list>
 /// Injecting <see cref="ZamEngine"/> into a constructor resolved before the host starts fails with a message saying so.
 /// </remarks>
-public sealed partial class ZamNode<TState> : IZamNode, IAsyncDisposable where TState : class, IStateStore
+public sealed partial class ZamNode<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicParameterlessConstructor)] TState> : IZamNode, IAsyncDisposable where TState : class, IStateStore
 {
     private readonly TaskCompletionSource<ZamEngine<TState>> _open = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly ILogger _log;

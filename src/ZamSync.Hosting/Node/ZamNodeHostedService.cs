@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Diagnostics.Metrics;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -8,7 +9,7 @@ using ZamSync.Wal;
 namespace ZamSync.Hosting.Node;
 
 /// <summary>Opens the node's engine when the host starts and closes it when the host stops.</summary>
-internal sealed class ZamNodeHostedService<TState>(
+internal sealed class ZamNodeHostedService<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicParameterlessConstructor)] TState>(
     ZamNode<TState> node, IOptions<ZamNodeOptions> options, TimeProvider? time, IMeterFactory? meters, ILoggerFactory? loggers) : IHostedService
     where TState : class, IStateStore
 {

@@ -73,7 +73,10 @@ public sealed record BackupManifest
                 ["path"] = f.Path, ["bytes"] = f.Bytes, ["mode"] = Octal(f.Mode), ["sha256"] = f.Sha256,
             }).ToArray()),
         };
-        return JsonSerializer.SerializeToUtf8Bytes(root, new JsonSerializerOptions { WriteIndented = true });
+        // Written by the node itself rather than through JsonSerializer, whose reflection trimming and AOT cannot keep.
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>();
+        using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true })) root.WriteTo(writer);
+        return buffer.WrittenSpan.ToArray();
     }
 
     /// <exception cref="FormatException">Not a manifest this build reads (the message says what is wrong).</exception>

@@ -4,7 +4,11 @@ using ZamSync.Storage;
 namespace ZamSync;
 
 /// <summary>An engine whose state is a <typeparamref name="TState"/>.</summary>
-public sealed class ZamEngine<TState> : ZamEngine where TState : class, IStateStore
+/// <remarks>
+/// <typeparamref name="TState"/> keeps its public parameterless constructor under trimming and native AOT, since
+/// <see cref="OpenAsync(string, NodeId, ZamEngineOptions?, CancellationToken)"/> creates the state with it.
+/// </remarks>
+public sealed class ZamEngine<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicParameterlessConstructor)] TState> : ZamEngine where TState : class, IStateStore
 {
     private readonly TState _state;
 
@@ -62,7 +66,6 @@ public sealed class ZamEngine<TState> : ZamEngine where TState : class, IStateSt
         return contract is null ? options : options with { ContractFingerprint = contract.Fingerprint, ContractSchema = contract.Schema };
     }
 
-    [UnconditionalSuppressMessage("Trimming", "IL2091", Justification = "States are constructed by the application that names them.")]
     private static TState CreateState()
     {
         try

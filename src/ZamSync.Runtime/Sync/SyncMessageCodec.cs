@@ -215,7 +215,7 @@ public static class SyncMessageCodec
     }
 
     /// <summary>Runs the generated formatter; whatever it throws on bad bytes becomes a protocol error.</summary>
-    private static T Deserialize<T>(ReadOnlySpan<byte> body, string what) where T : class
+    private static T Deserialize<[System.Diagnostics.CodeAnalysis.DynamicallyAccessedMembers(System.Diagnostics.CodeAnalysis.DynamicallyAccessedMemberTypes.All)] T>(ReadOnlySpan<byte> body, string what) where T : class
     {
         T? wire = null;
         int read;

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Diagnostics.CodeAnalysis;
 using System.Security.Cryptography;
 
 namespace ZamSync;
@@ -41,7 +42,7 @@ public sealed record FoldVerification(int Events, string FirstFold, string Secon
 public static class FoldVerificationExtensions
 {
     /// <summary>Verifies with <paramref name="digest"/> as the state's fingerprint (for example the clinic sample's <c>Digest()</c>).</summary>
-    public static FoldVerification VerifyFold<TState>(this ZamEngine<TState> engine, Func<TState> createState, Func<TState, string> digest,
+    public static FoldVerification VerifyFold<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicParameterlessConstructor)] TState>(this ZamEngine<TState> engine, Func<TState> createState, Func<TState, string> digest,
         CancellationToken cancellationToken = default)
         where TState : class, IStateStore
     {
@@ -58,11 +59,11 @@ public static class FoldVerificationExtensions
     }
 
     /// <summary>Verifies a snapshotable state by the SHA-256 of its snapshot bytes.</summary>
-    public static FoldVerification VerifyFold<TState>(this ZamEngine<TState> engine, Func<TState> createState, CancellationToken cancellationToken = default)
+    public static FoldVerification VerifyFold<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicParameterlessConstructor)] TState>(this ZamEngine<TState> engine, Func<TState> createState, CancellationToken cancellationToken = default)
         where TState : class, ISnapshotableState =>
         engine.VerifyFold(createState, SnapshotDigest, cancellationToken);
 
-    private static (int Events, string Digest) Fold<TState>(ZamEngine<TState> engine, TState state, Func<TState, string> digest, CancellationToken cancellationToken)
+    private static (int Events, string Digest) Fold<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicParameterlessConstructor)] TState>(ZamEngine<TState> engine, TState state, Func<TState, string> digest, CancellationToken cancellationToken)
         where TState : class, IStateStore
     {
         state.Reset();
