@@ -30,6 +30,7 @@ internal static class Program
         new PostgresHubBenchmark(),
         new TlsOverheadBenchmark(),
         new HttpApiBenchmark(),
+        new WebSocketSyncBenchmark(),
         new CodecBenchmark(),
         new GeneratorCostBenchmark(),
     ];
