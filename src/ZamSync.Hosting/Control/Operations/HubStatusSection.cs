@@ -17,7 +17,7 @@ public sealed class HubStatusSection(ZamHub hub) : IControlStatusSection
         var peers = new JsonArray();
         foreach (var p in hub.Peers.Values.OrderBy(p => p.Peer))
         {
-            peers.Add(new JsonObject
+            peers.Add((JsonNode)new JsonObject
             {
                 ["node"] = p.Peer.ToString(),
                 ["sessions"] = p.Sessions,

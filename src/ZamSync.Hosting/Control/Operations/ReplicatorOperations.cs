@@ -58,7 +58,7 @@ public sealed class ReplicatorStatusSection(ZamReplicator replicator) : IControl
         var peers = new JsonArray();
         foreach (var p in replicator.Peers)
         {
-            peers.Add(new JsonObject
+            peers.Add((JsonNode)new JsonObject
             {
                 ["peer"] = p.Peer.ToString(),
                 ["address"] = p.Address,

@@ -22,7 +22,7 @@ public sealed class StatusOperation(ZamEngine engine, IEnumerable<IControlStatus
         var peers = new JsonArray();
         foreach (var (peer, holds) in engine.Peers.OrderBy(p => p.Key))
         {
-            peers.Add(new JsonObject
+            peers.Add((JsonNode)new JsonObject
             {
                 ["node"] = peer.ToString(),
                 ["holds"] = Vector(holds),
