@@ -118,8 +118,9 @@ internal sealed class HubFleet : IAsyncDisposable
     }
 
     /// <summary>
-    /// Every clinic syncs once with hub process <c>(clinic + round) mod 3</c>, some sessions cut or budgeted, eight at
-    /// a time. In the kill round one plain session to the victim kills it after the session's first batch.
+    /// Every clinic syncs once with hub process <c>(clinic + round) mod 3</c>, some sessions cut or budgeted,
+    /// <see cref="ConcurrentSessions"/> at a time. In the kill round one plain session to the victim kills it after the
+    /// session's first batch.
     /// </summary>
     private async Task ChaosRoundAsync(int round, bool kill)
     {
