@@ -86,23 +86,8 @@ public sealed partial class WebServeTests : IDisposable
         Assert.Equal("https", web.Address.Scheme);
 
         // Trust only the deployment's CA (the hub's certificate names a node, not a host name).
-        using var ca = X509CertificateLoader.LoadCertificateFromFile(Path.Combine(_work.Dir("hub"), "tls", "ca.crt"));
-        HttpClient Client(X509Certificate2? certificate)
-        {
-            var handler = new SocketsHttpHandler();
-            handler.SslOptions.RemoteCertificateValidationCallback = (_, server, _, _) =>
-            {
-                if (server is null) return false;
-                using var chain = new X509Chain();
-                chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
-                chain.ChainPolicy.CustomTrustStore.Add(ca);
-                chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
-                using var leaf = X509CertificateLoader.LoadCertificate(server.GetRawCertData());
-                return chain.Build(leaf);
-            };
-            if (certificate is not null) handler.SslOptions.ClientCertificates = [certificate];
-            return new HttpClient(handler) { BaseAddress = web.Address, Timeout = TimeSpan.FromSeconds(30) };
-        }
+        string ca = Path.Combine(_work.Dir("hub"), "tls", "ca.crt");
+        HttpClient Client(X509Certificate2? certificate) => TrustingDeployment(web.Address, ca, certificate);
 
         using (var anonymous = Client(null))
         {
@@ -207,7 +192,15 @@ public sealed partial class WebServeTests : IDisposable
     /// <summary>A client of an https:// hub that trusts only the deployment's CA at <paramref name="trustDeployment"/>.</summary>
     internal static HttpClient Client(Uri address, string token, string trustDeployment)
     {
-        var ca = X509CertificateLoader.LoadCertificateFromFile(trustDeployment);
+        var client = TrustingDeployment(address, trustDeployment, null);
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        return client;
+    }
+
+    /// <summary>An HTTPS client that trusts only the CA in <paramref name="caFile"/>, presenting <paramref name="certificate"/> if given.</summary>
+    private static HttpClient TrustingDeployment(Uri address, string caFile, X509Certificate2? certificate)
+    {
+        var ca = X509CertificateLoader.LoadCertificateFromFile(caFile);
         var handler = new SocketsHttpHandler();
         handler.SslOptions.RemoteCertificateValidationCallback = (_, server, _, _) =>
         {
@@ -219,9 +212,8 @@ public sealed partial class WebServeTests : IDisposable
             using var leaf = X509CertificateLoader.LoadCertificate(server.GetRawCertData());
             return chain.Build(leaf);
         };
-        var client = new HttpClient(handler) { BaseAddress = address, Timeout = TimeSpan.FromSeconds(30) };
-        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
-        return client;
+        if (certificate is not null) handler.SslOptions.ClientCertificates = [certificate];
+        return new HttpClient(handler) { BaseAddress = address, Timeout = TimeSpan.FromSeconds(30) };
     }
 
     internal static HttpClient Client(Uri address, string token)

@@ -1,5 +1,4 @@
 using System.Reflection;
-using System.Runtime.CompilerServices;
 using Microsoft.CodeAnalysis;
 using ZamSync.Generators.Tests.Infrastructure;
 
@@ -41,17 +40,7 @@ public class GeneratedResetTests
         }
         """;
 
-    private static readonly Lazy<Assembly> Loaded = new(() =>
-    {
-        var (output, diagnostics, _) = TestCompiler.Generate(TestCompiler.CompileAssembly("Resets", Tally));
-        Assert.Empty(diagnostics);
-        using var pe = new MemoryStream();
-        var emit = output.Emit(pe);
-        Assert.True(emit.Success, string.Join("\n", emit.Diagnostics));
-        var assembly = Assembly.Load(pe.ToArray());
-        RuntimeHelpers.RunModuleConstructor(assembly.ManifestModule.ModuleHandle);
-        return assembly;
-    });
+    private static readonly Lazy<Assembly> Loaded = new(() => TestCompiler.LoadGenerated("Resets", Tally));
 
     private static object NewTally() => Activator.CreateInstance(Loaded.Value.GetType("Tallies.Tally", throwOnError: true)!)!;
 

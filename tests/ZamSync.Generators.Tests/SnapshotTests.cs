@@ -1,5 +1,4 @@
 using System.Reflection;
-using System.Runtime.CompilerServices;
 using ZamSync.Generators.Tests.Infrastructure;
 
 namespace ZamSync.Generators.Tests;
@@ -117,17 +116,7 @@ public class SnapshotTests
         }
         """;
 
-    private static readonly Lazy<Assembly> Loaded = new(() =>
-    {
-        var (output, diagnostics, _) = TestCompiler.Generate(TestCompiler.CompileAssembly("Snapshots", Contracts.Ledger, Driver, Versions));
-        Assert.Empty(diagnostics);
-        using var pe = new MemoryStream();
-        var emit = output.Emit(pe);
-        Assert.True(emit.Success, string.Join("\n", emit.Diagnostics));
-        var assembly = Assembly.Load(pe.ToArray());
-        RuntimeHelpers.RunModuleConstructor(assembly.ManifestModule.ModuleHandle);
-        return assembly;
-    });
+    private static readonly Lazy<Assembly> Loaded = new(() => TestCompiler.LoadGenerated("Snapshots", Contracts.Ledger, Driver, Versions));
 
     private static Type T(string name) => Loaded.Value.GetType(name, throwOnError: true)!;
 

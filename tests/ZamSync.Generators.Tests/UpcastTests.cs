@@ -1,5 +1,4 @@
 using System.Reflection;
-using System.Runtime.CompilerServices;
 using Microsoft.CodeAnalysis;
 using ZamSync.Generators.Manifest;
 using ZamSync.Generators.Tests.Infrastructure;
@@ -46,17 +45,7 @@ public class UpcastTests
         }
         """;
 
-    private static readonly Lazy<Assembly> Loaded = new(() =>
-    {
-        var (output, diagnostics, _) = TestCompiler.Generate(TestCompiler.CompileAssembly("Upcasts", Chain));
-        Assert.Empty(diagnostics);
-        using var pe = new MemoryStream();
-        var emit = output.Emit(pe);
-        Assert.True(emit.Success, string.Join("\n", emit.Diagnostics));
-        var assembly = Assembly.Load(pe.ToArray());
-        RuntimeHelpers.RunModuleConstructor(assembly.ManifestModule.ModuleHandle);
-        return assembly;
-    });
+    private static readonly Lazy<Assembly> Loaded = new(() => TestCompiler.LoadGenerated("Upcasts", Chain));
 
     private static Type T(string name) => Loaded.Value.GetType(name, throwOnError: true)!;
 

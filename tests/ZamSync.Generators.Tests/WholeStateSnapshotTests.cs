@@ -1,5 +1,4 @@
 using System.Reflection;
-using System.Runtime.CompilerServices;
 using ZamSync.Generators.Tests.Infrastructure;
 
 namespace ZamSync.Generators.Tests;
@@ -108,17 +107,7 @@ public class WholeStateSnapshotTests
         }
         """;
 
-    private static readonly Lazy<Assembly> Loaded = new(() =>
-    {
-        var (output, diagnostics, _) = TestCompiler.Generate(TestCompiler.CompileAssembly("WholeStates", Ward));
-        Assert.Empty(diagnostics);
-        using var pe = new MemoryStream();
-        var emit = output.Emit(pe);
-        Assert.True(emit.Success, string.Join("\n", emit.Diagnostics));
-        var assembly = Assembly.Load(pe.ToArray());
-        RuntimeHelpers.RunModuleConstructor(assembly.ManifestModule.ModuleHandle);
-        return assembly;
-    });
+    private static readonly Lazy<Assembly> Loaded = new(() => TestCompiler.LoadGenerated("WholeStates", Ward));
 
     private static Type T(string name) => Loaded.Value.GetType(name, throwOnError: true)!;
 

@@ -59,6 +59,22 @@ public static class TestCompiler
     }
 
     /// <summary>Runs the generator; returns the compilation with generated sources and the generator's own diagnostics.</summary>
+    /// <summary>
+    /// Compiles <paramref name="sources"/> as assembly <paramref name="assemblyName"/> with the generator, asserts that
+    /// neither step reports anything, loads the result and runs its module initializers (the formatter registrations).
+    /// </summary>
+    public static System.Reflection.Assembly LoadGenerated(string assemblyName, params string[] sources)
+    {
+        var (output, diagnostics, _) = Generate(CompileAssembly(assemblyName, sources));
+        Assert.Empty(diagnostics);
+        using var pe = new MemoryStream();
+        var emit = output.Emit(pe);
+        Assert.True(emit.Success, string.Join("\n", emit.Diagnostics));
+        var assembly = System.Reflection.Assembly.Load(pe.ToArray());
+        System.Runtime.CompilerServices.RuntimeHelpers.RunModuleConstructor(assembly.ManifestModule.ModuleHandle);
+        return assembly;
+    }
+
     public static (Compilation Output, ImmutableArray<Diagnostic> GeneratorDiagnostics, GeneratorDriverRunResult Result) Generate(Compilation input)
     {
         var driver = CreateDriver().RunGeneratorsAndUpdateCompilation(input, out var output, out var diagnostics);
