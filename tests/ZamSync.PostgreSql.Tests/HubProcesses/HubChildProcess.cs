@@ -59,24 +59,9 @@ internal sealed class HubChildProcess : IAsyncDisposable
 
     public string Stderr { get { lock (_stderr) return _stderr.ToString(); } }
 
-    private static string Locate()
-    {
-        var recorded = typeof(HubChildProcess).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
-            .FirstOrDefault(a => a.Key == "ZamSync.PgHubChild")?.Value;
-        if (string.IsNullOrEmpty(recorded))
-            throw new InvalidOperationException("The test assembly does not record where ZamSync.PgHubChild was built (target RecordPgHubChildPath in ZamSync.PostgreSql.Tests.csproj).");
-        if (!File.Exists(recorded))
-            throw new FileNotFoundException($"ZamSync.PgHubChild was built to '{recorded}', but it is not there now. Rebuild the test project.", recorded);
-        return recorded;
-    }
+    private static string Locate() => ZamSync.Tests.Support.ChildAssemblies.Locate(typeof(HubChildProcess).Assembly, "ZamSync.PgHubChild", "RecordPgHubChildPath");
 
-    /// <summary>The dotnet host that runs this test process (set by the SDK), else the one on PATH.</summary>
-    private static string DotnetHost()
-    {
-        if (Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host && File.Exists(host)) return host;
-        if (Environment.ProcessPath is { } self && Path.GetFileNameWithoutExtension(self) == "dotnet") return self;
-        return "dotnet";
-    }
+    private static string DotnetHost() => ZamSync.Tests.Support.ChildAssemblies.DotnetHost();
 
     /// <summary>Starts process <paramref name="name"/> on <paramref name="dataDirectory"/> and waits until it serves.</summary>
     public static async Task<HubChildProcess> StartAsync(HubProcessSetup setup, string name, string dataDirectory)

@@ -36,24 +36,9 @@ public sealed class CrashChildProcess : IDisposable
 
     public string Stderr { get { lock (_stderr) return _stderr.ToString(); } }
 
-    private static string Locate()
-    {
-        var recorded = typeof(CrashChildProcess).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
-            .FirstOrDefault(a => a.Key == "ZamSync.CrashChild")?.Value;
-        if (string.IsNullOrEmpty(recorded))
-            throw new InvalidOperationException("The test assembly does not record where ZamSync.CrashChild was built (target RecordCrashChildPath in ZamSync.Runtime.Tests.csproj).");
-        if (!File.Exists(recorded))
-            throw new FileNotFoundException($"ZamSync.CrashChild was built to '{recorded}', but it is not there now. Rebuild the test project.", recorded);
-        return recorded;
-    }
+    private static string Locate() => ZamSync.Tests.Support.ChildAssemblies.Locate(typeof(CrashChildProcess).Assembly, "ZamSync.CrashChild", "RecordCrashChildPath");
 
-    /// <summary>The dotnet host that runs this test process (set by the SDK), else the one on PATH.</summary>
-    private static string DotnetHost()
-    {
-        if (Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host && File.Exists(host)) return host;
-        if (Environment.ProcessPath is { } self && Path.GetFileNameWithoutExtension(self) == "dotnet") return self;
-        return "dotnet";
-    }
+    private static string DotnetHost() => ZamSync.Tests.Support.ChildAssemblies.DotnetHost();
 
     public static CrashChildProcess Start(string directory, ulong node, int tasks)
     {
