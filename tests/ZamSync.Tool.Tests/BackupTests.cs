@@ -28,6 +28,7 @@ public sealed class BackupTests : IDisposable
         File.SetUnixFileMode(Path.Combine(clinicDir, "tls", "node.pfx"), UnixFileMode.UserRead | UnixFileMode.UserWrite);
 
         var acknowledged = new ConcurrentDictionary<ulong, byte[]>();
+        var progress = new Pulse();
         JsonNode summary;
         await using (var hub = await ZamEngine<ReadingsState>.OpenAsync(P("hub"), new NodeId(HubId)))
         await using (var clinic = await ZamEngine<ReadingsState>.OpenAsync(clinicDir, new NodeId(ClinicId)))
@@ -43,6 +44,7 @@ public sealed class BackupTests : IDisposable
                 {
                     var e = await clinic.SubmitAsync(new Reading($"w{w}-{i}", i));
                     acknowledged[e.Sequence] = e.Payload.ToArray();
+                    progress.Changed();
                 }
             })).ToArray();
             int rounds = 0;
@@ -52,16 +54,17 @@ public sealed class BackupTests : IDisposable
                 {
                     await SyncAsync(clinic, hub);
                     Interlocked.Increment(ref rounds);
+                    progress.Changed();
                 }
             });
             // Sessions run before, during and after the backup, as the submitters do.
-            while (acknowledged.Count < 300 || Volatile.Read(ref rounds) < 1) await Task.Delay(5);
+            await progress.UntilAsync(() => acknowledged.Count >= 300 && Volatile.Read(ref rounds) >= 1);
             ulong beforeBackup = acknowledged.Keys.Max();
             var run = await ToolRun.RunAsync("backup", "--dir", clinicDir, "--to", backup, "--json");
             Assert.True(run.ExitCode == 0, run.Out + run.Error);
             summary = JsonNode.Parse(run.Out)!;
             int roundsAtBackup = Volatile.Read(ref rounds);
-            while (acknowledged.Count < 600 || Volatile.Read(ref rounds) < roundsAtBackup + 1) await Task.Delay(5);
+            await progress.UntilAsync(() => acknowledged.Count >= 600 && Volatile.Read(ref rounds) >= roundsAtBackup + 1);
             stop.Cancel();
             await Task.WhenAll(submitters);
             await syncing;
@@ -238,5 +241,27 @@ public sealed class BackupTests : IDisposable
     public void Dispose()
     {
         try { Directory.Delete(_root, recursive: true); } catch (IOException) { }
+    }
+
+    /// <summary>
+    /// A pulse on every acknowledged submit and every finished session, so the test waits for a condition on them
+    /// without polling: each wait re-checks after taking the current pulse, so a change between the two is not missed.
+    /// </summary>
+    private sealed class Pulse
+    {
+        private TaskCompletionSource _next = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public void Changed() => Interlocked.Exchange(ref _next, new(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
+
+        public async Task UntilAsync(Func<bool> condition)
+        {
+            using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+            while (true)
+            {
+                var pulse = Volatile.Read(ref _next).Task;
+                if (condition()) return;
+                await pulse.WaitAsync(deadline.Token);
+            }
+        }
     }
 }

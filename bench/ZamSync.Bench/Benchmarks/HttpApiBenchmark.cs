@@ -80,10 +80,7 @@ internal sealed class HttpApiBenchmark : IBenchmark
 
     private static async Task<WebApplication> StartAsync(ZamEngine hub, string tokenFile)
     {
-        var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
-        if (!OperatingSystem.IsWindows()) options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-        await using (var file = new StreamWriter(tokenFile, System.Text.Encoding.UTF8, options))
-            await file.WriteLineAsync($"{Token} coordinator").ConfigureAwait(false);
+        await TokenFile.WriteCoordinatorAsync(tokenFile, Token).ConfigureAwait(false);
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, 0));

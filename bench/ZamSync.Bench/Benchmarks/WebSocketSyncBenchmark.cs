@@ -112,8 +112,7 @@ internal sealed class WebSocketSyncBenchmark : IBenchmark
 
     private static async Task<WebApplication> StartWebAsync(ZamEngine engine, ZamHub hub, TlsOptions tls, string tokenFile)
     {
-        await File.WriteAllTextAsync(tokenFile, "bench-coordinator-token-0123456789 coordinator\n").ConfigureAwait(false);
-        if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(tokenFile, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        await TokenFile.WriteCoordinatorAsync(tokenFile, "bench-coordinator-token-0123456789").ConfigureAwait(false);
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, 0, listen => listen.UseZamSyncTls(tls)));

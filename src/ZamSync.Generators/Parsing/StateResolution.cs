@@ -37,8 +37,7 @@ internal static class StateResolution
             if (id is null)
             {
                 ids ??= ById(events);
-                string name = handler.EventTypeName.EndsWith("?", System.StringComparison.Ordinal) ? handler.EventTypeName.Substring(0, handler.EventTypeName.Length - 1) : handler.EventTypeName;
-                if (ids.TryGetValue(name, out uint found)) id = found;
+                if (ids.TryGetValue(Plain(handler.EventTypeName), out uint found)) id = found;
             }
             if (id is not { } known)
             {

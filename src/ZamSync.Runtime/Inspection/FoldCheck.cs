@@ -17,7 +17,7 @@ public sealed record FoldCheck(long Events, string FirstDigest, string SecondDig
 
     /// <summary>
     /// Folds the events of <paramref name="scan"/> (records of <paramref name="log"/>) twice into states made by
-    /// <paramref name="createState"/>. <paramref name="snapshotState"/>: <c>state.snapshot</c>'s state bytes when its
+    /// <paramref name="createState"/>; <paramref name="progress"/> counts events applied over both folds. <paramref name="snapshotState"/>: <c>state.snapshot</c>'s state bytes when its
     /// log length equals the log's, else null.
     /// </summary>
     public static FoldCheck Run(WalInspector log, WalScanReport scan, Func<ISnapshotableState> createState, byte[]? snapshotState,
@@ -33,29 +33,25 @@ public sealed record FoldCheck(long Events, string FirstDigest, string SecondDig
                 ?? throw new InvalidDataException($"the compacted log's base record at offset {baseRecord.Offset} cannot be read: {problem}");
         }
         var events = scan.Records.Where(r => r.Type == WalRecordType.Event && !r.Quarantined).OrderBy(r => r.Key).ToList();
-        // Payloads are read once; both folds apply the same bytes, so only Apply can make them differ.
-        var envelopes = new List<EventEnvelope>(events.Count);
-        foreach (var e in events)
-        {
-            cancellationToken.ThrowIfCancellationRequested();
-            var payload = log.ReadPayload(e, out string? problem)
-                ?? throw new InvalidDataException($"event {e.Origin}#{e.Sequence} at offset {e.Offset} cannot be read: {problem}");
-            envelopes.Add(new EventEnvelope(e.Origin, e.Sequence, e.Hlc, e.EventType, payload));
-            if (envelopes.Count % 4096 == 0) progress?.Report(envelopes.Count);
-        }
-        string first = Fold(createState(), baseState, envelopes, cancellationToken);
-        string second = Fold(createState(), baseState, envelopes, cancellationToken);
-        return new FoldCheck(envelopes.Count, first, second, snapshotState is null ? null : Digest(snapshotState));
+        // Each fold reads the payloads again rather than holding the whole log in memory: a log can be larger than
+        // the machine's memory, and the two folds still apply the same bytes (the records passed their checksums).
+        string first = Fold(log, createState(), baseState, events, progress, 0, cancellationToken);
+        string second = Fold(log, createState(), baseState, events, progress, events.Count, cancellationToken);
+        return new FoldCheck(events.Count, first, second, snapshotState is null ? null : Digest(snapshotState));
     }
 
-    private static string Fold(ISnapshotableState state, byte[]? baseState, List<EventEnvelope> events, CancellationToken cancellationToken)
+    private static string Fold(WalInspector log, ISnapshotableState state, byte[]? baseState, List<WalRecordInfo> events,
+        IProgress<long>? progress, long done, CancellationToken cancellationToken)
     {
         state.Reset();
         if (baseState is not null) state.ReadSnapshot(baseState);
         foreach (var e in events)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            state.Apply(e);
+            var payload = log.ReadPayload(e, out string? problem)
+                ?? throw new InvalidDataException($"event {e.Origin}#{e.Sequence} at offset {e.Offset} cannot be read: {problem}");
+            state.Apply(new EventEnvelope(e.Origin, e.Sequence, e.Hlc, e.EventType, payload));
+            if (++done % 4096 == 0) progress?.Report(done);
         }
         var bytes = new System.Buffers.ArrayBufferWriter<byte>();
         state.WriteSnapshot(bytes);

@@ -141,7 +141,7 @@ internal static class VerifyCommand
         FoldCheck check;
         try
         {
-            check = ProgressBar.Run(console, asJson, "folding the log twice", scan.Records.Count,
+            check = ProgressBar.Run(console, asJson, "folding the log twice", 2L * scan.Records.Count(r => r.Type == WalRecordType.Event && !r.Quarantined),
                 progress => FoldCheck.Run(log, scan, () => (ISnapshotableState)Activator.CreateInstance(stateType)!, covering, progress, cancellationToken));
         }
         catch (Exception ex) when (ex is InvalidDataException or MemoryPack.MemoryPackSerializationException or System.Reflection.TargetInvocationException)

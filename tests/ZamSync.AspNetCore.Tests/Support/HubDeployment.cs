@@ -75,14 +75,31 @@ public sealed class HubDeployment : IAsyncDisposable
         return engine;
     }
 
-    /// <summary>Records <paramref name="payloads"/> on the clinic, then syncs it with the hub over mutual TLS.</summary>
+    /// <summary>
+    /// Records <paramref name="payloads"/> on the clinic, then syncs it with the hub over mutual TLS, and returns once the
+    /// hub has recorded the session in its peer table too (the hub's side ends a moment after the clinic's), so what
+    /// the API and the dashboard show next includes it.
+    /// </summary>
     public async Task<SyncStats> SubmitAndSyncAsync(NodeId clinic, params string[] payloads)
     {
         var engine = await ClinicAsync(clinic);
         foreach (var payload in payloads) await engine.SubmitAsync(1, Encoding.UTF8.GetBytes(payload));
-        await using var connection = await TcpTransport.ConnectAsync(HubId, Server.LocalEndPoint.ToString(),
-            new TcpTransportOptions { Tls = new TlsOptions { Certificate = Pki.Issue(clinic, NodeRole.Node), Authority = Pki.Authority } });
-        return await engine.CreateSession(connection).SyncAsync(HubId);
+        var recorded = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        void OnEnded(PeerStatus status) { if (status.Peer == clinic) recorded.TrySetResult(); }
+        Server.SessionEnded += OnEnded;
+        try
+        {
+            SyncStats stats;
+            await using (var connection = await TcpTransport.ConnectAsync(HubId, Server.LocalEndPoint.ToString(),
+                new TcpTransportOptions { Tls = new TlsOptions { Certificate = Pki.Issue(clinic, NodeRole.Node), Authority = Pki.Authority } }))
+                stats = await engine.CreateSession(connection).SyncAsync(HubId);
+            await recorded.Task.WaitAsync(TimeSpan.FromSeconds(30));
+            return stats;
+        }
+        finally
+        {
+            Server.SessionEnded -= OnEnded;
+        }
     }
 
     public HttpClient Client(string? token = CoordinatorToken)
