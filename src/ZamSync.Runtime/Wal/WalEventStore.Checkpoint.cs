@@ -29,10 +29,11 @@ internal sealed partial class WalEventStore
             firstAfter = lo;
         }
         if (firstAfter != snapshot.EventCount) return null;
-        for (int i = 0; i < firstAfter; i++)
-            if (fold[i].Record.Offset >= snapshot.LogLength) return null;
-        for (int i = firstAfter; i < count; i++)
-            if (fold[i].Record.Offset < snapshot.LogLength) return null;
+        // Positions are file order, so the events written before LogLength are the first P positions; the fold order
+        // is a permutation of all positions, so its first P entries are exactly those when none of them lies at or
+        // past P. Comparing positions (4-byte column reads) instead of each entry's offset keeps this check a few
+        // milliseconds on a 1M-event log: computing an entry's key searches its origin's positions.
+        if (_index.PositionsStartingBefore(snapshot.LogLength) != firstAfter || !fold.StartsWithFirstPositions(firstAfter)) return null;
         return new StateCheckpoint(snapshot.EventCount, snapshot.Frontier, snapshot.State, snapshot.ContractFingerprint);
     }
 

@@ -94,7 +94,7 @@ internal sealed partial class WalEventStore : IEventStore
     }
 
     /// <summary>What a <see cref="FoldView"/> of this log holds: the fold order it saw, and the file its offsets point into.</summary>
-    private sealed record FoldCapture(IReadOnlyList<FoldEntry> Entries, SafeFileHandle File, long Length);
+    private sealed record FoldCapture(Index.WalFoldOrder Entries, SafeFileHandle File, long Length);
 
     private sealed class Releaser(SemaphoreSlim semaphore) : IAsyncDisposable
     {

@@ -218,6 +218,18 @@ internal sealed class WalIndex
         return packed == StampPacking.Escape ? _wideStamps[position] : StampPacking.Unpack(packed);
     }
 
+    /// <summary>How many held events have records that start before <paramref name="length"/> bytes of the file.</summary>
+    internal int PositionsStartingBefore(long length)
+    {
+        int lo = 0, hi = _ends.Count;
+        while (lo < hi)
+        {
+            int mid = (lo + hi) >>> 1;
+            if (RecordAt(mid).Offset < length) lo = mid + 1; else hi = mid;
+        }
+        return lo;
+    }
+
     internal RecordRef RecordAt(int position)
     {
         long start = position == 0 ? _firstStart : _ends.End(position - 1);

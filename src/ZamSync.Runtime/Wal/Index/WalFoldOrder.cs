@@ -25,6 +25,15 @@ internal sealed class WalFoldOrder(WalIndex index, IndexColumn<int> fold, int co
 
     internal IndexColumn<int> Column => fold;
 
+    /// <summary>True when the first <paramref name="n"/> entries are the file positions 0 to n-1, in any order.</summary>
+    public bool StartsWithFirstPositions(int n)
+    {
+        if ((uint)n > (uint)count) return false;
+        for (int i = 0; i < n; i++)
+            if ((uint)fold[i] >= (uint)n) return false;
+        return true;
+    }
+
     public IEnumerator<FoldEntry> GetEnumerator()
     {
         for (int i = 0; i < count; i++) yield return this[i];
