@@ -8,7 +8,7 @@ namespace ZamSync;
 /// beyond our wall clock. A peer whose clock says 2040 still replicates (its events keep their stamps and
 /// sort where they sort), but it cannot push every other node's clock into 2040.
 /// </remarks>
-public sealed class HybridLogicalClock
+internal sealed class HybridLogicalClock
 {
     private readonly TimeProvider _time;
     private readonly Lock _gate = new();

@@ -59,7 +59,8 @@ public abstract partial class ZamEngine : IAsyncDisposable
     /// <summary>The loggers of each area, from <see cref="ZamEngineOptions.LoggerFactory"/>.</summary>
     internal ZamLoggers Loggers { get; }
 
-    public HybridLogicalClock Clock { get; }
+    /// <summary>Stamps local events and merges remote readings; only the engine and its sessions move it.</summary>
+    internal HybridLogicalClock Clock { get; }
 
     /// <summary>
     /// The node's events, read-only: only the engine appends (it counts local sequences, validates, and refuses
@@ -380,4 +381,4 @@ internal struct ClockSkewTally
 /// <param name="Received">Events in the batch.</param>
 /// <param name="Stored">New events stored (quarantined ones included); the rest were already held.</param>
 /// <param name="Quarantined">New events the validator refused.</param>
-public readonly record struct IngestResult(int Received, int Stored, int Quarantined);
+internal readonly record struct IngestResult(int Received, int Stored, int Quarantined);

@@ -13,7 +13,7 @@ namespace ZamSync.Sync;
 /// bytes actually present before it is allocated (so a hostile message costs about its own size), and the decoded
 /// fields are validated (identity, role, budget, text limits, vectors, batch shape).
 /// </summary>
-public static class SyncMessageCodec
+internal static class SyncMessageCodec
 {
     /// <summary>
     /// 3: event columns and version vectors became varint-packed bytes (2 wrote them as fixed-width arrays; 1 was a

@@ -1,7 +1,7 @@
 namespace ZamSync.Sync;
 
 /// <summary>The kinds of message a session exchanges. The first byte of every message.</summary>
-public enum SyncMessageKind : byte
+internal enum SyncMessageKind : byte
 {
     Handshake = 1,
     EventBatch = 2,
@@ -11,13 +11,13 @@ public enum SyncMessageKind : byte
 }
 
 /// <summary>Base of the session's messages.</summary>
-public abstract record SyncMessage(SyncMessageKind Kind);
+internal abstract record SyncMessage(SyncMessageKind Kind);
 
 /// <summary>
 /// Opens a session: who I am, which protocol and contract I speak, what I hold, and (from the initiator)
 /// how many bytes the responder may send back.
 /// </summary>
-public sealed record HandshakeMessage(
+internal sealed record HandshakeMessage(
     ushort ProtocolVersion, NodeId NodeId, SyncRole Role, string ContractFingerprint, long MaxBytesToReceive, VersionVector Holds,
     string ContractSchema = "", HandshakeFlags Flags = HandshakeFlags.None)
     : SyncMessage(SyncMessageKind.Handshake)
@@ -40,7 +40,7 @@ public sealed record HandshakeMessage(
 
 /// <summary>What a handshake says about the contract schema (docs/protocol.md, "Contracts").</summary>
 [Flags]
-public enum HandshakeFlags : byte
+internal enum HandshakeFlags : byte
 {
     None = 0,
 
@@ -65,21 +65,21 @@ public enum HandshakeFlags : byte
 }
 
 /// <summary>The initiator's contract schema, sent only when the responder asked for it in its handshake.</summary>
-public sealed record ContractSchemaMessage(string Schema) : SyncMessage(SyncMessageKind.ContractSchema);
+internal sealed record ContractSchemaMessage(string Schema) : SyncMessage(SyncMessageKind.ContractSchema);
 
 /// <summary>Up to a few hundred events, sent in the order the receiver can apply them.</summary>
-public sealed record EventBatchMessage(IReadOnlyList<EventEnvelope> Events) : SyncMessage(SyncMessageKind.EventBatch);
+internal sealed record EventBatchMessage(IReadOnlyList<EventEnvelope> Events) : SyncMessage(SyncMessageKind.EventBatch);
 
 /// <summary>
 /// Ends one direction of the session and acknowledges what the sender durably holds now (so the peer may
 /// count it as delivered), and whether the sender stopped at its byte budget.
 /// </summary>
-public sealed record SyncCompleteMessage(bool BudgetExhausted, VersionVector Holds) : SyncMessage(SyncMessageKind.SyncComplete);
+internal sealed record SyncCompleteMessage(bool BudgetExhausted, VersionVector Holds) : SyncMessage(SyncMessageKind.SyncComplete);
 
 /// <summary>The sender will not go on, and says why. The connection closes after it.</summary>
-public sealed record RefuseMessage(RefuseReason Reason, string Detail) : SyncMessage(SyncMessageKind.Refuse);
+internal sealed record RefuseMessage(RefuseReason Reason, string Detail) : SyncMessage(SyncMessageKind.Refuse);
 
-public enum SyncRole : byte
+internal enum SyncRole : byte
 {
     Initiator = 1,
     Responder = 2,

@@ -35,7 +35,7 @@ public sealed record SyncOptions
     private readonly TimeSpan _sessionTimeout = TimeSpan.FromMinutes(30);
     private readonly long _maxReceivedBytesInFlight = 1024 * 1024;
 
-    /// <summary>The most events in one batch (256 by default; 1 to <see cref="SyncMessageCodec.MaxBatchEvents"/>).</summary>
+    /// <summary>The most events in one batch (256 by default; 1 to 4096, the most a receiver accepts in one batch).</summary>
     public int MaxBatchEvents
     {
         get => _maxBatchEvents;
@@ -44,7 +44,7 @@ public sealed record SyncOptions
 
     /// <summary>
     /// The most bytes in one batch (64 KiB by default; <see cref="MinBatchBytes"/> to
-    /// <see cref="SyncMessageCodec.MaxMessageBytes"/>); a single larger event travels alone.
+    /// 64 MiB, the largest message a receiver decodes); a single larger event travels alone.
     /// </summary>
     public int MaxBatchBytes
     {

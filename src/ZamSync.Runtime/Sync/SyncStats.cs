@@ -35,7 +35,7 @@ public sealed record SyncStats
     public TimeSpan Duration { get; init; }
 
     /// <summary>
-    /// On the responder: the initiator only probed (<see cref="HandshakeFlags.Probe"/>): handshakes were exchanged and
+    /// On the responder: the initiator only probed (<see cref="SyncProbe"/>, <c>zamsync ping</c>): handshakes were exchanged and
     /// nothing else; nothing about the prober was recorded. A host's per-peer session history should skip it.
     /// </summary>
     public bool Probe { get; init; }

@@ -242,10 +242,12 @@ public class SchemaOnceTests
     }
 
     [Theory]
-    [InlineData(false, "v1", HandshakeFlags.CanRequestSchema | HandshakeFlags.SchemaRequested)] // asks for what it was sent
-    [InlineData(true, "v2", HandshakeFlags.CanRequestSchema)] // another contract, judged without our schema
-    public async Task A_responder_breaking_the_schema_exchange_is_a_protocol_violation(bool omit, string fingerprint, HandshakeFlags flags)
+    [InlineData(false, "v1", (byte)(HandshakeFlags.CanRequestSchema | HandshakeFlags.SchemaRequested))] // asks for what it was sent
+    [InlineData(true, "v2", (byte)HandshakeFlags.CanRequestSchema)] // another contract, judged without our schema
+    public async Task A_responder_breaking_the_schema_exchange_is_a_protocol_violation(bool omit, string fingerprint, byte flagBits)
     {
+        // A byte, not HandshakeFlags: a public test method cannot take the runtime's internal wire types.
+        var flags = (HandshakeFlags)flagBits;
         using var dir = new TempDirectory();
         await using var clinic = await Nodes.OpenAsync(dir.Sub("clinic"), 1, Contract("v1", V1));
         var (mine, fake) = InMemoryTransport.CreatePair();

@@ -1,9 +1,12 @@
 using ZamSync.Sync;
 
-namespace ZamSync.Tests.Support;
+namespace ZamSync.Tests.Sync;
+
+// Here, not in Support/: the wire messages it decodes are internal to the runtime, which shows them to this test
+// project only, while Support/ is compiled into every test project.
 
 /// <summary>Passes every message through to <paramref name="inner"/> and keeps a decoded copy of what this side sent.</summary>
-public sealed class RecordingTransport(ISyncTransport inner) : ISyncTransport
+internal sealed class RecordingTransport(ISyncTransport inner) : ISyncTransport
 {
     private readonly List<SyncMessage> _sent = [];
 
