@@ -79,7 +79,9 @@ public sealed class ContractGenerator : IIncrementalGenerator
         context.RegisterSourceOutput(registry.Combine(emitRegistry), static (spc, input) =>
         {
             var model = input.Left;
-            if (input.Right && RegistryEmitter.CanEmit(model)) Emit(spc, "the contract registry", () => spc.AddSource(RegistryEmitter.HintName, RegistryEmitter.Emit(model)));
+            if (!input.Right || !RegistryEmitter.CanEmit(model)) return;
+            Emit(spc, "the contract registry", () => spc.AddSource(RegistryEmitter.HintName, RegistryEmitter.Emit(model)));
+            Emit(spc, "the contract's projections", () => spc.AddSource(ProjectionEmitter.HintName, ProjectionEmitter.Emit(model)));
         });
 
         var states = context.SyntaxProvider.CreateSyntaxProvider(

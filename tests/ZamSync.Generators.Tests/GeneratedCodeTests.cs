@@ -25,7 +25,7 @@ public class GeneratedCodeTests
         var sources = TestCompiler.GeneratedSources(TestCompiler.Generate(TestCompiler.Compile(Contracts.Clinic)).Result);
 
         Assert.Equal(
-            ["Clinic.ClinicState.ZamState.g.cs", "Clinic.PatientRegistered.ZamEvent.g.cs", "Clinic.VitalsRecorded.ZamEvent.g.cs", "ZamSync.Generated.ZamContracts.g.cs"],
+            ["Clinic.ClinicState.ZamState.g.cs", "Clinic.PatientRegistered.ZamEvent.g.cs", "Clinic.VitalsRecorded.ZamEvent.g.cs", "ZamSync.Generated.ZamContracts.g.cs", "ZamSync.Generated.ZamProjections.g.cs"],
             sources.Keys.Order(StringComparer.Ordinal));
         foreach (var (hint, text) in sources) Snapshot.Match(hint.Replace(".g.cs", "").Replace("ZamSync.Generated", "Clinic.ZamSync.Generated"), text);
     }
@@ -36,7 +36,7 @@ public class GeneratedCodeTests
         var sources = TestCompiler.GeneratedSources(TestCompiler.Generate(TestCompiler.Compile(Contracts.Shop)).Result);
 
         Assert.Equal(
-            ["Shop.LineItem.ZamEvent.g.cs", "Shop.OrderPlaced.ZamEvent.g.cs", "ZamSync.Generated.ZamContracts.g.cs"],
+            ["Shop.LineItem.ZamEvent.g.cs", "Shop.OrderPlaced.ZamEvent.g.cs", "ZamSync.Generated.ZamContracts.g.cs", "ZamSync.Generated.ZamProjections.g.cs"],
             sources.Keys.Order(StringComparer.Ordinal));
         foreach (var (hint, text) in sources) Snapshot.Match(hint.Replace(".g.cs", "").Replace("ZamSync.Generated", "Shop.ZamSync.Generated"), text);
     }
@@ -122,7 +122,7 @@ public class GeneratedCodeTests
 
         var sources = TestCompiler.GeneratedSources(TestCompiler.Generate(TestCompiler.Compile(source)).Result);
 
-        Assert.Equal(["A.Fine.ZamEvent.g.cs", "ZamSync.Generated.ZamContracts.g.cs"], sources.Keys.Order(StringComparer.Ordinal));
+        Assert.Equal(["A.Fine.ZamEvent.g.cs", "ZamSync.Generated.ZamContracts.g.cs", "ZamSync.Generated.ZamProjections.g.cs"], sources.Keys.Order(StringComparer.Ordinal));
     }
 
     internal static string Source(string contract) => contract switch

@@ -25,7 +25,7 @@ internal static class RegistryEmitter
         }
         schema.Append(" }");
         var slots = model.Members.Select(m => new ManifestSlot(m.Slot, m.Name, m.SchemaTypeName, false, 0)).ToEquatableArray();
-        return new RegistryEntry(model.Id, SchemaName(model), model.Type.FullyQualifiedName, schema.ToString(), slots);
+        return new RegistryEntry(model.Id, SchemaName(model), model.Type.FullyQualifiedName, schema.ToString(), slots, ProjectionEmitter.Model(model));
     }
 
     /// <summary>The event's name in the schema and the manifest: fully qualified, without global::.</summary>

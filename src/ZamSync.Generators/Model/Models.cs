@@ -46,8 +46,13 @@ public sealed record TypeIdentity(
     }
 }
 
-/// <summary>One serialized member in its slot. <see cref="TypeName"/> is global::-qualified with nullability.</summary>
-public sealed record MemberModel(string Name, string TypeName, string SchemaTypeName, string ElementTypeName, MemberKind Kind, int Slot, bool IsSettable);
+/// <summary>
+/// One serialized member in its slot. <see cref="TypeName"/> is global::-qualified with nullability.
+/// <see cref="Column"/> is its projection column's shape (a <c>ZamColumnType</c> name); <see cref="ColumnCast"/> the
+/// C# keyword an enum is cast to for its column (empty otherwise).
+/// </summary>
+public sealed record MemberModel(string Name, string TypeName, string SchemaTypeName, string ElementTypeName, MemberKind Kind, int Slot, bool IsSettable,
+    string Column = "Json", string ColumnCast = "");
 
 /// <summary>
 /// How deserialization builds the value: constructor arguments (member names in parameter order), then settable
@@ -110,8 +115,18 @@ public sealed record ResetMemberModel(string Name, string? CollectionElementType
 /// <summary>What a generated Reset() puts back: the state's public data members in declaration order.</summary>
 public sealed record ResetModel(EquatableArray<ResetMemberModel> Members);
 
-/// <summary>An entry of the assembly's contract registry.</summary>
-public sealed record RegistryEntry(uint Id, string Name, string TypeName, string Schema, EquatableArray<ZamSync.Generators.Manifest.ManifestSlot> Slots);
+/// <summary>An entry of the assembly's contract registry, with what its projection table is made of.</summary>
+public sealed record RegistryEntry(uint Id, string Name, string TypeName, string Schema, EquatableArray<ZamSync.Generators.Manifest.ManifestSlot> Slots,
+    ProjectionModel? Projection = null);
+
+/// <summary>
+/// An event as a table: its simple name (the table's stem), whether it is a struct, and its members' columns in slot
+/// order. The table names are chosen over the whole contract (<see cref="ZamSync.Generators.Emit.ProjectionEmitter"/>).
+/// </summary>
+public sealed record ProjectionModel(string SimpleName, bool IsValueType, EquatableArray<ProjectionColumnModel> Columns);
+
+/// <summary>One member as a column: its C# name, SQL name, shape, and the cast an enum takes.</summary>
+public sealed record ProjectionColumnModel(string Member, string Column, string Type, string Cast);
 
 /// <summary>
 /// Every valid event of the compilation, sorted by id (then type name), for the registry, and the text of the

@@ -146,7 +146,9 @@ internal static class EventParser
         type is IArrayTypeSymbol array ? TypeNames.Qualified(array.ElementType) : "",
         kind,
         slot,
-        settable);
+        settable,
+        ProjectionTypes.Column(type, out string cast),
+        cast);
 
     internal static int SlotCount(EquatableArray<MemberModel> members) => members.Count == 0 ? 0 : members.Max(m => m.Slot) + 1;
 
