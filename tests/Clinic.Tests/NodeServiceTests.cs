@@ -3,7 +3,7 @@ using Clinic.Contracts;
 using Clinic.Node;
 using ZamSync;
 using ZamSync.Net.Hub;
-using ZamSync.Net.Simulation;
+using ZamSync.Testing;
 using ZamSync.Net.Tcp;
 
 namespace Clinic.Tests;

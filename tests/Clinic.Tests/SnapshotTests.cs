@@ -1,7 +1,7 @@
 using Clinic.Contracts;
 using Clinic.Node;
 using ZamSync;
-using ZamSync.Transport;
+using ZamSync.Testing;
 
 namespace Clinic.Tests;
 

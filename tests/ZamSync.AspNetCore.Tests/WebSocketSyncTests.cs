@@ -1,6 +1,6 @@
 using System.Text;
 using ZamSync.AspNetCore.Tests.Support;
-using ZamSync.Net.Simulation;
+using ZamSync.Testing;
 using ZamSync.Net.WebSockets;
 using ZamSync.Sync;
 using ZamSync.Tests.Support;

@@ -1,4 +1,4 @@
-using ZamSync.Transport;
+using ZamSync.Testing;
 
 namespace ZamSync.Contracts.OracleTests;
 

@@ -5,7 +5,7 @@ namespace ZamSync.Generators.Tests;
 
 /// <summary>
 /// PACKAGING (the slow, out-of-process test; filter with <c>--filter Category=Packaging</c>): packs ZamSync.Runtime,
-/// ZamSync.Net and ZamSync.Hosting in one <c>dotnet pack</c> (of a solution filter) into a temp folder feed, warning
+/// ZamSync.Net, ZamSync.Hosting and ZamSync.Testing in one <c>dotnet pack</c> (of a solution filter) into a temp folder feed, warning
 /// about nothing; checks that each package carries its licence expression, README, XML documentation, repository
 /// address and a symbols package whose PDB links its sources to the repository, and that the runtime's carries the
 /// generator, analyzer and code fixes under analyzers/dotnet/cs and its props and targets under build/ and
@@ -81,7 +81,7 @@ public class PackagingTests
         {
             string feed = Path.Combine(root, "feed");
             string version = "1.0.0-packaging";
-            string[] packed = ["ZamSync.Runtime", "ZamSync.Net", "ZamSync.Hosting"];
+            string[] packed = ["ZamSync.Runtime", "ZamSync.Net", "ZamSync.Hosting", "ZamSync.Testing"];
             string filter = Path.Combine(root, "packages.slnf");
             File.WriteAllText(filter, System.Text.Json.JsonSerializer.Serialize(new
             {

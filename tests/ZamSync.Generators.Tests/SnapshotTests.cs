@@ -15,7 +15,7 @@ public class SnapshotTests
         using System.IO;
         using System.Threading.Tasks;
         using ZamSync;
-        using ZamSync.Transport;
+        using ZamSync.Testing;
         namespace Ledger
         {
             public partial class LedgerState
@@ -90,7 +90,6 @@ public class SnapshotTests
     private const string Versions = """
         using System.Collections.Generic;
         using ZamSync;
-        using ZamSync.Transport;
         namespace V1
         {
             [ZamEvent(200)] public partial record Noted(string Text);

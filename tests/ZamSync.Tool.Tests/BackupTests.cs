@@ -3,7 +3,7 @@ using System.Text.Json.Nodes;
 using Contracts.V1;
 using ZamSync.Hosting.Control;
 using ZamSync.Hosting.Control.Operations;
-using ZamSync.Transport;
+using ZamSync.Testing;
 
 namespace ZamSync.Tool.Tests;
 

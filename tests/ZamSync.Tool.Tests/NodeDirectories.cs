@@ -1,6 +1,6 @@
 using System.Security.Cryptography;
 using Contracts.V1;
-using ZamSync.Transport;
+using ZamSync.Testing;
 using ZamSync.Wal;
 
 namespace ZamSync.Tool.Tests;

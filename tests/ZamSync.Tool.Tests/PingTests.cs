@@ -67,7 +67,7 @@ public sealed class PingTests
     {
         using var dirs = await NodeDirectories.CreateAsync();
         await using var hub = await ZamEngine<ReadingsState>.OpenAsync(dirs.HubDir, new NodeId(NodeDirectories.Hub));
-        var (a, b) = Transport.InMemoryTransport.CreatePair();
+        var (a, b) = Testing.InMemoryTransport.CreatePair();
         await using (a)
         await using (b)
         {

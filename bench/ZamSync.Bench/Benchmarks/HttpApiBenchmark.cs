@@ -11,7 +11,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using ZamSync.AspNetCore;
 using ZamSync.Bench.Harness;
-using ZamSync.Transport;
+using ZamSync.Testing;
 
 namespace ZamSync.Bench.Benchmarks;
 

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using ZamSync.Bench.Harness;
-using ZamSync.Transport;
+using ZamSync.Testing;
 
 namespace ZamSync.Bench.Benchmarks;
 

@@ -6,7 +6,7 @@ using Clinic.Web;
 using Spectre.Console;
 using ZamSync;
 using ZamSync.Net.Hub;
-using ZamSync.Net.Simulation;
+using ZamSync.Testing;
 using ZamSync.Net.Tcp;
 using ZamSync.Net.Tls;
 using ZamSync.Sync;

@@ -58,6 +58,10 @@ public sealed record FoldCheck(long Events, string FirstDigest, string SecondDig
         return Digest(bytes.WrittenSpan);
     }
 
-    private static string Digest(ReadOnlySpan<byte> bytes) =>
+    /// <summary>
+    /// The digest this check reports for a state's snapshot bytes: SHA-256, the first 16 hex characters, lower case.
+    /// Public so that a test (ZamSync.Testing's <c>StateFold.Hash</c>) pins a fold by the same digest verify prints.
+    /// </summary>
+    public static string Digest(ReadOnlySpan<byte> bytes) =>
         Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(bytes))[..16].ToLowerInvariant();
 }

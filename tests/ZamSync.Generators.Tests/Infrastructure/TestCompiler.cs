@@ -7,7 +7,7 @@ using ZamSync.Generators.Diagnostics;
 
 namespace ZamSync.Generators.Tests.Infrastructure;
 
-/// <summary>Compiles test contracts in memory against .NET 10, MemoryPack.Core and ZamSync.Runtime.</summary>
+/// <summary>Compiles test contracts in memory against .NET 10, MemoryPack.Core, ZamSync.Runtime and ZamSync.Testing.</summary>
 public static class TestCompiler
 {
     public static readonly CSharpParseOptions ParseOptions = new(LanguageVersion.Latest);
@@ -17,6 +17,7 @@ public static class TestCompiler
         .. Basic.Reference.Assemblies.Net100.References.All,
         MetadataReference.CreateFromFile(typeof(MemoryPackSerializer).Assembly.Location),
         MetadataReference.CreateFromFile(typeof(ZamEngine).Assembly.Location),
+        MetadataReference.CreateFromFile(typeof(ZamSync.Testing.InMemoryTransport).Assembly.Location),
     ];
 
     public static CSharpCompilation Compile(params string[] sources) => CompileAssembly("Contracts", sources);

@@ -1,6 +1,6 @@
 using ZamSync.Hosting.Replication;
 using ZamSync.Hosting.Tests.Support;
-using ZamSync.Net.Simulation;
+using ZamSync.Testing;
 using ZamSync.Tests.Support;
 
 namespace ZamSync.Hosting.Tests.Replication;

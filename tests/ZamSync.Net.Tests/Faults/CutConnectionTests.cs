@@ -1,4 +1,4 @@
-using ZamSync.Net.Simulation;
+using ZamSync.Testing;
 using System.Text;
 using ZamSync.Net.Tcp;
 using ZamSync.Sync;

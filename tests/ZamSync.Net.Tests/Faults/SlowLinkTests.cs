@@ -1,4 +1,4 @@
-using ZamSync.Net.Simulation;
+using ZamSync.Testing;
 using ZamSync.Net.Tcp;
 using ZamSync.Sync;
 using ZamSync.Tests.Support;

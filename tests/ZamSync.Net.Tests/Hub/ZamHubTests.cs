@@ -2,7 +2,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using ZamSync.Net.Hub;
 using ZamSync.Net.Tcp;
-using ZamSync.Net.Simulation;
+using ZamSync.Testing;
 using ZamSync.Sync;
 using ZamSync.Tests.Support;
 

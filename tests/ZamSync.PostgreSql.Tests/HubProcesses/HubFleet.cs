@@ -3,7 +3,7 @@ using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using Npgsql;
-using ZamSync.Net.Simulation;
+using ZamSync.Testing;
 using ZamSync.Net.Tcp;
 using ZamSync.Net.Tests.Convergence;
 using ZamSync.Net.Tls;

@@ -1,6 +1,6 @@
 using System.Text;
 using ZamSync.Sync;
-using ZamSync.Transport;
+using ZamSync.Testing;
 
 namespace ZamSync.Tests.Support;
 

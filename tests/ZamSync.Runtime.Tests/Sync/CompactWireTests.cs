@@ -5,7 +5,7 @@ using MemoryPack;
 using ZamSync.Sync;
 using ZamSync.Sync.Wire;
 using ZamSync.Tests.Support;
-using ZamSync.Transport;
+using ZamSync.Testing;
 
 namespace ZamSync.Tests.Sync;
 

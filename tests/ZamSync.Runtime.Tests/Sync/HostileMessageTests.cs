@@ -6,7 +6,7 @@ using ZamSync.Sync;
 using ZamSync.Sync.Wire;
 using ZamSync.Tests.Core;
 using ZamSync.Tests.Support;
-using ZamSync.Transport;
+using ZamSync.Testing;
 
 namespace ZamSync.Tests.Sync;
 

@@ -1,6 +1,6 @@
 using ZamSync.Sync;
 using ZamSync.Tests.Support;
-using ZamSync.Transport;
+using ZamSync.Testing;
 
 namespace ZamSync.Tests.Sync;
 

@@ -49,7 +49,7 @@ public class SyncOptionsTests
         await using var b = await Nodes.OpenAsync(dir.Sub("b"), 2);
         await Sessions.SubmitConcurrentlyAsync(a, 40, "a");
         var options = new SyncOptions { MaxBatchBytes = 100 };
-        var (a2, b2) = Transport.InMemoryTransport.CreatePair();
+        var (a2, b2) = Testing.InMemoryTransport.CreatePair();
         var recorder = new RecordingTransport(a2);
         var serving = b.CreateSession(b2).WithOptions(options).ServeOneAsync(a.NodeId);
         var stats = await a.CreateSession(recorder).WithMaxBytes(100_000).WithOptions(options).SyncAsync(b.NodeId);

@@ -1,9 +1,9 @@
 using System.Threading.Channels;
 
-namespace ZamSync.Transport;
+namespace ZamSync.Testing;
 
 /// <summary>
-/// Two connected in-process transports, for tests and for embedding two engines in one process. Messages
+/// Two connected in-process transports, for tests and demos of two engines in one process. Messages
 /// are copied on send (the sender may reuse its buffer) and counted byte for byte. Optionally the link
 /// breaks once a side has sent a given number of bytes, the way a 2G connection drops mid-transfer.
 /// </summary>

@@ -1,7 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 
-namespace ZamSync.Net.Simulation;
+namespace ZamSync.Testing;
 
 /// <summary>
 /// A bad link in a box, for demos and tests: an in-process TCP proxy on loopback that delays every chunk,
